@@ -1,0 +1,239 @@
+"""Finding the prose in a document and cutting it into sentence-aligned, overlapping chunks.
+
+Every span is a pair of character offsets into the document's text, so a chunk, a sentence or a
+passage is always `text[start:end]`, verbatim. Page furniture (menus, size pickers, player timers,
+bylines, subscription footers) is left out by one general rule about what a line of prose looks
+like: enough words, mostly letters, ending like a sentence, and no contact addresses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+URL = re.compile(r"\b(?:https?://|www\.)\S+")
+BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+SENTENCE_END = re.compile(r"""[.!?…:;]["'”’)\]]*$""")
+MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+DATE = re.compile(
+    rf"\b(?:{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{MONTH},?\s+\d{{4}}|"
+    rf"\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}})\b"
+)
+# A boundary: sentence punctuation, optional closing quotes/brackets, white space, then what can
+# open a sentence. Whether the word before the stop is an abbreviation is checked separately.
+BOUNDARY = re.compile(r"""([.!?…]+)["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
+ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st gen col lt sgt capt cmdr adm gov sen rep pres rev hon mt ft
+    no nos vs etc inc ltd co corp dept univ est approx fig vol pp ch sec art jan feb mar apr jun
+    jul aug sep sept oct nov dec mon tue tues wed weds thu thur thurs fri sat sun""".split()
+)
+MIN_PROSE_WORDS = 6
+LONG_LINE_WORDS = 12
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """Character offsets `[start, end)` into a document's text."""
+
+    start: int
+    end: int
+
+
+def _line_spans(text: str) -> list[Span]:
+    spans, offset = [], 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        spans.append(Span(offset, offset + len(body)))
+        offset += len(line)
+    return spans
+
+
+def is_prose(line: str) -> bool:
+    """Whether a line reads as prose rather than page furniture."""
+    words = WORD.findall(line)
+    if len(words) < MIN_PROSE_WORDS:
+        return False
+    if EMAIL.search(line) or sum(len(m) for m in URL.findall(line)) > 0.3 * len(line):
+        return False
+    if line.count("·") + line.count(" | ") >= 2 or line.lstrip().startswith(("|", "#", "```")):
+        return False
+    visible = sum(not c.isspace() for c in line)
+    letters = sum(c.isalpha() for c in line)
+    if letters < 0.6 * visible:
+        return False
+    return bool(SENTENCE_END.search(line.rstrip())) or len(words) >= LONG_LINE_WORDS
+
+
+def is_dateline(line: str) -> bool:
+    """A short line that dates the text after it ("Havana, November 15, 2022")."""
+    return bool(DATE.search(line)) and len(WORD.findall(line)) <= 8
+
+
+def _trim(text: str, span: Span) -> Span | None:
+    start, end = span.start, span.end
+    match = BULLET.match(text, start, end)
+    if match:
+        start = match.end()
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end) if end > start else None
+
+
+def prose_blocks(text: str) -> list[Span]:
+    """Runs of prose lines (blank lines allowed inside), each a span of the text.
+
+    A dateline directly above a prose paragraph starts that paragraph's block.
+    """
+    blocks: list[Span] = []
+    current: Span | None = None
+    pending_dateline: Span | None = None
+    in_fence = False
+    for raw in _line_spans(text):
+        line = text[raw.start : raw.end]
+        if line.lstrip().startswith("```"):
+            in_fence = not in_fence
+            current = None
+            continue
+        if not line.strip():
+            continue
+        span = _trim(text, raw)
+        if span is None:
+            continue
+        if not in_fence and is_prose(line):
+            if current is None:
+                start = pending_dateline.start if pending_dateline else span.start
+                current = Span(start, span.end)
+                blocks.append(current)
+            else:
+                current = Span(current.start, span.end)
+                blocks[-1] = current
+            pending_dateline = None
+        else:
+            current = None
+            pending_dateline = span if not in_fence and is_dateline(line) else None
+    return blocks
+
+
+def _is_abbreviation(text: str, stop: int) -> bool:
+    """Whether the full stop at `stop` ends an abbreviation rather than a sentence."""
+    if text[stop] != ".":
+        return False
+    begin = stop
+    while begin > 0 and not text[begin - 1].isspace() and text[begin - 1] not in "([\"“‘":
+        begin -= 1
+    token = text[begin:stop]
+    if not token:
+        return False
+    if re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", token):  # U.S, D.C, e.g, i.e
+        return True
+    if len(token) == 1 and token.isupper():  # an initial: John F. Kennedy
+        return True
+    return token.lower() in ABBREVIATIONS
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentence spans inside `text[start:end]`; line breaks always end a sentence."""
+    end = len(text) if end is None else end
+    sentences: list[Span] = []
+    for raw in _line_spans(text[start:end]):
+        line = _trim(text, Span(start + raw.start, start + raw.end))
+        if line is None:
+            continue
+        cursor = line.start
+        for match in BOUNDARY.finditer(text, line.start, line.end):
+            stop = match.start(1) + len(match.group(1)) - 1
+            if _is_abbreviation(text, stop):
+                continue
+            sentence_end = match.end() - (len(match.group(0)) - len(match.group(0).rstrip()))
+            if sentence_end > cursor:
+                sentences.append(Span(cursor, sentence_end))
+            cursor = match.end()
+        if line.end > cursor:
+            sentences.append(Span(cursor, line.end))
+    return sentences
+
+
+def approximate_tokens(text: str) -> int:
+    """Word pieces a BERT-style tokenizer makes of `text`, roughly (never fewer than words)."""
+    return sum(max(1, math.ceil(len(w) / 7)) for w in re.findall(r"\w+|[^\w\s]", text))
+
+
+def _split_long(text: str, span: Span, max_tokens: int, count: Callable[[str], int]) -> list[Span]:
+    """Cut an over-long sentence at white space into pieces that fit, never inside a word."""
+    words = [Span(m.start() + span.start, m.end() + span.start) for m in re.finditer(r"\S+", text[span.start : span.end])]
+    pieces: list[Span] = []
+    first, used = 0, 0
+    for i, word in enumerate(words):
+        size = count(text[word.start : word.end])
+        if used + size > max_tokens and i > first:
+            pieces.append(Span(words[first].start, words[i - 1].end))
+            first, used = i, 0
+        used += size
+    pieces.append(Span(words[first].start, words[-1].end))
+    return pieces
+
+
+def chunk_spans(
+    text: str,
+    max_tokens: int = 160,
+    overlap: int = 1,
+    count_tokens: Callable[[str], int] = approximate_tokens,
+) -> list[Span]:
+    """Sentence-aligned chunks of the prose in `text`, each at most `max_tokens` word pieces.
+
+    Consecutive chunks of one block share their last/first `overlap` sentences.
+    """
+    chunks: list[Span] = []
+    for block in prose_blocks(text):
+        units: list[tuple[Span, int]] = []
+        for sentence in split_sentences(text, block.start, block.end):
+            size = count_tokens(text[sentence.start : sentence.end])
+            if size <= max_tokens:
+                units.append((sentence, size))
+            else:
+                units.extend(
+                    (piece, count_tokens(text[piece.start : piece.end]))
+                    for piece in _split_long(text, sentence, max_tokens, count_tokens)
+                )
+        window: list[tuple[Span, int]] = []
+        for unit in units:
+            if window and sum(size for _, size in window) + unit[1] > max_tokens:
+                chunks.append(Span(window[0][0].start, window[-1][0].end))
+                window = window[-overlap:] if overlap else []
+                while window and sum(size for _, size in window) + unit[1] > max_tokens:
+                    window.pop(0)
+            window.append(unit)
+        if window:
+            chunks.append(Span(window[0][0].start, window[-1][0].end))
+    return chunks
+
+
+def document_title(text: str, fallback: str) -> str:
+    """A document's headline: a Markdown heading, else a headline-like line above the first
+    paragraph, else `fallback` (usually the file name)."""
+    for raw in _line_spans(text):
+        line = text[raw.start : raw.end].strip()
+        if line.startswith("# "):
+            return line[2:].strip()
+    blocks = prose_blocks(text)
+    limit = blocks[0].start if blocks else len(text)
+    best = ""
+    for raw in _line_spans(text[:limit]):
+        line = text[raw.start : raw.end].strip()
+        words = line.split()
+        if not 4 <= len(words) <= 20 or is_prose(line) or is_dateline(line):
+            continue
+        capitalised = sum(w[0].isupper() or not w[0].isalpha() for w in words if w[0].isalpha())
+        alpha_words = sum(w[0].isalpha() for w in words) or 1
+        if alpha_words >= 4 and capitalised / alpha_words >= 0.6 and len(line) > len(best):
+            best = line
+    return best or fallback

@@ -1,0 +1,38 @@
+"""Named errors that carry what a person needs to act; the CLI and TUI turn them into one line."""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base of every error the product explains to its user."""
+
+
+class UnreadableFile(QAError):
+    """A file that cannot be indexed (missing, empty, binary, not UTF-8, too large)."""
+
+    def __init__(self, path: str, problem: str, action: str) -> None:
+        self.path, self.problem, self.action = path, problem, action
+        super().__init__(f"{path}: {problem}, skipped ({action})")
+
+
+class IndexMissing(QAError):
+    """No index where the settings point."""
+
+
+class IndexBroken(QAError):
+    """An index that cannot be read or was built with other settings."""
+
+
+class IndexUnreachable(QAError):
+    """A Chroma server URL that does not answer."""
+
+
+class EmptyQuestion(QAError):
+    """A question with no words in it."""
+
+    def __init__(self) -> None:
+        super().__init__("empty question: type a question, e.g. \"when were talks suspended?\"")
+
+
+class ModelMissing(QAError):
+    """An embedding model that cannot be loaded from disk."""

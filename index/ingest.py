@@ -1,0 +1,208 @@
+"""Ingesting files: read, chunk, embed and store only what changed since the last run."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.chunking import chunk_spans, document_title
+from index.documents import Document, find_files, read_document
+from index.embedding import Encoder
+from index.errors import UnreadableFile
+from index.lexical import LexicalIndex, bm25_dir
+from index.settings import Settings
+from index.store import ChunkRecord, FileRecord, Store, chunk_id
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, for its one-line summary."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[UnreadableFile] = field(default_factory=list)
+    chunks_embedded: int = 0
+    chunks_total: int = 0
+    rebuilt: str = ""
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
+            f"{self.chunks_embedded} chunks embedded, {self.chunks_total} in the index; {self.seconds:.1f} s"
+        )
+
+
+def line_of(text: str, offset: int) -> int:
+    """The 1-based line number of `offset` in `text`."""
+    return text.count("\n", 0, offset) + 1
+
+
+def chunk_document(document: Document, settings: Settings, encoder: Encoder) -> list[ChunkRecord]:
+    """The chunk records of one document, each `document.text[start:end]`."""
+    source = str(document.path)
+    title = document_title(document.text, document.path.stem)
+    spans = chunk_spans(
+        document.text,
+        max_tokens=min(settings.chunk_tokens, encoder.max_tokens),
+        overlap=settings.overlap_sentences,
+        count_tokens=encoder.count_tokens,
+    )
+    return [
+        ChunkRecord(
+            id=chunk_id(source, document.sha256, s.start, s.end),
+            source=source,
+            start=s.start,
+            end=s.end,
+            line=line_of(document.text, s.start),
+            text=document.text[s.start : s.end],
+            title=title,
+        )
+        for s in spans
+    ]
+
+
+def _under(source: str, roots: list[Path]) -> bool:
+    path = Path(source)
+    return any(path == root or root in path.parents for root in roots)
+
+
+def ingest(
+    paths: Iterable[Path],
+    settings: Settings,
+    encoder: Encoder,
+    store: Store | None = None,
+    progress: Progress | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> IngestReport:
+    """Bring the index up to date with the files under `paths`.
+
+    Unchanged files (same SHA-256) cost a hash; changed files are re-chunked and re-embedded;
+    files that were indexed under one of `paths` and are gone are removed. An index built with
+    other model or chunking settings is rebuilt from scratch.
+    """
+    began = time.perf_counter()
+    store = store or Store(settings, create=True)
+    report = IngestReport()
+    built, wanted = store.built_with(), settings.index_fingerprint()
+    if built and any(built.get(k) != v for k, v in wanted.items()):
+        report.rebuilt = ", ".join(f"{k} {built.get(k)!r} → {v!r}" for k, v in wanted.items() if built.get(k) != v)
+        if warn:
+            warn(f"index was built with other settings ({report.rebuilt}): rebuilding it")
+        store.reset()
+
+    roots = [Path(p).expanduser().resolve() for p in paths]
+    known = store.file_records()
+    repaired = store.remove_orphans(known)
+    seen: set[str] = set()
+    todo: list[tuple[Document, bool]] = []
+    max_bytes = int(settings.max_file_mb * 1e6)
+    for found in find_files(roots, settings.extensions):
+        if isinstance(found, UnreadableFile):
+            report.skipped.append(found)
+            continue
+        source = str(found)
+        seen.add(source)
+        try:
+            document = read_document(found, max_bytes)
+        except UnreadableFile as problem:
+            report.skipped.append(problem)
+            continue
+        record = known.get(source)
+        if record and record.sha256 == document.sha256:
+            report.unchanged.append(source)
+        else:
+            todo.append((document, record is not None))
+
+    for source in sorted(known):
+        if source not in seen and _under(source, roots) and not Path(source).is_file():
+            store.delete_file(source)
+            report.removed.append(source)
+
+    total_chunks = 0
+    pending: list[tuple[Document, bool, list[ChunkRecord]]] = []
+    for document, was_known in todo:
+        records = chunk_document(document, settings, encoder)
+        pending.append((document, was_known, records))
+        total_chunks += len(records)
+
+    done = 0
+    if progress:
+        progress(0, total_chunks)
+    batch: list[tuple[Document, bool, list[ChunkRecord]]] = []
+    batch_size = 0
+    for item in pending:
+        batch.append(item)
+        batch_size += len(item[2])
+        if batch_size >= settings.batch_size * 4:
+            done = _embed_and_store(batch, store, encoder, settings, report, done, total_chunks, progress)
+            batch, batch_size = [], 0
+    if batch:
+        _embed_and_store(batch, store, encoder, settings, report, done, total_chunks, progress)
+
+    if report.added or report.changed or report.removed or report.rebuilt or repaired or not store.generation():
+        store.mark_changed(wanted)
+    refresh_lexical(store, settings)
+    report.chunks_total = store.count()
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def _embed_and_store(
+    batch: list[tuple[Document, bool, list[ChunkRecord]]],
+    store: Store,
+    encoder: Encoder,
+    settings: Settings,
+    report: IngestReport,
+    done: int,
+    total: int,
+    progress: Progress | None,
+) -> int:
+    """Embed a batch of files' chunks together, then store each file: old chunks out, new in,
+    manifest last."""
+    texts = [r.text for _, _, records in batch for r in records]
+    vectors = encoder.encode(texts, batch_size=settings.batch_size)
+    offset = 0
+    for document, was_known, records in batch:
+        source = str(document.path)
+        store.delete_file(source)  # also clears chunks left by an interrupted earlier run
+        if records:
+            store.add_chunks(records, vectors[offset : offset + len(records)])
+        offset += len(records)
+        title = records[0].title if records else document.path.stem
+        store.put_file(FileRecord(source=source, sha256=document.sha256, chunks=len(records), title=title))
+        (report.changed if was_known else report.added).append(source)
+        report.chunks_embedded += len(records)
+        done += len(records)
+        if progress:
+            progress(done, total)
+    return done
+
+
+def refresh_lexical(store: Store, settings: Settings) -> LexicalIndex:
+    """The BM25 index of the store's current chunks: loaded if up to date, else rebuilt and saved."""
+    folder = bm25_dir(settings)
+    generation = store.generation()
+    current = LexicalIndex.load(folder)
+    if current is not None and current.generation == generation and generation:
+        return current
+    ids: list[str] = []
+    texts: list[str] = []
+    for record in store.all_chunks():
+        ids.append(record.id)
+        texts.append(record.text)
+    lexical = LexicalIndex.build(ids, texts, generation)
+    try:
+        lexical.save(folder)
+    except OSError:
+        pass  # a read-only cache only costs a rebuild next time
+    return lexical
+
+

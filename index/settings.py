@@ -1,0 +1,128 @@
+"""One place for every setting: paths, model, chunking, retrieval and answer thresholds.
+
+Values come, in order of precedence, from command-line flags, environment variables
+(`QA_INDEX`, `QA_MODEL`, `QA_TOP_K`, ...) and the settings file (`qa.toml` at the project's
+root, or the file named by `QA_SETTINGS`), then the defaults below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+SETTINGS_FILE = PROJECT_ROOT / "qa.toml"
+
+# Settings that change what the index holds: the index records them and rebuilds when they change.
+INDEX_KEYS = ("model", "chunk_tokens", "overlap_sentences", "chunker_version")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the indexer, the answerer, the CLI and the TUI need to agree on."""
+
+    index: str = str(PROJECT_ROOT / ".qa" / "index")
+    model: str = DEFAULT_MODEL
+    chunk_tokens: int = 160
+    overlap_sentences: int = 1
+    chunker_version: int = 1
+    max_file_mb: float = 5.0
+    top_k: int = 3
+    candidates: int = 50
+    dense_weight: float = 0.45
+    abstain_threshold: float = 0.0
+    batch_size: int = 64
+    extensions: tuple[str, ...] = (".txt", ".md")
+    settings_file: str | None = field(default=None, compare=False)
+
+    @property
+    def is_remote(self) -> bool:
+        """True when the index is a Chroma server URL rather than a directory."""
+        return self.index.startswith(("http://", "https://"))
+
+    def index_fingerprint(self) -> dict[str, str | int]:
+        """The settings an index is built with, as stored in its metadata."""
+        return {key: getattr(self, key) for key in INDEX_KEYS}
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with some fields changed; `None` values are ignored."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_ENV = {
+    "QA_INDEX": "index",
+    "QA_MODEL": "model",
+    "QA_TOP_K": "top_k",
+    "QA_CHUNK_TOKENS": "chunk_tokens",
+    "QA_MAX_FILE_MB": "max_file_mb",
+    "QA_ABSTAIN_THRESHOLD": "abstain_threshold",
+    "QA_DENSE_WEIGHT": "dense_weight",
+}
+
+
+class SettingsError(Exception):
+    """A settings file or variable that cannot be used."""
+
+
+def _coerce(name: str, value: object) -> object:
+    kind = type(getattr(Settings(), name))
+    try:
+        if kind is tuple:
+            return tuple(value) if isinstance(value, list) else tuple(str(value).split(","))
+        return kind(value)
+    except (TypeError, ValueError) as error:
+        raise SettingsError(f"setting {name}={value!r}: expected {kind.__name__}") from error
+
+
+def settings_path(environ: dict[str, str] | None = None) -> Path:
+    """Where the settings file is read from and written to."""
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("QA_SETTINGS", SETTINGS_FILE))
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Defaults, then the settings file, then the environment, then `overrides` (flags)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    path = settings_path(environ)
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise SettingsError(f"{path}: not a valid settings file ({error}); fix or delete it") from error
+        known = {f.name for f in dataclasses.fields(Settings)}
+        for name, value in data.items():
+            if name not in known:
+                raise SettingsError(f"{path}: unknown setting {name!r} (known: {', '.join(sorted(known))})")
+            values[name] = _coerce(name, value)
+    for variable, name in _ENV.items():
+        if environ.get(variable):
+            values[name] = _coerce(name, environ[variable])
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(settings_file=str(path), **values)
+
+
+def write_setting(name: str, value: float | int | str, environ: dict[str, str] | None = None) -> Path:
+    """Set one value in the settings file, keeping the others; returns the file's path."""
+    path = settings_path(environ)
+    data: dict[str, object] = {}
+    if path.is_file():
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data[name] = value
+    lines = [f"{key} = {_toml_value(val)}" for key, val in data.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,247 @@
+"""The Chroma side of the index: chunk vectors, the file manifest, and the settings they were built with.
+
+Two collections live in one Chroma database (a local directory or a `chroma run` server):
+`qa_chunks` holds one record per chunk with our own vectors, and `qa_files` holds one record per
+indexed file (its content hash and chunk count). A file's manifest record is written only after
+all its chunks, so a file whose ingest was interrupted is simply seen as not indexed yet.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from index.errors import IndexBroken, IndexMissing, IndexUnreachable
+from index.settings import Settings
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+CHUNKS = "qa_chunks"
+FILES = "qa_files"
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """One stored chunk: where it is in which file, and its text."""
+
+    id: str
+    source: str
+    start: int
+    end: int
+    line: int
+    text: str
+    title: str
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """The manifest entry of one indexed file."""
+
+    source: str
+    sha256: str
+    chunks: int
+    title: str
+
+
+def chunk_id(source: str, sha256: str, start: int, end: int) -> str:
+    """A chunk's id: stable for the same file content and offsets."""
+    return f"{sha256[:16]}:{start}-{end}:{uuid.uuid5(uuid.NAMESPACE_URL, source).hex[:12]}"
+
+
+def _client(settings: Settings, create: bool) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.is_remote:
+        url = urlparse(settings.index)
+        if not url.hostname:
+            raise IndexUnreachable(f"index URL {settings.index}: no host in it (use http://HOST:PORT)")
+        port = url.port or (443 if url.scheme == "https" else 8000)
+        try:
+            client = chromadb.HttpClient(
+                host=url.hostname, port=port, ssl=url.scheme == "https", settings=chroma_settings
+            )
+            client.heartbeat()
+        except Exception as error:  # chromadb raises several kinds for a dead server
+            raise IndexUnreachable(
+                f"Chroma server {settings.index} does not answer ({type(error).__name__}): "
+                f"start it with `chroma run --path DIR --port {port}` or check the URL"
+            ) from None
+        return client
+    path = Path(settings.index)
+    if not create and not (path / "chroma.sqlite3").is_file():
+        raise IndexMissing(f"no index at {path}: build it with `qa ingest corpus/` (or point --index at one)")
+    if path.exists() and not path.is_dir():
+        raise IndexBroken(f"index path {path} is a file, not a directory: point --index at a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as error:
+        raise IndexBroken(
+            f"index at {path} cannot be opened ({type(error).__name__}: {error}): "
+            "delete the folder and run `qa ingest` again"
+        ) from None
+
+
+class Store:
+    """Chunk vectors and the file manifest in one Chroma database."""
+
+    def __init__(self, settings: Settings, create: bool = False) -> None:
+        self.settings = settings
+        self.location = settings.index
+        self._client = _client(settings, create)
+        try:
+            if create:
+                self.chunks = self._client.get_or_create_collection(
+                    CHUNKS, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+                )
+                self.files = self._client.get_or_create_collection(FILES, embedding_function=None)
+            else:
+                self.chunks = self._client.get_collection(CHUNKS, embedding_function=None)
+                self.files = self._client.get_collection(FILES, embedding_function=None)
+        except IndexUnreachable:
+            raise
+        except Exception as error:
+            message = str(error).lower()
+            if not create and ("does not exist" in message or "not found" in message):
+                raise IndexMissing(
+                    f"no index in {self.location}: build it with `qa ingest corpus/` (or point --index at one)"
+                ) from None
+            raise IndexBroken(
+                f"index at {self.location} cannot be read ({type(error).__name__}: {error}): "
+                "delete it and run `qa ingest` again"
+            ) from None
+
+    # ---- what the index was built with -------------------------------------------------------
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return dict(self.chunks.metadata or {})
+
+    def built_with(self) -> dict[str, Any]:
+        """The settings recorded when the index was built (empty for a new index)."""
+        return {k: v for k, v in self.metadata.items() if k not in ("generation", "format", "hnsw:space")}
+
+    def generation(self) -> str:
+        """A token that changes whenever the indexed content changes."""
+        return str(self.metadata.get("generation", ""))
+
+    def mark_changed(self, fingerprint: dict[str, Any]) -> None:
+        """Record the build settings and a new generation token."""
+        self.chunks.modify(metadata={**fingerprint, "format": FORMAT, "generation": uuid.uuid4().hex})
+
+    def check_compatible(self) -> None:
+        """Raise IndexBroken when the index was built with other settings than ours."""
+        built = self.built_with()
+        wanted = self.settings.index_fingerprint()
+        differs = {k: (built.get(k), v) for k, v in wanted.items() if built.get(k) != v}
+        if not built:
+            raise IndexMissing(f"index at {self.location} is empty: build it with `qa ingest corpus/`")
+        if differs:
+            what = ", ".join(f"{k} {old!r} (now {new!r})" for k, (old, new) in differs.items())
+            raise IndexBroken(
+                f"index at {self.location} was built with {what}: run `qa ingest` to rebuild it, "
+                "or set the old values back"
+            )
+
+    def reset(self) -> None:
+        """Drop everything (used when the build settings change)."""
+        for name in (CHUNKS, FILES):
+            try:
+                self._client.delete_collection(name)
+            except Exception:  # already gone
+                pass
+        self.chunks = self._client.get_or_create_collection(
+            CHUNKS, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        self.files = self._client.get_or_create_collection(FILES, embedding_function=None)
+
+    # ---- files -------------------------------------------------------------------------------
+    def file_records(self) -> dict[str, FileRecord]:
+        """Every file the index holds completely, by source path."""
+        got = self.files.get(include=["metadatas"])
+        return {
+            i: FileRecord(source=i, sha256=m["sha256"], chunks=int(m["chunks"]), title=str(m.get("title", "")))
+            for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
+        }
+
+    def put_file(self, record: FileRecord) -> None:
+        self.files.upsert(
+            ids=[record.source],
+            embeddings=[[0.0]],
+            metadatas=[{"sha256": record.sha256, "chunks": record.chunks, "title": record.title}],
+        )
+
+    def delete_file(self, source: str) -> None:
+        """Remove a file's manifest entry first, then its chunks."""
+        self.files.delete(ids=[source])
+        self.chunks.delete(where={"source": source})
+
+    def remove_orphans(self, known: dict[str, FileRecord]) -> int:
+        """Delete chunks of files missing from the manifest (left by an interrupted ingest)."""
+        if self.count() == sum(r.chunks for r in known.values()):
+            return 0
+        got = self.chunks.get(include=["metadatas"])
+        orphans = [i for i, m in zip(got["ids"], got["metadatas"], strict=True) if m["source"] not in known]
+        for first in range(0, len(orphans), 5000):
+            self.chunks.delete(ids=orphans[first : first + 5000])
+        return len(orphans) or 1
+
+    # ---- chunks ------------------------------------------------------------------------------
+    def add_chunks(self, records: list[ChunkRecord], vectors: np.ndarray) -> None:
+        limit = self._client.get_max_batch_size()
+        for first in range(0, len(records), limit):
+            part = records[first : first + limit]
+            self.chunks.upsert(
+                ids=[r.id for r in part],
+                embeddings=vectors[first : first + limit],
+                documents=[r.text for r in part],
+                metadatas=[
+                    {"source": r.source, "start": r.start, "end": r.end, "line": r.line, "title": r.title}
+                    for r in part
+                ],
+            )
+
+    def count(self) -> int:
+        return int(self.chunks.count())
+
+    def all_chunks(self, batch: int = 5000) -> Iterator[ChunkRecord]:
+        """Every stored chunk, in pages."""
+        total = self.count()
+        for offset in range(0, total, batch):
+            got = self.chunks.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+            yield from (
+                _record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            )
+
+    def get_chunks(self, ids: list[str]) -> dict[str, ChunkRecord]:
+        got = self.chunks.get(ids=ids, include=["documents", "metadatas"])
+        return {i: _record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
+
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The `k` chunks closest to `vector`: (id, cosine similarity), best first."""
+        k = min(k, self.count())
+        if k <= 0:
+            return []
+        got = self.chunks.query(query_embeddings=[vector], n_results=k, include=["distances"])
+        return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+
+
+def _record(chunk: str, text: str, meta: dict[str, Any]) -> ChunkRecord:
+    return ChunkRecord(
+        id=chunk,
+        source=str(meta["source"]),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        line=int(meta["line"]),
+        text=text,
+        title=str(meta.get("title", "")),
+    )

@@ -1,0 +1,196 @@
+"""From retrieved chunks to answering passages: rank sentences, add context, mark the answer,
+merge sources that agree, and decide whether the corpus answers at all."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from index.chunking import Span, is_dateline
+from index.documents import display_path
+from index.ingest import line_of
+from qa.answer_types import AnswerType, answer_span, answer_type, candidate_spans
+from qa.passages import Citation, Passage
+from qa.retrieve import Candidate
+from qa.sources import SourceFiles, SourceText
+
+# Words that open a sentence which leans on the one before it.
+REFERRING = re.compile(
+    r"^(?:this|that|these|those|it|its|they|their|them|he|she|his|her|such|there|the same|both|"
+    r"however|but|also|meanwhile|instead|then|thus|therefore)\b",
+    re.IGNORECASE,
+)
+SHORT_SENTENCE_WORDS = 8
+MAX_PASSAGE_SENTENCES = 3
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How a sentence's score is made (tuned on a split of the benchmark, see evals/squad.py)."""
+
+    chunk: float = 0.5
+    coverage: float = 0.4
+    answer_shape: float = 0.1
+    agreement: float = 0.5
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    candidate: Candidate
+    source: SourceText
+    block: int
+    index: int
+    span: Span
+    score: float
+    coverage: float
+    has_shape: bool
+
+
+Terms = Callable[[str], list[str]]
+Idf = Callable[[str], float]
+
+
+def _coverage(question_terms: list[str], sentence_terms: set[str], idf: Idf) -> float:
+    total = sum(idf(t) for t in question_terms)
+    if total <= 0:
+        return 0.0
+    return sum(idf(t) for t in question_terms if t in sentence_terms) / total
+
+
+def rank_sentences(
+    question: str,
+    query: str,
+    candidates: list[Candidate],
+    files: SourceFiles,
+    terms: Terms,
+    idf: Idf,
+    weights: Weights = Weights(),
+    stale: list[str] | None = None,
+) -> list[ScoredSentence]:
+    """Every sentence of the verified candidate chunks, scored, best first.
+
+    A chunk whose file no longer holds its text is left out and its source noted in `stale`.
+    """
+    kind = answer_type(question)
+    question_terms = list(dict.fromkeys(terms(query)))
+    top = max((c.score for c in candidates), default=1.0) or 1.0
+    scored: list[ScoredSentence] = []
+    for candidate in candidates:
+        chunk = candidate.chunk
+        if not files.verify(chunk.source, chunk.start, chunk.end, chunk.text):
+            if stale is not None and chunk.source not in stale:
+                stale.append(chunk.source)
+            continue
+        source = files.get(chunk.source)
+        assert source is not None
+        block = source.block_of(chunk.start)
+        if block is None:
+            continue
+        for index, span in enumerate(source.sentences(block)):
+            if span.start < chunk.start or span.end > chunk.end:
+                continue
+            text = source.text[span.start : span.end]
+            coverage = _coverage(question_terms, set(terms(text)), idf)
+            has_shape = kind is not AnswerType.OTHER and answer_span(question, text) is not None
+            score = (
+                weights.chunk * candidate.score / top
+                + weights.coverage * coverage
+                + weights.answer_shape * has_shape
+            )
+            scored.append(ScoredSentence(candidate, source, block, index, span, score, coverage, has_shape))
+    scored.sort(key=lambda s: (-s.score, s.candidate.ranks.fused, s.span.start))
+    return scored
+
+
+def passage_span(best: ScoredSentence) -> Span:
+    """The best sentence with just enough context: a dateline or referring opening pulls in the
+    sentence before; a very short sentence pulls in the one after."""
+    sentences = best.source.sentences(best.block)
+    first = last = best.index
+    text = best.source.text
+    sentence = text[best.span.start : best.span.end]
+    if first > 0:
+        before = sentences[first - 1]
+        if REFERRING.match(sentence) or is_dateline(text[before.start : before.end]):
+            first -= 1
+    if len(sentence.split()) < SHORT_SENTENCE_WORDS and last + 1 < len(sentences) and last - first + 1 < MAX_PASSAGE_SENTENCES:
+        last += 1
+    return Span(sentences[first].start, sentences[last].end)
+
+
+def _focus(question_terms: set[str], text: str, offset: int, terms: Terms) -> list[Span]:
+    return [
+        Span(offset + m.start(), offset + m.end())
+        for m in re.finditer(r"\w+", text)
+        if (t := terms(m.group())) and t[0] in question_terms
+    ]
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def build_passages(
+    question: str,
+    query: str,
+    sentences: list[ScoredSentence],
+    terms: Terms,
+    top_k: int,
+) -> list[Passage]:
+    """The `top_k` best passages, one per place, with agreeing sources folded into `also_in`."""
+    question_terms = set(terms(query))
+    kept: list[tuple[Passage, set[str], str]] = []
+    used: set[tuple[str, int, int]] = set()
+    for sentence in sentences:
+        span = passage_span(sentence)
+        chunk = sentence.candidate.chunk
+        key = (chunk.source, span.start, span.end)
+        if key in used:
+            continue
+        used.add(key)
+        text = sentence.source.text[span.start : span.end]
+        best_text = sentence.source.text[sentence.span.start : sentence.span.end]
+        answer = answer_span(question, best_text, _focus(question_terms, best_text, 0, terms))
+        if answer is not None:
+            answer = Span(sentence.span.start + answer.start, sentence.span.start + answer.end)
+        answer_words = _normal(sentence.source.text[answer.start : answer.end]) if answer else ""
+        sentence_terms = set(terms(best_text))
+        citation = Citation(
+            source=display_path(chunk.source),
+            path=chunk.source,
+            line=line_of(sentence.source.text, span.start),
+            start=span.start,
+            end=span.end,
+        )
+        merged = False
+        for index, (other, other_terms, other_answer) in enumerate(kept):
+            overlap = len(sentence_terms & other_terms) / max(1, len(sentence_terms | other_terms))
+            same_answer = bool(answer_words) and answer_words == other_answer
+            overlapping = other.citation.path == chunk.source and not (
+                span.end <= other.citation.start or span.start >= other.citation.end
+            )
+            if overlapping or overlap >= 0.6 or (same_answer and overlap >= 0.25):
+                if other.citation.path != chunk.source and all(c.path != chunk.source for c in other.also_in):
+                    kept[index] = (
+                        Passage(other.text, other.citation, other.score, other.title, other.answer,
+                                (*other.also_in, citation)),
+                        other_terms,
+                        other_answer,
+                    )
+                merged = True
+                break
+        if merged:
+            continue
+        if len(kept) < top_k:
+            kept.append(
+                (
+                    Passage(text, citation, round(sentence.score, 4), chunk.title, answer),
+                    sentence_terms,
+                    answer_words,
+                )
+            )
+    return [passage for passage, _, _ in kept]
+
+
+__all__ = ["Weights", "build_passages", "candidate_spans", "passage_span", "rank_sentences"]

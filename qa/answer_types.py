@@ -1,0 +1,168 @@
+"""What kind of answer a question wants, and where such an answer sits inside a sentence.
+
+General English patterns only: the wh-word of the question, and date, number and proper-name
+shapes in the text. Nothing here knows about any particular corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from index.chunking import MONTH, Span
+
+
+class AnswerType(Enum):
+    DATE = "date"
+    NUMBER = "number"
+    PERSON = "person"
+    PLACE = "place"
+    OTHER = "other"
+
+
+_TYPE_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
+    (AnswerType.NUMBER, re.compile(r"\bhow (?:many|much|often|large|big|long)\b|\bwhat (?:number|percentage|amount)\b")),
+    (AnswerType.DATE, re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|day|month)\b|\bsince when\b|\bin what year\b|\bhow long ago\b")),
+    (AnswerType.PERSON, re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:person|official|minister|diplomat|secretary|leader)\b")),
+    (AnswerType.PLACE, re.compile(r"\bwhere\b|\bwhat (?:city|country|place|state|town)\b|\bwhich (?:city|country|place|state|town)\b|\bin what (?:city|country|place)\b")),
+]
+
+
+def answer_type(question: str) -> AnswerType:
+    """The kind of answer `question` asks for (the earliest wh-phrase wins)."""
+    lowered = question.lower()
+    found = [(m.start(), kind) for kind, pattern in _TYPE_PATTERNS if (m := pattern.search(lowered))]
+    return min(found, key=lambda pair: pair[0])[1] if found else AnswerType.OTHER
+
+
+WEEKDAY = r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?"
+DATE_PATTERNS = [
+    rf"\b{WEEKDAY}\.?,?\s+{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b",
+    rf"\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b",
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH},?\s+\d{{4}}\b",
+    r"\b\d{1,2}/\d{1,2}/\d{2,4}\b",
+    r"\b\d{4}-\d{2}-\d{2}\b",
+    rf"\b(?:(?:early|mid|late)[- ])?{MONTH}\s+(?:of\s+)?\d{{4}}\b",
+    rf"\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b",
+    r"\b(?:(?:early|mid|late)[- ]|the\s+)?(?:1[5-9]|20)\d{2}s?(?:\s*[-–]\s*(?:\d{2}|\d{4}))?\b",
+    r"\b(?:(?:early|mid|late)[- ])?(?:spring|summer|autumn|fall|winter)\s+(?:of\s+)?\d{4}\b",
+    rf"\b(?:last|next|this|on)\s+(?:{WEEKDAY}|week|month|year|spring|summer|autumn|fall|winter)\b",
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixteen|several|many)\s+(?:years?|months?|weeks?|days?|decades?)\s+ago\b",
+    rf"\b{WEEKDAY}\b",
+    r"\b(?:today|yesterday|tomorrow|recently)\b",
+]
+_DATE = re.compile("|".join(f"(?:{p})" for p in DATE_PATTERNS))
+NUMBER_WORDS = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+    r"thousand|million|billion|dozen|dozens|hundreds|thousands|millions)"
+)
+_NUMBER = re.compile(
+    rf"\b(?:(?:tens|hundreds) of thousands|(?:a|one) (?:few )?(?:dozen|hundred|thousand|million)|"
+    rf"\d[\d,]*(?:\.\d+)?(?:\s*(?:%|percent|per cent|million|billion|thousand))?|"
+    rf"{NUMBER_WORDS}(?:[- ]{NUMBER_WORDS})*|twice|thrice)\b",
+    re.IGNORECASE,
+)
+CONNECTORS = {"de", "del", "la", "le", "van", "von", "der", "da", "di", "dos", "bin", "al", "y", "of"}
+# Titles and offices that stand before a name ("Deputy Assistant Secretary ... Alex Lee").
+OFFICE_WORDS = {
+    "president", "vice", "minister", "secretary", "deputy", "assistant", "principal", "director", "general",
+    "ambassador", "senator", "governor", "representative", "chairman", "chair", "chief", "head", "officer",
+    "spokesperson", "spokesman", "spokeswoman", "affairs", "bureau", "department", "ministry", "office",
+    "division", "state", "foreign", "mr", "mrs", "ms", "dr", "prof", "sir", "dame", "judge", "justice",
+    "king", "queen", "prince", "princess", "pope", "commander", "captain", "colonel", "lieutenant",
+    "sergeant", "admiral", "mayor", "council", "committee", "agency", "administration", "homeland",
+    "security", "hemisphere", "western", "eastern", "northern", "southern", "undersecretary", "cabinet",
+}
+_CAPITALISED = re.compile(r"[A-ZÀ-Ý][\w’'\-.À-ÿ]*")
+_PLACE_LEAD = re.compile(r"\b(?:in|at|to|from|near|outside|inside|across|into)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"\w+", text)}
+
+
+def _name_runs(text: str) -> list[Span]:
+    """Runs of capitalised words (with name connectors such as "de"), as spans of `text`."""
+    runs: list[Span] = []
+    tokens = list(re.finditer(r"[\w’'\-.À-ÿ]+", text))
+    i = 0
+    while i < len(tokens):
+        if not _CAPITALISED.fullmatch(tokens[i].group()):
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(tokens):
+            nxt = tokens[j + 1]
+            gap = text[tokens[j].end() : nxt.start()]
+            if gap.strip():
+                break
+            if _CAPITALISED.fullmatch(nxt.group()):
+                j += 1
+            elif nxt.group().lower() in CONNECTORS and j + 2 < len(tokens) and _CAPITALISED.fullmatch(tokens[j + 2].group()):
+                j += 2
+            else:
+                break
+        end = tokens[j].end()
+        while end > tokens[i].start() and text[end - 1] in ".’'-":
+            end -= 1
+        runs.append(Span(tokens[i].start(), end))
+        i = j + 1
+    return runs
+
+
+def _strip_offices(text: str, span: Span) -> Span | None:
+    """The name left after titles and offices at the start of a run; None if nothing is left."""
+    words = list(re.finditer(r"[\w’'\-.À-ÿ]+", text[span.start : span.end]))
+    last_office = -1
+    for index, word in enumerate(words):
+        if word.group().lower().rstrip(".") in OFFICE_WORDS or word.group().lower() in CONNECTORS:
+            last_office = index
+    rest = words[last_office + 1 :]
+    if not rest:
+        return None
+    return Span(span.start + rest[0].start(), span.start + rest[-1].end())
+
+
+def candidate_spans(kind: AnswerType, text: str) -> list[Span]:
+    """Every span of `text` with the shape of a `kind` answer, longest first at each place."""
+    if kind is AnswerType.DATE:
+        return [Span(m.start(), m.end()) for m in _DATE.finditer(text)]
+    if kind is AnswerType.NUMBER:
+        return [Span(m.start(), m.end()) for m in _NUMBER.finditer(text)]
+    if kind is AnswerType.PERSON:
+        spans = []
+        for run in _name_runs(text):
+            name = _strip_offices(text, run)
+            if name and (len(text[name.start : name.end].split()) >= 2):
+                spans.append(name)
+        return spans
+    if kind is AnswerType.PLACE:
+        return [
+            run
+            for run in _name_runs(text)
+            if _PLACE_LEAD.search(text[: run.start]) and not _DATE.match(text, run.start)
+        ]
+    return []
+
+
+def answer_span(question: str, text: str, focus: list[Span] | None = None) -> Span | None:
+    """The span of `text` that answers `question`, or None when no span of the right shape is there.
+
+    Candidates whose words all appear in the question are passed over (they restate it); among the
+    rest, the one nearest the words the question shares with the text (`focus`) wins.
+    """
+    kind = answer_type(question)
+    asked = _words(question)
+    spans = [s for s in candidate_spans(kind, text) if not _words(text[s.start : s.end]) <= asked]
+    if not spans:
+        return None
+    if not focus:
+        return spans[0]
+
+    def distance(span: Span) -> int:
+        return min(
+            max(0, f.start - span.end, span.start - f.end) for f in focus
+        )
+
+    return min(spans, key=lambda s: (distance(s), -(s.end - s.start)))

@@ -1,0 +1,86 @@
+"""The small typed results every layer passes on: passages that carry their evidence."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from index.chunking import Span
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a passage is: a file, its 1-based line, and character offsets into its text."""
+
+    source: str
+    path: str
+    line: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A verbatim slice of a source file that answers (or comes closest to answering) a question."""
+
+    text: str
+    citation: Citation
+    score: float
+    title: str = ""
+    answer: Span | None = None
+    also_in: tuple[Citation, ...] = ()
+
+    @property
+    def answer_text(self) -> str:
+        """The words that answer, or the whole passage when no narrower span was found."""
+        if self.answer is None:
+            return self.text
+        offset = self.citation.start
+        return self.text[self.answer.start - offset : self.answer.end - offset]
+
+
+@dataclass(frozen=True)
+class Ranks:
+    """Where one chunk ranked in each retriever (1-based; None when outside the candidates)."""
+
+    lexical: int | None
+    dense: int | None
+    fused: int
+
+
+@dataclass
+class Answer:
+    """What the assistant says to one question."""
+
+    question: str
+    query: str
+    abstained: bool
+    passages: list[Passage]
+    confidence: float
+    stale: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, object]:
+        """The answer in the documented JSON shape (offsets are character offsets)."""
+        return {
+            "question": self.question,
+            "query": self.query,
+            "abstained": self.abstained,
+            "confidence": round(self.confidence, 4),
+            "passages": [
+                {
+                    "text": p.text,
+                    "source": p.citation.source,
+                    "line": p.citation.line,
+                    "start": p.citation.start,
+                    "end": p.citation.end,
+                    "score": round(p.score, 4),
+                    "title": p.title,
+                    "answer": None if p.answer is None else {"start": p.answer.start, "end": p.answer.end},
+                    "also_in": [
+                        {k: v for k, v in asdict(c).items() if k != "path"} for c in p.also_in
+                    ],
+                }
+                for p in self.passages
+            ],
+            "stale": self.stale,
+        }
