@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Set everything up (a virtual environment in .venv with the pinned CPU torch first), then:
+#   ./dev.sh          open the assistant on the bundled corpus (builds the index on first use)
+#   ./dev.sh test     run the tests and the evals gate
+#   ./dev.sh qa ...   run any qa command inside the environment
+set -euo pipefail
+cd "$(dirname "$0")"
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+
+stamp=.venv/.installed
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  # torch first and pinned: an unpinned torch pulls several GB of CUDA packages.
+  .venv/bin/python -m pip install --quiet "torch==2.13.0"
+  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  touch "$stamp"
+fi
+export HF_HUB_OFFLINE=1 ANONYMIZED_TELEMETRY=False
+
+case "${1:-app}" in
+  app)
+    shift || true
+    exec .venv/bin/python tui.py "$@"
+    ;;
+  test)
+    shift
+    .venv/bin/python -m pytest -q "$@"
+    .venv/bin/qa eval
+    ;;
+  qa)
+    shift
+    exec .venv/bin/qa "$@"
+    ;;
+  *)
+    echo "usage: ./dev.sh [app|test|qa ARGS...]" >&2
+    exit 2
+    ;;
+esac
