@@ -85,9 +85,9 @@ def find_files(paths: Iterable[Path], extensions: tuple[str, ...]) -> Iterator[P
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 for name in sorted(files):
                     if not name.startswith(".") and name.lower().endswith(extensions):
-                        yield (Path(root) / name).resolve()
+                        yield Path(os.path.abspath(Path(root) / name))
         elif path.suffix.lower() in extensions:
-            yield path.resolve()
+            yield Path(os.path.abspath(path))
         else:
             yield UnreadableFile(
                 display_path(path),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -98,7 +99,7 @@ def ingest(
             warn(f"index was built with other settings ({report.rebuilt}): rebuilding it")
         store.reset()
 
-    roots = [Path(p).expanduser().resolve() for p in paths]
+    roots = [Path(os.path.abspath(Path(p).expanduser())) for p in paths]
     known = store.file_records()
     repaired = store.remove_orphans(known)
     seen: set[str] = set()
@@ -121,10 +122,14 @@ def ingest(
         else:
             todo.append((document, record is not None))
 
-    for source in sorted(known):
-        if source not in seen and _under(source, roots) and not Path(source).is_file():
-            store.delete_file(source)
-            report.removed.append(source)
+    gone = [s for s in sorted(known) if s not in seen and _under(s, roots) and not Path(s).is_file()]
+    # A new generation before anything changes: if this run is killed midway, the BM25 copy
+    # saved for the old content no longer matches and is rebuilt from what Chroma holds.
+    if todo or gone or report.rebuilt or repaired or not store.generation():
+        store.mark_changed(wanted)
+    for source in gone:
+        store.delete_file(source)
+        report.removed.append(source)
 
     total_chunks = 0
     pending: list[tuple[Document, bool, list[ChunkRecord]]] = []
@@ -147,8 +152,6 @@ def ingest(
     if batch:
         _embed_and_store(batch, store, encoder, settings, report, done, total_chunks, progress)
 
-    if report.added or report.changed or report.removed or report.rebuilt or repaired or not store.generation():
-        store.mark_changed(wanted)
     refresh_lexical(store, settings)
     report.chunks_total = store.count()
     report.seconds = time.perf_counter() - began

@@ -85,6 +85,8 @@ def command_ingest(args: argparse.Namespace) -> int:
     print(f"Indexed {settings.index}: {report.summary()}")
     indexed = report.added or report.changed or report.unchanged
     if not indexed and not report.removed:
+        if report.skipped:
+            return 1
         return _fail("nothing to index: give a folder or .txt/.md files that hold text")
     return 0
 
@@ -228,7 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["eval"]:  # argparse's REMAINDER refuses options that come first: pass them on as given
+        args = argparse.Namespace(run=command_eval, rest=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
         return 2

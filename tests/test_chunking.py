@@ -1,0 +1,124 @@
+"""Chunks are verbatim, sentence-aligned slices of the prose, and page furniture never enters them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from index.chunking import chunk_spans, document_title, is_prose, prose_blocks, split_sentences
+from index.documents import read_document
+from tests.conftest import CORPUS
+
+CORPUS_FILES = sorted(CORPUS.glob("*.txt"))
+FURNITURE = [
+    "Accessibility links", "Breaking News", "Cuba Travel", "please wait", "No media source currently available",
+    "0:00 0:03:55 0:00", "Direct link", "XS", "SM", "MD", "LG", "Post a Comment", "Powered by GovDelivery",
+    "WHAPress@State.Gov", "Promotion 24/7 with CaribPR", "Digital Marketing by Hard Beat Communications",
+]
+
+
+def texts(span_list: list, text: str) -> list[str]:
+    return [text[s.start : s.end] for s in span_list]
+
+
+def test_the_bundled_corpus_has_five_articles() -> None:
+    assert len(CORPUS_FILES) == 5
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_every_chunk_is_a_verbatim_slice_that_never_cuts_a_word(path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    text = read_document(path, 10**7).text
+    chunks = chunk_spans(text, max_tokens=160, overlap=1, count_tokens=encoder.count_tokens)
+    assert chunks
+    for chunk in chunks:
+        piece = text[chunk.start : chunk.end]
+        assert piece == piece.strip() and piece
+        assert chunk.start == 0 or not text[chunk.start - 1].isalnum()
+        assert chunk.end == len(text) or not text[chunk.end].isalnum()
+        assert encoder.count_tokens(piece) <= 160
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_chunks_cover_every_prose_line_and_no_furniture(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    chunks = chunk_spans(text)
+    covered = set()
+    for chunk in chunks:
+        covered.update(range(chunk.start, chunk.end))
+    for line in text.splitlines():
+        if is_prose(line):
+            start = text.index(line.strip())
+            assert start in covered, f"prose line not in any chunk: {line[:60]!r}"
+    for chunk in texts(chunks, text):
+        for line in chunk.splitlines():
+            assert line.strip() not in FURNITURE, f"furniture {line!r} inside a chunk"
+
+
+def test_furniture_is_recognised_by_shape_not_by_name() -> None:
+    page = (
+        "Home\nNews\nSports\nSign in\n\n"
+        "00:12 / 04:31\n\nLoading...\n\n"
+        "The council voted on Tuesday to close the old harbour bridge for repairs until next spring.\n\n"
+        "Share this article · Facebook · Twitter · Email\n"
+        "Contact the newsroom at desk@example.org for corrections to this story.\n"
+        "S M L XL\n"
+    )
+    chunks = texts(chunk_spans(page), page)
+    assert chunks == ["The council voted on Tuesday to close the old harbour bridge for repairs until next spring."]
+
+
+def test_consecutive_chunks_of_a_paragraph_share_a_sentence() -> None:
+    sentences = [f"Sentence number {i} talks about the harbour and the bridge repairs in detail." for i in range(12)]
+    text = " ".join(sentences)
+    chunks = texts(chunk_spans(text, max_tokens=60, overlap=1), text)
+    assert len(chunks) > 2
+    for first, second in zip(chunks, chunks[1:]):
+        last_sentence = re.split(r"(?<=\.) ", first)[-1]
+        assert second.startswith(last_sentence)
+
+
+def test_a_sentence_longer_than_the_window_is_cut_between_words() -> None:
+    words = "harbour bridge council repairs spring tuesday vote river".split()
+    text = "The " + " ".join(words[i % len(words)] for i in range(400)) + " ends here."
+    chunks = chunk_spans(text, max_tokens=50, overlap=0)
+    assert len(chunks) > 5
+    assert " ".join(text[c.start : c.end] for c in chunks) == text
+    for chunk in chunks:
+        assert not text[chunk.end : chunk.end + 1].isalnum()
+
+
+def test_sentences_survive_abbreviations_and_initials() -> None:
+    text = "Mr. Smith met U.S. officials in Washington on Jan. 5. John F. Kennedy was not there. Was it late?"
+    assert texts(split_sentences(text), text) == [
+        "Mr. Smith met U.S. officials in Washington on Jan. 5.",
+        "John F. Kennedy was not there.",
+        "Was it late?",
+    ]
+
+
+def test_windows_line_endings_keep_offsets_exact(tmp_path: Path) -> None:
+    path = tmp_path / "crlf.txt"
+    path.write_bytes(b"Title\r\n\r\nThe first paragraph has enough words to count as prose here.\r\n"
+                     b"And a second line of prose follows it with several words.\r\n")
+    text = read_document(path, 10**6).text
+    assert "\r\n" in text
+    for chunk in chunk_spans(text):
+        assert "prose" in text[chunk.start : chunk.end]
+        assert not text[chunk.end - 1].isspace()
+
+
+def test_a_dateline_stays_with_the_paragraph_it_dates() -> None:
+    text = "Havana, November 15, 2022\n\nDelegates from both countries met in the capital on Tuesday to talk."
+    (block,) = prose_blocks(text)
+    assert text[block.start : block.end].startswith("Havana, November 15, 2022")
+
+
+def test_titles_come_from_headlines_not_menus() -> None:
+    titles = {p.name: document_title(p.read_text(encoding="utf-8"), p.stem) for p in CORPUS_FILES}
+    assert titles["2014-07-voa-us-committed-to-legal-cuban-migration.txt"] == (
+        "U.S. Remains Committed To Safe, Legal Cuban Migration"
+    )
+    assert titles["2022-04-20-news-americas-migration-talks.txt"] == "2022-04-20-news-americas-migration-talks"
+    assert document_title("# Notes on bridges\n\nSome text here.", "x") == "Notes on bridges"
