@@ -30,9 +30,11 @@ DATE = re.compile(
 # open a sentence. Whether the word before the stop is an abbreviation is checked separately.
 BOUNDARY = re.compile(r"""([.!?…]+)["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
 ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st gen col lt sgt capt cmdr adm gov sen rep pres rev hon mt ft
-    no nos vs etc inc ltd co corp dept univ est approx fig vol pp ch sec art jan feb mar apr jun
-    jul aug sep sept oct nov dec mon tue tues wed weds thu thur thurs fri sat sun""".split()
+    """
+    mr mrs ms dr prof sr jr st gen col lt sgt capt cmdr adm gov sen rep pres rev hon mt ft no nos vs
+    etc inc ltd co corp dept univ est approx fig vol pp ch sec art jan feb mar apr jun jul aug sep
+    sept oct nov dec mon tue tues wed weds thu thur thurs fri sat sun
+    """.split()  # noqa: SIM905
 )
 MIN_PROSE_WORDS = 6
 LONG_LINE_WORDS = 12
@@ -128,7 +130,7 @@ def _is_abbreviation(text: str, stop: int) -> bool:
     if text[stop] != ".":
         return False
     begin = stop
-    while begin > 0 and not text[begin - 1].isspace() and text[begin - 1] not in "([\"“‘":
+    while begin > 0 and not text[begin - 1].isspace() and text[begin - 1] not in '(["“‘':
         begin -= 1
     token = text[begin:stop]
     if not token:
@@ -169,7 +171,9 @@ def approximate_tokens(text: str) -> int:
 
 def _split_long(text: str, span: Span, max_tokens: int, count: Callable[[str], int]) -> list[Span]:
     """Cut an over-long sentence at white space into pieces that fit, never inside a word."""
-    words = [Span(m.start() + span.start, m.end() + span.start) for m in re.finditer(r"\S+", text[span.start : span.end])]
+    words = [
+        Span(m.start() + span.start, m.end() + span.start) for m in re.finditer(r"\S+", text[span.start : span.end])
+    ]
     pieces: list[Span] = []
     first, used = 0, 0
     for i, word in enumerate(words):

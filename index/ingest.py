@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from index.chunking import chunk_spans, document_title
 from index.documents import Document, find_files, read_document
@@ -171,7 +174,12 @@ def _embed_and_store(
     """Embed a batch of files' chunks together, then store each file: old chunks out, new in,
     manifest last."""
     texts = [r.text for _, _, records in batch for r in records]
-    vectors = encoder.encode(texts, batch_size=settings.batch_size)
+    parts = []
+    for first in range(0, len(texts), settings.batch_size):
+        parts.append(encoder.encode(texts[first : first + settings.batch_size], batch_size=settings.batch_size))
+        if progress:
+            progress(done + min(len(texts), first + settings.batch_size), total)
+    vectors = np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
     offset = 0
     for document, was_known, records in batch:
         source = str(document.path)
@@ -184,8 +192,6 @@ def _embed_and_store(
         (report.changed if was_known else report.added).append(source)
         report.chunks_embedded += len(records)
         done += len(records)
-        if progress:
-            progress(done, total)
     return done
 
 
@@ -202,10 +208,6 @@ def refresh_lexical(store: Store, settings: Settings) -> LexicalIndex:
         ids.append(record.id)
         texts.append(record.text)
     lexical = LexicalIndex.build(ids, texts, generation)
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache only costs a rebuild next time
         lexical.save(folder)
-    except OSError:
-        pass  # a read-only cache only costs a rebuild next time
     return lexical
-
-

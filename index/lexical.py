@@ -79,9 +79,7 @@ class LexicalIndex:
 
         try:
             meta = json.loads((folder / "ids.json").read_text())
-            retriever = (
-                bm25s.BM25.load(str(folder), show_progress=False, mmap=False) if meta["ids"] else bm25s.BM25()
-            )
+            retriever = bm25s.BM25.load(str(folder), show_progress=False, mmap=False) if meta["ids"] else bm25s.BM25()
         except (OSError, ValueError, KeyError):
             return None
         return cls(meta["ids"], retriever, meta["generation"])

@@ -8,6 +8,7 @@ all its chunks, so a file whose ingest was interrupted is simply seen as not ind
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -155,10 +156,8 @@ class Store:
     def reset(self) -> None:
         """Drop everything (used when the build settings change)."""
         for name in (CHUNKS, FILES):
-            try:
+            with contextlib.suppress(Exception):  # already gone
                 self._client.delete_collection(name)
-            except Exception:  # already gone
-                pass
         self.chunks = self._client.get_or_create_collection(
             CHUNKS, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
@@ -205,8 +204,7 @@ class Store:
                 embeddings=vectors[first : first + limit],
                 documents=[r.text for r in part],
                 metadatas=[
-                    {"source": r.source, "start": r.start, "end": r.end, "line": r.line, "title": r.title}
-                    for r in part
+                    {"source": r.source, "start": r.start, "end": r.end, "line": r.line, "title": r.title} for r in part
                 ],
             )
 

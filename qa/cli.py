@@ -8,7 +8,6 @@ import os
 import shutil
 import sys
 import textwrap
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -75,8 +74,9 @@ def command_ingest(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [DEFAULT_CORPUS]
     bar, update = _progress_bar()
     try:
-        report = ingest(paths, settings, Encoder(settings.model), progress=update,
-                        warn=lambda m: print(f"qa: {m}", file=sys.stderr))
+        report = ingest(
+            paths, settings, Encoder(settings.model), progress=update, warn=lambda m: print(f"qa: {m}", file=sys.stderr)
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -118,8 +118,10 @@ def render_answer(answer: Answer, style: Style, width: int) -> str:
     if answer.query != answer.question:
         out.append(style.dim(f"(read as: {answer.query})"))
     if answer.abstained:
-        out.append(style.bold("The documents do not answer this.") +
-                   (" Closest passages, but not an answer:" if answer.passages else ""))
+        out.append(
+            style.bold("The documents do not answer this.")
+            + (" Closest passages, but not an answer:" if answer.passages else "")
+        )
     for number, passage in enumerate(answer.passages, start=1):
         out.append(_render_passage(number, passage, style, width, dim=answer.abstained))
     for source in answer.stale:
@@ -158,6 +160,10 @@ def command_ask(args: argparse.Namespace) -> int:
         raise EmptyQuestion()
     assistant = Assistant.open(settings)
     conversation = None if args.no_context else Conversation()
+    if not args.question and sys.stdin.isatty():
+        print("Loading the model…", end="", file=sys.stderr, flush=True)
+        assistant.warm_up()
+        print("\rAsk a question about the documents (Ctrl-D to quit).", file=sys.stderr)
     style = Style(sys.stdout)
     width = min(100, shutil.get_terminal_size((100, 24)).columns)
     status = 0
@@ -213,8 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--top-k", type=int, metavar="K", help="passages to show (default 3)")
     ask.add_argument("--index", help=index_help)
     ask.add_argument("--json", action="store_true", help="one JSON object per answer")
-    ask.add_argument("--no-context", action="store_true",
-                     help="treat every question on its own, not as a follow-up of the one before")
+    ask.add_argument(
+        "--no-context",
+        action="store_true",
+        help="treat every question on its own, not as a follow-up of the one before",
+    )
     ask.set_defaults(run=command_ask)
 
     evaluate = sub.add_parser("eval", help="run the known-question evals (see `qa eval --help`)", add_help=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -13,9 +14,22 @@ from tests.conftest import CORPUS
 
 CORPUS_FILES = sorted(CORPUS.glob("*.txt"))
 FURNITURE = [
-    "Accessibility links", "Breaking News", "Cuba Travel", "please wait", "No media source currently available",
-    "0:00 0:03:55 0:00", "Direct link", "XS", "SM", "MD", "LG", "Post a Comment", "Powered by GovDelivery",
-    "WHAPress@State.Gov", "Promotion 24/7 with CaribPR", "Digital Marketing by Hard Beat Communications",
+    "Accessibility links",
+    "Breaking News",
+    "Cuba Travel",
+    "please wait",
+    "No media source currently available",
+    "0:00 0:03:55 0:00",
+    "Direct link",
+    "XS",
+    "SM",
+    "MD",
+    "LG",
+    "Post a Comment",
+    "Powered by GovDelivery",
+    "WHAPress@State.Gov",
+    "Promotion 24/7 with CaribPR",
+    "Digital Marketing by Hard Beat Communications",
 ]
 
 
@@ -74,13 +88,13 @@ def test_consecutive_chunks_of_a_paragraph_share_a_sentence() -> None:
     text = " ".join(sentences)
     chunks = texts(chunk_spans(text, max_tokens=60, overlap=1), text)
     assert len(chunks) > 2
-    for first, second in zip(chunks, chunks[1:]):
+    for first, second in itertools.pairwise(chunks):
         last_sentence = re.split(r"(?<=\.) ", first)[-1]
         assert second.startswith(last_sentence)
 
 
 def test_a_sentence_longer_than_the_window_is_cut_between_words() -> None:
-    words = "harbour bridge council repairs spring tuesday vote river".split()
+    words = ["harbour", "bridge", "council", "repairs", "spring", "tuesday", "vote", "river"]
     text = "The " + " ".join(words[i % len(words)] for i in range(400)) + " ends here."
     chunks = chunk_spans(text, max_tokens=50, overlap=0)
     assert len(chunks) > 5
@@ -100,8 +114,10 @@ def test_sentences_survive_abbreviations_and_initials() -> None:
 
 def test_windows_line_endings_keep_offsets_exact(tmp_path: Path) -> None:
     path = tmp_path / "crlf.txt"
-    path.write_bytes(b"Title\r\n\r\nThe first paragraph has enough words to count as prose here.\r\n"
-                     b"And a second line of prose follows it with several words.\r\n")
+    path.write_bytes(
+        b"Title\r\n\r\nThe first paragraph has enough words to count as prose here.\r\n"
+        b"And a second line of prose follows it with several words.\r\n"
+    )
     text = read_document(path, 10**6).text
     assert "\r\n" in text
     for chunk in chunk_spans(text):

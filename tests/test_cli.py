@@ -21,7 +21,12 @@ QA = [sys.executable, "-m", "qa.cli"]
 
 def run_qa(*args: str, stdin: str | None = None, cwd: Path = PROJECT_ROOT, env: dict | None = None):  # type: ignore[no-untyped-def]
     return subprocess.run(
-        [*QA, *args], input=stdin, capture_output=True, text=True, cwd=cwd, timeout=300,
+        [*QA, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
         env={**os.environ, "NO_COLOR": "1", **(env or {})},
     )
 
@@ -73,7 +78,9 @@ def test_questions_from_standard_input_get_one_json_line_each_and_follow_ups_use
     assert result.returncode == 0, result.stderr
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert [a["question"] for a in answers] == [
-        "when were talks suspended?", "who led the 2022 talks for the United States?", "and for cuba?"
+        "when were talks suspended?",
+        "who led the 2022 talks for the United States?",
+        "and for cuba?",
     ]
     assert answers[2]["query"] != "and for cuba?" and "2022" in answers[2]["query"]
     for answer in answers:
@@ -105,15 +112,19 @@ def test_ingest_reports_a_summary_and_skips_bad_files(tmp_path: Path) -> None:
     assert "0 added, 0 changed, 0 removed, 1 unchanged" in again.stdout and "0 chunks embedded" in again.stdout
     answer = json.loads(run_qa("ask", "when was the bridge closed?", "--json", "--index", index).stdout)
     assert answer["passages"][0]["text"].startswith("The harbour bridge was closed")
-    assert_one_line_error(run_qa("ingest", str(tmp_path / "nothing-here"), "--index", index), "nothing-here: no such file")
+    assert_one_line_error(
+        run_qa("ingest", str(tmp_path / "nothing-here"), "--index", index), "nothing-here: no such file"
+    )
     (tmp_path / "empty-folder").mkdir()
     assert_one_line_error(run_qa("ingest", str(tmp_path / "empty-folder"), "--index", index), "nothing to index")
 
 
 def _many_documents(folder: Path, count: int) -> None:
     sentences = [
-        line.strip() for path in sorted(CORPUS.glob("*.txt"))
-        for line in path.read_text(encoding="utf-8").split(". ") if len(line.split()) > 8 and "\n" not in line
+        line.strip()
+        for path in sorted(CORPUS.glob("*.txt"))
+        for line in path.read_text(encoding="utf-8").split(". ")
+        if len(line.split()) > 8 and "\n" not in line
     ]
     folder.mkdir()
     for i in range(count):
@@ -133,8 +144,12 @@ def test_an_ingest_killed_midway_leaves_an_index_that_answers_correctly(tmp_path
     docs = tmp_path / "docs"
     _many_documents(docs, 160)
     index = tmp_path / "index"
-    process = subprocess.Popen([*QA, "ingest", str(docs), "--index", str(index)], cwd=PROJECT_ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*QA, "ingest", str(docs), "--index", str(index)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 240
     while _stored_vectors(index) == 0 and time.time() < deadline and process.poll() is None:
         time.sleep(0.2)
@@ -142,7 +157,9 @@ def test_an_ingest_killed_midway_leaves_an_index_that_answers_correctly(tmp_path
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
 
-    answered = run_qa("ask", "--json", "--index", str(index), stdin="when were talks suspended?\nwho led the Cuban delegation?\n")
+    answered = run_qa(
+        "ask", "--json", "--index", str(index), stdin="when were talks suspended?\nwho led the Cuban delegation?\n"
+    )
     assert answered.returncode == 0, answered.stderr
     for line in answered.stdout.splitlines():
         for passage in json.loads(line)["passages"]:

@@ -30,13 +30,19 @@ def test_reingesting_an_unchanged_corpus_embeds_nothing(tmp_path: Path, corpus_c
 
 
 def test_a_changed_file_reembeds_only_itself_and_a_removed_file_leaves(
-    tmp_path: Path, corpus_copy: Path, encoder  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    corpus_copy: Path,
+    encoder,  # type: ignore[no-untyped-def]
 ) -> None:
     settings = Settings(index=str(tmp_path / "index"))
     first = ingest([corpus_copy], settings, encoder)
     changed = corpus_copy / "2015-12-01-state-dept-migration-talks.txt"
     old_chunks = Store(settings).file_records()[str(changed)].chunks
-    changed.write_text(changed.read_text(encoding="utf-8") + "\nThe delegations will meet again in the spring of the next year in Havana.\n", encoding="utf-8")
+    changed.write_text(
+        changed.read_text(encoding="utf-8")
+        + "\nThe delegations will meet again in the spring of the next year in Havana.\n",
+        encoding="utf-8",
+    )
     report, embedded = count_embedded(encoder, lambda: ingest([corpus_copy], settings, encoder))
     store = Store(settings)
     own_chunks = store.file_records()[str(changed)].chunks
@@ -47,7 +53,9 @@ def test_a_changed_file_reembeds_only_itself_and_a_removed_file_leaves(
     removed.unlink()
     report = ingest([corpus_copy], settings, encoder)
     assert report.removed == [str(removed)]
-    assert Store(settings).count() == report.chunks_total == first.chunks_total - old_chunks + own_chunks - removed_chunks
+    assert (
+        Store(settings).count() == report.chunks_total == first.chunks_total - old_chunks + own_chunks - removed_chunks
+    )
     sources = {c.source for c in Store(settings).all_chunks()}
     assert str(removed) not in sources and len(sources) == 4
     answer = Assistant.open(settings, encoder).ask("who is Craig Kelley?")
@@ -55,7 +63,9 @@ def test_a_changed_file_reembeds_only_itself_and_a_removed_file_leaves(
 
 
 def test_bad_files_are_skipped_with_one_line_each_and_nothing_indexed_is_lost(
-    tmp_path: Path, corpus_copy: Path, encoder  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    corpus_copy: Path,
+    encoder,  # type: ignore[no-untyped-def]
 ) -> None:
     settings = Settings(index=str(tmp_path / "index"))
     before = ingest([corpus_copy], settings, encoder).chunks_total
@@ -103,7 +113,9 @@ def test_changed_chunk_settings_rebuild_the_index(tmp_path: Path, corpus_copy: P
 
 
 def test_an_index_built_with_another_model_is_refused_with_what_to_do(
-    tmp_path: Path, corpus_copy: Path, encoder  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    corpus_copy: Path,
+    encoder,  # type: ignore[no-untyped-def]
 ) -> None:
     settings = Settings(index=str(tmp_path / "index"))
     ingest([corpus_copy], settings, encoder)
@@ -114,7 +126,9 @@ def test_an_index_built_with_another_model_is_refused_with_what_to_do(
 
 
 def test_a_file_edited_after_indexing_is_reported_stale_not_misquoted(
-    tmp_path: Path, corpus_copy: Path, encoder  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    corpus_copy: Path,
+    encoder,  # type: ignore[no-untyped-def]
 ) -> None:
     settings = Settings(index=str(tmp_path / "index"))
     ingest([corpus_copy], settings, encoder)

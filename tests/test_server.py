@@ -37,7 +37,8 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
     log = (tmp_path / "chroma.log").open("w")
     process = subprocess.Popen(
         [CHROMA, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -61,7 +62,10 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
 
 
 def test_a_chroma_server_index_gives_the_same_answers_as_a_local_one(
-    chroma_server: str, corpus_settings: Settings, assistant: Assistant, encoder  # type: ignore[no-untyped-def]
+    chroma_server: str,
+    corpus_settings: Settings,
+    assistant: Assistant,
+    encoder,  # type: ignore[no-untyped-def]
 ) -> None:
     remote = Settings(index=chroma_server)
     report = ingest([CORPUS], remote, encoder)
@@ -70,7 +74,11 @@ def test_a_chroma_server_index_gives_the_same_answers_as_a_local_one(
     assert len(again.unchanged) == 5 and again.chunks_embedded == 0
 
     served = Assistant.open(remote, encoder)
-    for question in ["when were talks suspended?", "who led the Cuban delegation in 2015?", "how many travel documents?"]:
+    for question in [
+        "when were talks suspended?",
+        "who led the Cuban delegation in 2015?",
+        "how many travel documents?",
+    ]:
         local_answer, remote_answer = assistant.ask(question), served.ask(question)
         assert [(p.citation, p.text) for p in remote_answer.passages] == [
             (p.citation, p.text) for p in local_answer.passages
