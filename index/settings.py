@@ -33,7 +33,7 @@ class Settings:
     max_file_mb: float = 5.0
     top_k: int = 3
     candidates: int = 50
-    dense_weight: float = 0.45
+    dense_weight: float = 0.5
     abstain_threshold: float = 0.0
     batch_size: int = 64
     extensions: tuple[str, ...] = (".txt", ".md")

@@ -12,7 +12,7 @@ from index.documents import display_path
 from index.ingest import line_of
 from qa.answer_types import AnswerType, answer_span, answer_type, candidate_spans
 from qa.passages import Citation, Passage
-from qa.retrieve import Candidate
+from qa.retrieve import Candidate, word_pairs
 from qa.sources import SourceFiles, SourceText
 
 # Words that open a sentence which leans on the one before it.
@@ -27,12 +27,18 @@ MAX_PASSAGE_SENTENCES = 3
 
 @dataclass(frozen=True)
 class Weights:
-    """How a sentence's score is made (tuned on a split of the benchmark, see evals/squad.py)."""
+    """How a sentence's score is made (tuned on the tune half of SQuAD: `qa bench squad --tune`).
+
+    chunk: per unit of the chunk's fused score below the best chunk's (z units, so <= 0);
+    coverage: idf-weighted share of the query's terms in the sentence; bigrams: share of the
+    query's adjacent term pairs in the sentence; answer_shape: the sentence holds a span of the
+    kind the question asks for (a date for "when", a number for "how many", ...).
+    """
 
     chunk: float = 0.5
-    coverage: float = 0.4
-    answer_shape: float = 0.1
-    agreement: float = 0.5
+    coverage: float = 1.0
+    bigrams: float = 0.5
+    answer_shape: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,8 @@ class ScoredSentence:
     score: float
     coverage: float
     has_shape: bool
+    bigrams: float = 0.0
+    chunk_gap: float = 0.0
 
 
 Terms = Callable[[str], list[str]]
@@ -58,6 +66,14 @@ def _coverage(question_terms: list[str], sentence_terms: set[str], idf: Idf) -> 
     return sum(idf(t) for t in question_terms if t in sentence_terms) / total
 
 
+def sentence_score(weights: Weights, chunk_gap: float, coverage: float, bigrams: float, has_shape: bool) -> float:
+    """One sentence's score from its features (see `Weights`)."""
+    return (
+        weights.chunk * chunk_gap + weights.coverage * coverage + weights.bigrams * bigrams
+        + weights.answer_shape * has_shape
+    )
+
+
 def rank_sentences(
     question: str,
     query: str,
@@ -68,14 +84,18 @@ def rank_sentences(
     weights: Weights = Weights(),
     stale: list[str] | None = None,
 ) -> list[ScoredSentence]:
-    """Every sentence of the verified candidate chunks, scored, best first.
+    """Every sentence of the verified candidate chunks, scored, best first (a sentence shared by
+    two overlapping chunks counts once, with the better chunk).
 
     A chunk whose file no longer holds its text is left out and its source noted in `stale`.
     """
     kind = answer_type(question)
-    question_terms = list(dict.fromkeys(terms(query)))
-    top = max((c.score for c in candidates), default=1.0) or 1.0
+    query_terms = terms(query)
+    question_terms = list(dict.fromkeys(query_terms))
+    pairs = word_pairs(query_terms)
+    top = max((c.score for c in candidates), default=0.0)
     scored: list[ScoredSentence] = []
+    seen: set[tuple[str, int]] = set()
     for candidate in candidates:
         chunk = candidate.chunk
         if not files.verify(chunk.source, chunk.start, chunk.end, chunk.text):
@@ -88,17 +108,19 @@ def rank_sentences(
         if block is None:
             continue
         for index, span in enumerate(source.sentences(block)):
-            if span.start < chunk.start or span.end > chunk.end:
+            if span.start < chunk.start or span.end > chunk.end or (chunk.source, span.start) in seen:
                 continue
+            seen.add((chunk.source, span.start))
             text = source.text[span.start : span.end]
-            coverage = _coverage(question_terms, set(terms(text)), idf)
+            sentence_terms = terms(text)
+            coverage = _coverage(question_terms, set(sentence_terms), idf)
+            bigrams = len(pairs & word_pairs(sentence_terms)) / len(pairs) if pairs else 0.0
             has_shape = kind is not AnswerType.OTHER and answer_span(question, text) is not None
-            score = (
-                weights.chunk * candidate.score / top
-                + weights.coverage * coverage
-                + weights.answer_shape * has_shape
+            gap = candidate.score - top
+            score = sentence_score(weights, gap, coverage, bigrams, has_shape)
+            scored.append(
+                ScoredSentence(candidate, source, block, index, span, score, coverage, has_shape, bigrams, gap)
             )
-            scored.append(ScoredSentence(candidate, source, block, index, span, score, coverage, has_shape))
     scored.sort(key=lambda s: (-s.score, s.candidate.ranks.fused, s.span.start))
     return scored
 
@@ -114,7 +136,8 @@ def passage_span(best: ScoredSentence) -> Span:
         before = sentences[first - 1]
         if REFERRING.match(sentence) or is_dateline(text[before.start : before.end]):
             first -= 1
-    if len(sentence.split()) < SHORT_SENTENCE_WORDS and last + 1 < len(sentences) and last - first + 1 < MAX_PASSAGE_SENTENCES:
+    short = len(sentence.split()) < SHORT_SENTENCE_WORDS
+    if short and last + 1 < len(sentences) and last - first + 1 < MAX_PASSAGE_SENTENCES:
         last += 1
     return Span(sentences[first].start, sentences[last].end)
 

@@ -1,15 +1,42 @@
-"""Hybrid retrieval: BM25 and dense (Chroma) candidates, fused into one ranking."""
+"""Hybrid retrieval: BM25 and dense (Chroma) candidates, fused into one ranking.
+
+The candidate pool is the union of the BM25 top `candidates` and the dense top `candidates`. Every
+chunk in the pool gets both of its exact scores (the BM25 score of a dense-only chunk and the
+cosine similarity of a BM25-only chunk are looked up, not guessed), each side is z-scored over
+the pool, and the fused score is their weighted sum. The first `Rerank.depth` chunks are then
+re-scored by how well their best single sentence matches the query (idf-weighted share of the
+query's terms, share of its word pairs): an answer usually sits in one sentence, and a chunk whose
+matching words are spread over unrelated sentences is weaker evidence than one that says it in
+one. The normalisation, weights and depth were chosen on the tune half of SQuAD
+(`qa bench squad --tune`).
+"""
 
 from __future__ import annotations
 
+import itertools
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from index.chunking import split_sentences
 from index.embedding import Encoder
-from index.lexical import LexicalIndex
+from index.lexical import LexicalIndex, tokenize
 from index.store import ChunkRecord, Store
 from qa.passages import Ranks
+
+FUSION_METHODS = ("zscore", "minmax", "max", "rrf")
+Terms = Sequence[str]
+
+
+@dataclass(frozen=True)
+class Rerank:
+    """How the first fused chunks are re-scored by their best sentence (weights in z units)."""
+
+    depth: int = 20
+    coverage: float = 2.0
+    bigrams: float = 1.5
 
 
 @dataclass(frozen=True)
@@ -23,31 +50,95 @@ class Candidate:
     ranks: Ranks
 
 
-def _minmax(values: dict[str, float]) -> dict[str, float]:
-    if not values:
-        return {}
-    low, high = min(values.values()), max(values.values())
-    spread = high - low
-    return {k: (v - low) / spread if spread > 0 else 1.0 for k, v in values.items()}
+def normalise(values: np.ndarray, method: str) -> np.ndarray:
+    """Scores of one retriever over the pool put on a common scale.
+
+    zscore: (x - mean) / std; minmax: (x - min) / (max - min); max: x / max. A pool whose scores
+    are all equal normalises to zeros (zscore) or ones (the others).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        return values
+    if method == "zscore":
+        spread = values.std()
+        return (values - values.mean()) / spread if spread > 0 else np.zeros_like(values)
+    if method == "minmax":
+        low, spread = values.min(), values.max() - values.min()
+        return (values - low) / spread if spread > 0 else np.ones_like(values)
+    if method == "max":
+        high = values.max()
+        return values / high if high > 0 else np.ones_like(values)
+    raise ValueError(f"unknown normalisation {method!r} (known: zscore, minmax, max)")
 
 
-def fuse_scores(lexical: dict[str, float], dense: dict[str, float], dense_weight: float) -> dict[str, float]:
-    """Weighted sum of min-max normalised scores; a chunk missing from one side scores 0 there."""
-    lex, den = _minmax(lexical), _minmax(dense)
-    return {
-        key: dense_weight * den.get(key, 0.0) + (1.0 - dense_weight) * lex.get(key, 0.0)
-        for key in set(lex) | set(den)
-    }
+def rrf(values: np.ndarray, k: float = 60.0) -> np.ndarray:
+    """1 / (k + rank) of each score among `values` (rank 1 = highest; ties share the better rank)."""
+    values = np.asarray(values, dtype=np.float64)
+    ranks = (values[None, :] > values[:, None]).sum(axis=1) + 1 if values.size <= 2048 else _ranks(values)
+    return 1.0 / (k + ranks)
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    order = np.argsort(-values, kind="stable")
+    ranks = np.empty(len(values), dtype=np.int64)
+    ranks[order] = np.arange(1, len(values) + 1)
+    return ranks
+
+
+def fuse(lexical: np.ndarray, dense: np.ndarray, dense_weight: float, method: str = "zscore",
+         rrf_k: float = 60.0) -> np.ndarray:
+    """Fused scores of a pool of chunks from their exact BM25 and dense scores (same order).
+
+    `method` is a normalisation (zscore, minmax, max) applied to each side before the weighted sum
+    `dense_weight * dense + (1 - dense_weight) * lexical`, or `rrf` for weighted reciprocal-rank
+    fusion with constant `rrf_k`.
+    """
+    if method == "rrf":
+        lex, den = rrf(lexical, rrf_k), rrf(dense, rrf_k)
+    else:
+        lex, den = normalise(lexical, method), normalise(dense, method)
+    return dense_weight * den + (1.0 - dense_weight) * lex
+
+
+def fuse_scores(lexical: dict[str, float], dense: dict[str, float], dense_weight: float,
+                method: str = "zscore") -> dict[str, float]:
+    """`fuse` over dicts keyed by chunk id; a chunk missing from one side scores 0 there."""
+    keys = sorted(set(lexical) | set(dense))
+    fused = fuse(
+        np.array([lexical.get(k, 0.0) for k in keys]), np.array([dense.get(k, 0.0) for k in keys]), dense_weight, method
+    )
+    return dict(zip(keys, fused.tolist(), strict=True))
 
 
 def fuse_rrf(rankings: list[list[str]], k: int = 60, weights: list[float] | None = None) -> dict[str, float]:
-    """Reciprocal rank fusion: sum of weight / (k + rank) over the rankings."""
+    """Reciprocal rank fusion of whole rankings: sum of weight / (k + rank) over them."""
     weights = weights or [1.0] * len(rankings)
     fused: dict[str, float] = {}
     for ranking, weight in zip(rankings, weights, strict=True):
         for rank, key in enumerate(ranking, start=1):
             fused[key] = fused.get(key, 0.0) + weight / (k + rank)
     return fused
+
+
+def word_pairs(terms: Terms) -> set[tuple[str, str]]:
+    """Adjacent pairs of terms (stop words already out), the cheap stand-in for phrase matches."""
+    return set(itertools.pairwise(terms))
+
+
+def sentence_match(query_terms: Terms, sentences: Sequence[Terms], idf: Callable[[str], float]) -> tuple[float, float]:
+    """The best idf-weighted share of the query's terms found in one sentence, and the best share
+    of the query's adjacent term pairs found in one sentence."""
+    unique = list(dict.fromkeys(query_terms))
+    total = sum(idf(t) for t in unique)
+    pairs = word_pairs(query_terms)
+    best_coverage = best_pairs = 0.0
+    for sentence in sentences:
+        present = set(sentence)
+        if total > 0:
+            best_coverage = max(best_coverage, sum(idf(t) for t in unique if t in present) / total)
+        if pairs:
+            best_pairs = max(best_pairs, len(pairs & word_pairs(sentence)) / len(pairs))
+    return best_coverage, best_pairs
 
 
 def ranked(scores: dict[str, float]) -> list[str]:
@@ -59,48 +150,116 @@ class HybridRetriever:
     """Finds the chunks most likely to answer a query, by BM25 and by meaning together."""
 
     def __init__(self, store: Store, encoder: Encoder, lexical: LexicalIndex, candidates: int = 50,
-                 dense_weight: float = 0.45) -> None:
+                 dense_weight: float = 0.5, fusion: str = "zscore", rerank: Rerank = Rerank()) -> None:
         self.store = store
         self.encoder = encoder
         self.lexical = lexical
         self.candidates = candidates
         self.dense_weight = dense_weight
+        self.fusion = fusion
+        self.rerank = rerank
+        self._position = {key: i for i, key in enumerate(lexical.ids)}
+        self._sentence_terms: OrderedDict[str, list[list[str]]] = OrderedDict()
+
+    def sentence_terms(self, chunks: Sequence[ChunkRecord]) -> list[list[list[str]]]:
+        """The BM25 terms of each sentence of each chunk (kept for the most recent chunks)."""
+        todo = [c for c in chunks if c.id not in self._sentence_terms]
+        if todo:
+            texts: list[str] = []
+            owners: list[int] = []
+            for number, chunk in enumerate(todo):
+                for span in split_sentences(chunk.text):
+                    texts.append(chunk.text[span.start : span.end])
+                    owners.append(number)
+            tokens = tokenize(texts) if texts else []
+            grouped: list[list[list[str]]] = [[] for _ in todo]
+            for owner, terms in zip(owners, tokens, strict=True):
+                grouped[owner].append(list(terms))
+            for chunk, sentences in zip(todo, grouped, strict=True):
+                self._sentence_terms[chunk.id] = sentences
+        for chunk in chunks:
+            self._sentence_terms.move_to_end(chunk.id)
+        while len(self._sentence_terms) > 50_000:
+            self._sentence_terms.popitem(last=False)
+        return [self._sentence_terms[c.id] for c in chunks]
+
+    def lexical_scores(self, query: str) -> np.ndarray:
+        """The BM25 score of `query` against every chunk of the lexical index (in its id order)."""
+        terms = tokenize([query])[0]
+        if not self.lexical.ids or not terms:
+            return np.zeros(len(self.lexical.ids), dtype=np.float32)
+        return np.asarray(self.lexical.retriever.get_scores(terms))
 
     def search(self, query: str, k: int = 10, vector: np.ndarray | None = None,
                mode: str = "hybrid") -> list[Candidate]:
         """The `k` best chunks for `query`, best first. `mode` is hybrid, lexical or dense."""
-        lexical = dict(self.lexical.search(query, self.candidates)) if mode != "dense" else {}
+        if mode not in ("hybrid", "lexical", "dense"):
+            raise ValueError(f"unknown search mode {mode!r} (known: hybrid, lexical, dense)")
+        ids = self.lexical.ids
+        all_lexical = self.lexical_scores(query)
+        lexical: dict[str, float] = {}
+        if mode != "dense" and len(ids):
+            n = min(self.candidates, len(ids))
+            top = np.argpartition(-all_lexical, n - 1)[:n]
+            lexical = {ids[i]: float(all_lexical[i]) for i in top if all_lexical[i] > 0}
         dense: dict[str, float] = {}
         if mode != "lexical":
             if vector is None:
                 vector = self.encoder.encode([query])[0]
             dense = dict(self.store.nearest(vector, self.candidates))
-            missing = [key for key in lexical if key not in dense]
-            if missing:
-                dense.update(self._similarities(vector, missing))
         if mode == "lexical":
             fused = dict(lexical)
         elif mode == "dense":
             fused = dict(dense)
         else:
-            # BM25 scores of dense-only candidates are known to be below the BM25 cut-off:
-            # they count as 0 after normalisation, which is their lower bound.
-            fused = fuse_scores(lexical, dense, self.dense_weight)
+            pool = list(dict.fromkeys([*lexical, *dense]))
+            missing = [key for key in pool if key not in dense]
+            if missing:
+                dense.update(self._similarities(vector, missing))  # type: ignore[arg-type]
+            for key in pool:
+                if key not in lexical and key in self._position:
+                    lexical[key] = float(all_lexical[self._position[key]])
+            scores = fuse(np.array([lexical.get(key, 0.0) for key in pool]),
+                          np.array([dense.get(key, 0.0) for key in pool]), self.dense_weight, self.fusion)
+            fused = dict(zip(pool, scores.tolist(), strict=True))
+        records: dict[str, ChunkRecord] = {}
+        if mode == "hybrid" and self.rerank.depth > 0 and fused:
+            head = ranked(fused)[: self.rerank.depth]
+            records = self.store.get_chunks(head)
+            fused.update(self._reranked(query, [records[key] for key in head if key in records], fused))
         order = ranked(fused)[:k]
-        lex_rank = {key: i for i, key in enumerate(ranked(lexical), start=1)}
         den_rank = {key: i for i, key in enumerate(ranked(dense), start=1)}
-        records = self.store.get_chunks(order) if order else {}
-        return [
-            Candidate(
-                chunk=records[key],
-                score=fused[key],
-                lexical=lexical.get(key, 0.0),
-                dense=dense.get(key, 0.0),
-                ranks=Ranks(lexical=lex_rank.get(key), dense=den_rank.get(key), fused=position),
+        wanted = [key for key in order if key not in records]
+        if wanted:
+            records.update(self.store.get_chunks(wanted))
+        candidates = []
+        for position, key in enumerate(order, start=1):
+            if key not in records:
+                continue
+            bm25 = float(all_lexical[self._position[key]]) if key in self._position else 0.0
+            # the global BM25 rank (exact, from the scores of every chunk); None when no term matches
+            lex_rank = int((all_lexical > bm25).sum()) + 1 if bm25 > 0 else None
+            candidates.append(
+                Candidate(
+                    chunk=records[key],
+                    score=fused[key],
+                    lexical=bm25,
+                    dense=dense.get(key, 0.0),
+                    ranks=Ranks(lexical=lex_rank, dense=den_rank.get(key), fused=position),
+                )
             )
-            for position, key in enumerate(order, start=1)
-            if key in records
-        ]
+        return candidates
+
+    def _reranked(self, query: str, chunks: list[ChunkRecord], fused: dict[str, float]) -> dict[str, float]:
+        """Fused scores of `chunks` plus the weighted match of their best sentence.
+
+        The bonus is never negative, so the re-scored head stays above every chunk after it."""
+        query_terms = tokenize([query])[0]
+        rescored = {}
+        for chunk, sentences in zip(chunks, self.sentence_terms(chunks), strict=True):
+            coverage, pairs = sentence_match(query_terms, sentences, self.lexical.idf)
+            rescored[chunk.id] = fused[chunk.id] + self.rerank.coverage * coverage + self.rerank.bigrams * pairs
+        return rescored
 
     def _similarities(self, vector: np.ndarray, ids: list[str]) -> dict[str, float]:
         got = self.store.chunks.get(ids=ids, include=["embeddings"])
