@@ -1,0 +1,345 @@
+"""`qa bench speed`: how fast ingesting, re-ingesting and answering are, beside the encoder alone.
+
+    qa bench speed [--sample N] [--questions N] [--json]
+
+Figures (goals from the issues in brackets):
+- ingest throughput of the SQuAD v1.1 dev paragraphs (one text file each, in a temporary folder,
+  through `index.ingest.ingest`), chunks/s, next to the encoder alone on the same chunk texts with
+  the same batch size; the ratio is the figure [≥ 0.9];
+- re-ingest of the unchanged corpus, in the same process, so without start-up [< 1 s]; the
+  `qa ingest` command's whole time is shown beside it;
+- warm question latency p50/p95 on the bundled corpus (its eval questions) and on SQuAD (a sample
+  of its questions) [SQuAD: p50 ≤ 40 ms, p95 ≤ 80 ms, ≤ 2 × encoding the question alone];
+- cold time from starting `qa ask` to its first answer, as a subprocess, on both indexes;
+- peak memory (maximum resident set) of this process and of each `qa ask` subprocess.
+Nothing is gated: the benchmark prints figures and their goals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import QAError
+from index.settings import PROJECT_ROOT, SettingsError, load_settings
+
+SQUAD_FILE = PROJECT_ROOT.parent / "shared" / "bench" / "squad_v1.1" / "dev-v1.1.json"
+SEED_CORPUS = PROJECT_ROOT / "corpus"
+SEED_QUESTIONS = PROJECT_ROOT / "evals" / "questions.jsonl"
+
+GOALS = {
+    "ingest_vs_encoder": ("≥", 0.9),
+    "reingest_s": ("<", 1.0),
+    "squad_p50_ms": ("≤", 40.0),
+    "squad_p95_ms": ("≤", 80.0),
+    "squad_vs_encode": ("≤", 2.0),
+}
+
+
+class BenchError(QAError):
+    """A benchmark that cannot run; str() is the one line to show."""
+
+
+def log(message: str) -> None:
+    """Progress on standard error (the figures go to standard output)."""
+    print(f"qa bench speed: {message}", file=sys.stderr, flush=True)
+
+
+# ---- the SQuAD paragraphs as a corpus ---------------------------------------------------------------
+@dataclass(frozen=True)
+class SquadSample:
+    """The paragraphs written as files and the questions asked of them."""
+
+    paragraphs: int
+    questions: list[str]
+
+
+def write_squad_corpus(path: Path, folder: Path, sample: int | None, seed: int = 0) -> SquadSample:
+    """One text file per SQuAD paragraph (its article's title as a heading, then the paragraph);
+    with `sample`, that many paragraphs drawn evenly at random (fixed seed)."""
+    if not path.is_file():
+        raise BenchError(f"{path}: SQuAD v1.1 dev set not found (put dev-v1.1.json there)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        paragraphs = [
+            (a, p, article["title"], paragraph["context"], [qa["question"] for qa in paragraph["qas"]])
+            for a, article in enumerate(data["data"])
+            for p, paragraph in enumerate(article["paragraphs"])
+        ]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise BenchError(f"{path}: not a SQuAD v1.1 file ({type(error).__name__}); use the official dev-v1.1.json") \
+            from None
+    if sample is not None and sample < len(paragraphs):
+        paragraphs = sorted(random.Random(seed).sample(paragraphs, sample))
+    folder.mkdir(parents=True, exist_ok=True)
+    questions: list[str] = []
+    for a, p, title, context, asked in paragraphs:
+        (folder / f"{a:02d}-{p:03d}.txt").write_text(f"# {title.replace('_', ' ')}\n\n{context}\n", encoding="utf-8")
+        questions.extend(asked)
+    return SquadSample(len(paragraphs), questions)
+
+
+def seed_questions() -> list[str]:
+    """The bundled corpus's eval questions (only their text)."""
+    return [json.loads(line)["question"] for line in SEED_QUESTIONS.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+# ---- measuring ----------------------------------------------------------------------------------------
+def percentile(values: list[float], fraction: float) -> float:
+    """The `fraction` quantile, interpolated linearly."""
+    from evals.metrics import percentile as quantile
+
+    value = quantile(values, fraction)
+    return 0.0 if value is None else value
+
+
+def timed(action: Callable[[], object]) -> tuple[float, object]:
+    """Seconds an action takes, and what it returned."""
+    began = time.perf_counter()
+    result = action()
+    return time.perf_counter() - began, result
+
+
+def latency(assistant, questions: list[str]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Warm latency of `assistant.ask` over `questions`, beside encoding each question alone."""
+    assistant.warm_up()
+    assistant.ask(questions[0])
+    asked = [timed(lambda q=q: assistant.ask(q))[0] for q in questions]
+    encoded = [timed(lambda q=q: assistant.encoder.encode([q]))[0] for q in questions]
+    p50, p50_encode = percentile(asked, 0.5), percentile(encoded, 0.5)
+    return {
+        "questions": len(questions),
+        "p50_ms": round(p50 * 1000, 1),
+        "p95_ms": round(percentile(asked, 0.95) * 1000, 1),
+        "encode_p50_ms": round(p50_encode * 1000, 1),
+        "encode_p95_ms": round(percentile(encoded, 0.95) * 1000, 1),
+        "vs_encode": round(p50 / p50_encode, 2) if p50_encode else 0.0,
+    }
+
+
+# `qa` run in a fresh interpreter that reports its own peak memory on exit: the kernel's ru_maxrss
+# of a child counts the memory of the process that started it, so it would report ours.
+COMMAND = """\
+import sys
+from qa.cli import main
+try:
+    code = main(sys.argv[1:])
+finally:
+    try:
+        peak = next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        import resource
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    sys.stderr.write(f"\\nqa-bench-peak-kb: {peak}\\n")
+sys.exit(code)
+"""
+PEAK_MARK = "qa-bench-peak-kb: "
+
+
+def run_command(arguments: list[str]) -> dict[str, float]:
+    """A `qa` command as a fresh process: seconds to its first line of output, to its end, and its
+    peak memory."""
+    environment = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", "NO_COLOR": "1"}
+    with tempfile.TemporaryFile() as errors:
+        began = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-c", COMMAND, *arguments], stdout=subprocess.PIPE,
+                                   stderr=errors, env=environment, cwd=PROJECT_ROOT)
+        assert process.stdout is not None
+        process.stdout.readline()
+        first = time.perf_counter() - began
+        process.stdout.read()
+        process.stdout.close()
+        code = process.wait()
+        total = time.perf_counter() - began
+        errors.seek(0)
+        lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+    peaks = [line[len(PEAK_MARK):] for line in lines if line.startswith(PEAK_MARK)]
+    messages = [line for line in lines if line.strip() and not line.startswith(PEAK_MARK)]
+    if code != 0:
+        raise BenchError(f"`qa {arguments[0]}` failed (exit {code}): {(messages or ['no message'])[-1]}")
+    peak = int(peaks[-1]) / 1024 if peaks and peaks[-1].isdigit() else 0.0
+    return {"first_output_s": round(first, 2), "total_s": round(total, 2), "peak_mb": round(peak, 1)}
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory so far, MB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+# ---- the benchmark ------------------------------------------------------------------------------------
+def benchmark(sample: int | None, questions: int, squad_file: Path = SQUAD_FILE) -> dict[str, object]:
+    """Run every measurement; the figures as one JSON-ready dictionary."""
+    from index.documents import read_document
+    from index.embedding import Encoder
+    from index.ingest import chunk_document, ingest
+    from qa.engine import Assistant
+
+    with tempfile.TemporaryDirectory(prefix="qa-speed-") as scratch:
+        root = Path(scratch)
+        corpus = root / "squad"
+        squad = write_squad_corpus(squad_file, corpus, sample)
+        base = load_settings()
+        settings = base.replace(index=str(root / "squad-index"))
+        encoder = Encoder(settings.model)
+        log("loading the model")
+        model_load, _ = timed(lambda: encoder.encode(["warm up"]))
+
+        log(f"chunking {squad.paragraphs:,} paragraphs")
+        files = sorted(corpus.iterdir())
+        max_bytes = int(settings.max_file_mb * 1e6)
+        chunking, chunks = timed(
+            lambda: [r.text for f in files for r in chunk_document(read_document(f, max_bytes), settings, encoder)]
+        )
+        texts: list[str] = chunks  # type: ignore[assignment]
+        log(f"encoding {len(texts):,} chunks with the encoder alone (batch {settings.batch_size})")
+        cpu = time.process_time()
+        encoding, _ = timed(lambda: encoder.encode(texts, batch_size=settings.batch_size))
+        encoding_cpu = time.process_time() - cpu
+        log(f"ingesting the {squad.paragraphs:,} paragraph files through index.ingest.ingest")
+        cpu = time.process_time()
+        first = ingest([corpus], settings, encoder)
+        ingest_cpu = time.process_time() - cpu
+        log("re-ingesting the unchanged corpus")
+        again = ingest([corpus], settings, encoder)
+        command = run_command(["ingest", "--index", settings.index, str(corpus)])
+
+        seed = base.replace(index=str(root / "seed-index"))
+        ingest([SEED_CORPUS], seed, encoder)
+        log("asking the bundled corpus's eval questions, warm")
+        seed_latency = latency(Assistant.open(seed, encoder=encoder), seed_questions())
+        asked = sorted(random.Random(1).sample(squad.questions, min(questions, len(squad.questions))))
+        log(f"asking {len(asked)} SQuAD questions, warm")
+        squad_latency = latency(Assistant.open(settings, encoder=encoder), asked)
+
+        log("timing `qa ask` from a cold start")
+        cold_seed = run_command(["ask", "--index", seed.index, "when did the talks take place?"])
+        cold_squad = run_command(["ask", "--index", settings.index, asked[0]])
+
+    ingest_rate = first.chunks_embedded / first.seconds if first.seconds else 0.0
+    encode_rate = len(texts) / encoding if encoding else 0.0
+    return {
+        "when": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": _machine(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "settings": {"model": settings.model, "chunk_tokens": settings.chunk_tokens,
+                     "batch_size": settings.batch_size},
+        "squad": {"paragraphs": squad.paragraphs, "chunks": len(texts), "chunks_ingested": first.chunks_embedded},
+        "model_load_s": round(model_load, 2),
+        "chunking_s": round(chunking, 2),
+        "encoder": {"seconds": round(encoding, 2), "cpu_s": round(encoding_cpu, 2),
+                    "chunks_per_s": round(encode_rate, 1)},
+        "ingest": {"seconds": round(first.seconds, 2), "cpu_s": round(ingest_cpu, 2),
+                   "chunks_per_s": round(ingest_rate, 1)},
+        "ingest_vs_encoder": round(ingest_rate / encode_rate, 3) if encode_rate else 0.0,
+        # CPU seconds are less sensitive than wall time to other work on a shared machine.
+        "ingest_vs_encoder_cpu": round(encoding_cpu / ingest_cpu, 3) if ingest_cpu else 0.0,
+        "reingest_s": round(again.seconds, 3),
+        "reingest_command": command,
+        "latency": {"seed": seed_latency, "squad": squad_latency},
+        "cold_ask": {"seed": cold_seed, "squad": cold_squad},
+        "peak_mb": peak_mb(),
+    }
+
+
+def _machine() -> str:
+    from evals.run import machine
+
+    return machine()
+
+
+def _goal(name: str, value: float) -> str:
+    sign, target = GOALS[name]
+    met = value >= target if sign == "≥" else value < target if sign == "<" else value <= target
+    return f"goal {sign} {target:g}: {'met' if met else 'MISSED'}"
+
+
+def table(figures: dict) -> str:  # type: ignore[type-arg]
+    """The figures as a table for people."""
+    squad, seed_l, squad_l = figures["squad"], figures["latency"]["seed"], figures["latency"]["squad"]
+    cold_seed, cold_squad, command = figures["cold_ask"]["seed"], figures["cold_ask"]["squad"], \
+        figures["reingest_command"]
+    rows = [
+        ("SQuAD corpus", f"{squad['paragraphs']:,} paragraphs, {squad['chunks']:,} chunks", ""),
+        ("model load", f"{figures['model_load_s']:.1f} s", ""),
+        ("chunking (token counting)", f"{figures['chunking_s']:.1f} s", ""),
+        ("encoder alone", f"{figures['encoder']['chunks_per_s']:.1f} chunks/s "
+         f"({figures['encoder']['seconds']:.1f} s)", f"{figures['encoder']['cpu_s']:.1f} s CPU"),
+        ("ingest (index.ingest)", f"{figures['ingest']['chunks_per_s']:.1f} chunks/s "
+         f"({figures['ingest']['seconds']:.1f} s)", f"{figures['ingest']['cpu_s']:.1f} s CPU"),
+        ("ingest / encoder", f"{figures['ingest_vs_encoder']:.3f}", _goal("ingest_vs_encoder",
+                                                                           figures["ingest_vs_encoder"])),
+        ("ingest / encoder, by CPU time", f"{figures['ingest_vs_encoder_cpu']:.3f}",
+         "the same ratio, less sensitive to other load"),
+        ("re-ingest unchanged (in process)", f"{figures['reingest_s']:.3f} s", _goal("reingest_s",
+                                                                                      figures["reingest_s"])),
+        ("`qa ingest` unchanged (whole command)", f"{command['total_s']:.2f} s", "includes start-up"),
+        ("warm latency, bundled corpus", f"p50 {seed_l['p50_ms']:.0f} ms, p95 {seed_l['p95_ms']:.0f} ms "
+         f"({seed_l['questions']} questions)", f"encode alone p50 {seed_l['encode_p50_ms']:.0f} ms"),
+        ("warm latency, SQuAD", f"p50 {squad_l['p50_ms']:.0f} ms, p95 {squad_l['p95_ms']:.0f} ms "
+         f"({squad_l['questions']} questions)",
+         f"{_goal('squad_p50_ms', squad_l['p50_ms'])}; {_goal('squad_p95_ms', squad_l['p95_ms'])}"),
+        ("SQuAD latency / encode alone (p50)", f"{squad_l['vs_encode']:.2f} ×"
+         f" (encode p50 {squad_l['encode_p50_ms']:.0f} ms)", _goal("squad_vs_encode", squad_l["vs_encode"])),
+        ("cold `qa ask`, bundled corpus", f"{cold_seed['first_output_s']:.2f} s to first answer",
+         f"peak {cold_seed['peak_mb']:.0f} MB"),
+        ("cold `qa ask`, SQuAD", f"{cold_squad['first_output_s']:.2f} s to first answer",
+         f"peak {cold_squad['peak_mb']:.0f} MB"),
+        ("peak memory, this benchmark", f"{figures['peak_mb']:.0f} MB", ""),
+    ]
+    width = max(len(r[0]) for r in rows)
+    middle = max(len(r[1]) for r in rows)
+    load = ", ".join(f"{x:.1f}" for x in figures["load_average"])
+    lines = [f"qa bench speed: {figures['when']}, {figures['machine']}; load average at the end {load}", ""]
+    lines.extend(f"{name:<{width}}  {value:<{middle}}  {note}".rstrip() for name, value, note in rows)
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa bench speed",
+        description="Time ingesting (SQuAD paragraphs, beside the encoder alone), re-ingesting, warm and cold "
+                    "answering, and peak memory.",
+    )
+    parser.add_argument("--sample", type=int, metavar="N",
+                        help="use N SQuAD paragraphs, drawn at random with a fixed seed (default: all 2,067)")
+    parser.add_argument("--questions", type=int, default=200, metavar="N",
+                        help="SQuAD questions for the warm latency (default 200)")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--squad", metavar="PATH", help=f"the SQuAD v1.1 dev file (default: {SQUAD_FILE})")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`qa bench speed ARGS...`; also `python -m evals.speed ARGS...`."""
+    args = build_parser().parse_args(argv)
+    for name in ("sample", "questions"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            print(f"qa bench speed: --{name} {value}: give a number of 1 or more", file=sys.stderr)
+            return 2
+    try:
+        figures = benchmark(args.sample, args.questions, Path(args.squad) if args.squad else SQUAD_FILE)
+    except (QAError, SettingsError) as error:
+        print(f"qa bench speed: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("qa bench speed: interrupted", file=sys.stderr)
+        return 130
+    print(json.dumps(figures, indent=2) if args.json else table(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
