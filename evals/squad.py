@@ -227,6 +227,7 @@ def run_benchmark(settings: Settings, questions: list[SquadQuestion], log: Calla
     log(f"squad: encoding {len(questions)} questions")
     vectors = encoder.encode([q.question for q in questions])
     runs = {mode: RunScores(mode) for mode in ("hybrid", "lexical", "dense")}
+    held_out = {mode: RunScores(mode) for mode in runs}  # the test split's questions among them
     ask_seconds: list[float] = []
     encode_seconds: list[float] = []
     confidences: list[float] = []
@@ -245,13 +246,18 @@ def run_benchmark(settings: Settings, questions: list[SquadQuestion], log: Calla
                                                settings.top_k)
             first = answer.passages[0] if answer.passages else None
             run.add(order, question, first.text if first else None, first.answer_text if first else None)
+            if question.split == "test":
+                held_out[mode].add(order, question, first.text if first else None,
+                                   first.answer_text if first else None)
         if number % 25 == 0:
             start = time.perf_counter()
             encoder.encode([question.question])
             encode_seconds.append(time.perf_counter() - start)
         if number % 1000 == 0:
             log(f"squad: {number}/{len(questions)} questions, {time.perf_counter() - began:.0f} s")
-    result = {name: run.figures() for name, run in runs.items()}
+    result: dict[str, object] = {name: run.figures() for name, run in runs.items()}
+    if any(run.ranks for run in held_out.values()):
+        result["test split"] = {name: run.figures() for name, run in held_out.items()}
     result["latency_ms"] = {
         "ask p50": round(1000 * percentile(ask_seconds, 50), 1),
         "ask p95": round(1000 * percentile(ask_seconds, 95), 1),
@@ -413,7 +419,7 @@ def tune_rerank(settings: Settings, questions: list[SquadQuestion], log: Callabl
 
 def tune_sentences(settings: Settings, questions: list[SquadQuestion], log: Callable[[str], None]) -> list[dict]:  # type: ignore[type-arg]
     """Grid-search the answering-sentence weights (`qa.answer.Weights`) for answer@1."""
-    from qa.answer import Weights, passage_span, rank_sentences, sentence_score
+    from qa.answer import passage_span, rank_sentences
     from qa.engine import SENTENCE_POOL, Assistant, terms
 
     assistant = Assistant.open(settings)
@@ -427,19 +433,19 @@ def tune_sentences(settings: Settings, questions: list[SquadQuestion], log: Call
         for sentence in sentences:
             span = passage_span(sentence)
             hits.append(answer_found(sentence.source.text[span.start : span.end], question.answers))
-        rows.append(([(s.chunk_gap, s.coverage, s.bigrams, s.has_shape) for s in sentences], hits))
-    trials = []
-    grid = [(c, v, b, a) for c in (0.0, 0.25, 0.5, 1.0, 2.0) for v in (0.5, 1.0, 2.0) for b in (0.0, 0.25, 0.5, 1.0)
-            for a in (0.0, 0.1, 0.2, 0.4)]
-    for chunk, coverage, pairs, shape in grid:
-        weights = Weights(chunk=chunk, coverage=coverage, bigrams=pairs, answer_shape=shape)
-        found = 0
-        for features, hits in rows:
-            if features:
-                scores = [sentence_score(weights, *f) for f in features]
-                found += hits[int(np.argmax(scores))]
-        trials.append({"chunk": chunk, "coverage": coverage, "bigrams": pairs, "answer_shape": shape,
-                       "answer@1": round(found / max(1, len(rows)), 4)})
+        features = [(s.chunk_gap, s.coverage, s.bigrams, float(s.has_shape), s.context) for s in sentences]
+        rows.append((np.array(features).reshape(-1, 5), np.array(hits, dtype=bool)))
+    names = ("chunk", "coverage", "bigrams", "answer_shape", "context")
+    grid = np.array([(c, v, b, a, x) for c in (0.0, 0.25, 0.5, 1.0, 2.0) for v in (0.5, 1.0, 2.0)
+                     for b in (0.0, 0.25, 0.5, 1.0) for a in (0.0, 0.1, 0.2, 0.4) for x in (0.0, 0.25, 0.5, 1.0)])
+    found = np.zeros(len(grid))
+    for features, hits in rows:
+        if len(features):
+            found += hits[np.argmax(features @ grid.T, axis=0)]
+    trials = [
+        {**dict(zip(names, map(float, weights), strict=True)), "answer@1": round(float(n) / max(1, len(rows)), 4)}
+        for weights, n in zip(grid, found, strict=True)
+    ]
     trials.sort(key=lambda t: -t["answer@1"])
     return trials[:8]
 
@@ -455,6 +461,13 @@ def table(result: dict) -> str:  # type: ignore[type-arg]
     for name, figures in rows:
         cells = [f"{figures[c]:.3f}" if c in figures else "" for c in COLUMNS]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if "test split" in result and result["split"] != "test":
+        lines.append("")
+        lines.append("test split (odd-numbered articles, never used for tuning):")
+        for mode, name in names.items():
+            figures = result["test split"][mode]
+            cells = [f"{figures[c]:.3f}" if c in figures else "" for c in COLUMNS]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     latency = result["latency_ms"]
     lines.append("")
     lines.append(

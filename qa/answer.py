@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from index.chunking import Span, is_dateline
+from index.chunking import DATE, Span, is_dateline
 from index.documents import display_path
 from index.ingest import line_of
 from qa.answer_types import AnswerType, answer_span, answer_type, candidate_spans
@@ -35,10 +36,11 @@ class Weights:
     kind the question asks for (a date for "when", a number for "how many", ...).
     """
 
-    chunk: float = 0.5
+    chunk: float = 0.25
     coverage: float = 1.0
-    bigrams: float = 0.5
+    bigrams: float = 0.25
     answer_shape: float = 0.2
+    context: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class ScoredSentence:
     has_shape: bool
     bigrams: float = 0.0
     chunk_gap: float = 0.0
+    context: float = 0.0
 
 
 Terms = Callable[[str], list[str]]
@@ -66,12 +69,23 @@ def _coverage(question_terms: list[str], sentence_terms: set[str], idf: Idf) -> 
     return sum(idf(t) for t in question_terms if t in sentence_terms) / total
 
 
-def sentence_score(weights: Weights, chunk_gap: float, coverage: float, bigrams: float, has_shape: bool) -> float:
+def sentence_score(weights: Weights, chunk_gap: float, coverage: float, bigrams: float, has_shape: bool,
+                   context: float = 0.0) -> float:
     """One sentence's score from its features (see `Weights`)."""
     return (
         weights.chunk * chunk_gap + weights.coverage * coverage + weights.bigrams * bigrams
-        + weights.answer_shape * has_shape
+        + weights.answer_shape * has_shape + weights.context * context
     )
+
+
+def document_context(source: SourceText, path: str, title: str) -> str:
+    """What a document says about all of its sentences: its file name, its title and its date
+    line (the first date before or in its first paragraph)."""
+    blocks = source.blocks
+    limit = blocks[0].end if blocks else min(len(source.text), 500)
+    date = DATE.search(source.text, 0, limit)
+    stem = Path(path).stem.replace("-", " ").replace("_", " ")
+    return " ".join(part for part in (stem, title, date.group() if date else "") if part)
 
 
 def rank_sentences(
@@ -96,6 +110,7 @@ def rank_sentences(
     top = max((c.score for c in candidates), default=0.0)
     scored: list[ScoredSentence] = []
     seen: set[tuple[str, int]] = set()
+    total_idf = sum(idf(t) for t in question_terms) or 1.0
     for candidate in candidates:
         chunk = candidate.chunk
         if not files.verify(chunk.source, chunk.start, chunk.end, chunk.text):
@@ -107,6 +122,7 @@ def rank_sentences(
         block = source.block_of(chunk.start)
         if block is None:
             continue
+        around = set(terms(document_context(source, chunk.source, chunk.title)))
         for index, span in enumerate(source.sentences(block)):
             if span.start < chunk.start or span.end > chunk.end or (chunk.source, span.start) in seen:
                 continue
@@ -117,9 +133,13 @@ def rank_sentences(
             bigrams = len(pairs & word_pairs(sentence_terms)) / len(pairs) if pairs else 0.0
             has_shape = kind is not AnswerType.OTHER and answer_span(question, text) is not None
             gap = candidate.score - top
-            score = sentence_score(weights, gap, coverage, bigrams, has_shape)
+            present = set(sentence_terms)
+            # query terms the sentence lacks but its document states for all of it (its date, title)
+            context = sum(idf(t) for t in question_terms if t in around and t not in present) / total_idf
+            score = sentence_score(weights, gap, coverage, bigrams, has_shape, context)
             scored.append(
-                ScoredSentence(candidate, source, block, index, span, score, coverage, has_shape, bigrams, gap)
+                ScoredSentence(candidate, source, block, index, span, score, coverage, has_shape, bigrams, gap,
+                               context)
             )
     scored.sort(key=lambda s: (-s.score, s.candidate.ranks.fused, s.span.start))
     return scored

@@ -17,22 +17,34 @@ class AnswerType(Enum):
     NUMBER = "number"
     PERSON = "person"
     PLACE = "place"
+    ORGANIZATION = "organization"
     OTHER = "other"
 
 
 _TYPE_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
-    (AnswerType.NUMBER, re.compile(r"\bhow (?:many|much|often|large|big|long)\b|\bwhat (?:number|percentage|amount)\b")),
-    (AnswerType.DATE, re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|day|month)\b|\bsince when\b|\bin what year\b|\bhow long ago\b")),
-    (AnswerType.PERSON, re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:person|official|minister|diplomat|secretary|leader)\b")),
-    (AnswerType.PLACE, re.compile(r"\bwhere\b|\bwhat (?:city|country|place|state|town)\b|\bwhich (?:city|country|place|state|town)\b|\bin what (?:city|country|place)\b")),
+    (AnswerType.NUMBER, re.compile(
+        r"\bhow (?:many|much|often|large|big|long|far|old|tall|high|deep|wide|fast)\b|"
+        r"\b(?:what|which) (?:number|percentage|percent|proportion|share|amount|size|age|population)\b")),
+    (AnswerType.DATE, re.compile(
+        r"\bhow long ago\b|\bwhen\b|\b(?:what|which) (?:year|date|day|month|time|century|decade|era|period)\b|"
+        r"\bsince when\b|\bin what year\b")),
+    (AnswerType.PERSON, re.compile(
+        r"\bwho(?:m|se)?\b|\b(?:what|which) (?:person|official|minister|diplomat|secretary|leader|president|"
+        r"king|queen|emperor|author|writer|scientist|player|coach|general)\b")),
+    (AnswerType.PLACE, re.compile(
+        r"\bwhere\b|\b(?:in )?(?:what|which) (?:city|country|place|state|town|region|province|continent|island|"
+        r"river|county|nation|capital|location)\b")),
+    (AnswerType.ORGANIZATION, re.compile(
+        r"\b(?:what|which) (?:organi[sz]ation|agency|ministry|department|company|firm|team|club|group|party|"
+        r"institution|university|school|newspaper|network|body|government|court|band|league)\b")),
 ]
 
 
 def answer_type(question: str) -> AnswerType:
     """The kind of answer `question` asks for (the earliest wh-phrase wins)."""
     lowered = question.lower()
-    found = [(m.start(), kind) for kind, pattern in _TYPE_PATTERNS if (m := pattern.search(lowered))]
-    return min(found, key=lambda pair: pair[0])[1] if found else AnswerType.OTHER
+    found = [(m.start(), -len(m.group()), kind) for kind, pattern in _TYPE_PATTERNS if (m := pattern.search(lowered))]
+    return min(found, key=lambda triple: triple[:2])[2] if found else AnswerType.OTHER
 
 
 WEEKDAY = r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?"
@@ -74,6 +86,18 @@ OFFICE_WORDS = {
     "sergeant", "admiral", "mayor", "council", "committee", "agency", "administration", "homeland",
     "security", "hemisphere", "western", "eastern", "northern", "southern", "undersecretary", "cabinet",
 }
+# Words that make a capitalised run an organisation, place or event rather than a person.
+NOT_PERSON_WORDS = {
+    "the", "united", "states", "department", "ministry", "embassy", "republic", "union", "university", "college",
+    "company", "corporation", "church", "party", "league", "association", "house", "city", "county", "river",
+    "national", "international", "talks", "accords", "accord", "act", "program", "programme", "organization",
+    "organisation", "agency", "council", "committee", "court", "institute", "museum", "school", "center",
+    "centre", "airport", "station", "street", "road", "park", "island", "islands", "ocean", "sea", "lake",
+    "mountain", "mountains", "war", "treaty", "declaration", "convention", "empire", "kingdom", "province",
+    "bowl", "cup", "championship", "award", "awards", "prize", "monday", "tuesday", "wednesday", "thursday",
+    "friday", "saturday", "sunday", "january", "february", "march", "april", "june", "july", "august",
+    "september", "october", "november", "december", "affairs", "services", "service", "bureau", "office",
+}
 _CAPITALISED = re.compile(r"[A-ZÀ-Ý][\w’'\-.À-ÿ]*")
 _PLACE_LEAD = re.compile(r"\b(?:in|at|to|from|near|outside|inside|across|into)\s+(?:the\s+)?$", re.IGNORECASE)
 
@@ -99,7 +123,8 @@ def _name_runs(text: str) -> list[Span]:
                 break
             if _CAPITALISED.fullmatch(nxt.group()):
                 j += 1
-            elif nxt.group().lower() in CONNECTORS and j + 2 < len(tokens) and _CAPITALISED.fullmatch(tokens[j + 2].group()):
+            elif (nxt.group().lower() in CONNECTORS and j + 2 < len(tokens)
+                  and _CAPITALISED.fullmatch(tokens[j + 2].group())):
                 j += 2
             else:
                 break
@@ -134,8 +159,22 @@ def candidate_spans(kind: AnswerType, text: str) -> list[Span]:
         spans = []
         for run in _name_runs(text):
             name = _strip_offices(text, run)
-            if name and (len(text[name.start : name.end].split()) >= 2):
+            if name is None:
+                continue
+            words = text[name.start : name.end].split()
+            if len(words) >= 2 and not any(w.lower().strip(".,") in NOT_PERSON_WORDS for w in words):
                 spans.append(name)
+        return spans
+    if kind is AnswerType.ORGANIZATION:
+        spans = []
+        for run in _name_runs(text):
+            words = text[run.start : run.end].split()
+            if len(words) > 1 and words[0].lower() == "the":
+                run = Span(run.start + len(words[0]) + 1, run.end)
+                words = words[1:]
+            opening = run.start == 0 and len(words) == 1 and not words[0].isupper()  # just a capitalised first word
+            if not opening and not _DATE.match(text, run.start) and words[0].lower() != "the":
+                spans.append(run)
         return spans
     if kind is AnswerType.PLACE:
         return [

@@ -26,12 +26,41 @@ def is_follow_up(question: str, terms: Callable[[str], list[str]]) -> bool:
     return len(own) <= MAX_OWN_TERMS and bool(BACK_REFERENCE.search(question))
 
 
-WH_TERMS = {"what", "when", "where", "who", "whom", "whose", "which", "why", "how", "mani", "much", "did", "do", "doe"}
+WH_TERMS = {"what", "when", "where", "who", "whom", "whose", "which", "why", "whi", "how", "mani", "much", "did", "do",
+            "doe"}
+
+
+WH_WORD = re.compile(r"\b(?:what|when|where|who|whom|whose|which|why|how)\b", re.IGNORECASE)
+
+
+CONTEXT_QUESTIONS = 2  # a follow-up leans on at most this many earlier questions
+
+
+def follow_up_topic(question: str, history: Sequence[str], terms: Callable[[str], list[str]]) -> list[str]:
+    """The questions a turn is about: itself, and for a follow-up the topic of the turn before,
+    kept to the latest `CONTEXT_QUESTIONS` before it (`history` holds earlier topics, one
+    question per line)."""
+    own = question.strip()
+    if not history or not is_follow_up(question, terms):
+        return [own]
+    return [own, *history[-1].splitlines()[:CONTEXT_QUESTIONS]]
 
 
 def resolve_query(question: str, history: Sequence[str], terms: Callable[[str], list[str]]) -> str:
     """The text to search for: the question itself, or, for a follow-up, the question followed by
-    the query of the turn before (which may itself carry older context)."""
-    if not history or not is_follow_up(question, terms):
+    the questions it leans on. The follow-up's own words come twice, so that they weigh more than
+    the context."""
+    topic = follow_up_topic(question, history, terms)
+    if len(topic) == 1:
+        return topic[0]
+    own = topic[0]
+    return " ".join([own, own, *topic[1:]] if terms(own) else topic)
+
+
+def typed_question(question: str, history: Sequence[str], terms: Callable[[str], list[str]]) -> str:
+    """The question whose wording decides the kind of answer wanted: the follow-up itself when it
+    has a question word ("where was it held?"), else, for an elliptical follow-up ("and the cuban
+    side?"), that follow-up read after the question before it."""
+    if not history or WH_WORD.search(question) or not is_follow_up(question, terms):
         return question
-    return f"{question.strip()} {history[-1].strip()}"
+    return f"{history[-1].strip()} {question.strip()}"
