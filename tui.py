@@ -155,11 +155,9 @@ def answer_markdown(answer: Answer) -> str:
             quote = _md_escape(text)
         out.append("> " + " ".join(quote.split()))
         out.append("")
-        source = f"— {passage.title}, " if passage.title else "— "
-        out.append(f"{source}`{cite(passage.citation)}` (score {passage.score:.2f})")
-        if passage.also_in:
-            out.append("Also in: " + ", ".join(f"`{cite(c)}`" for c in passage.also_in))
-        out.append("")
+        source = f"— {_md_escape(passage.title)}, " if passage.title else "— "
+        also = "".join(f"; also in `{cite(c)}`" for c in passage.also_in)
+        out += [f"{source}`{cite(passage.citation)}` (score {passage.score:.2f}){also}", ""]
     for source in answer.stale:
         out += [f"*`{display_path(source)}` changed since it was indexed; its passages were left out.*", ""]
     return "\n".join(out)
@@ -467,6 +465,7 @@ class DocumentView(ScrollView, can_focus=True):
                 line.stylize(in_passage, *touched)
             if answer := self._overlap(self.answer, start, end):
                 line.stylize(in_answer, *answer)
+            line.expand_tabs(8)
             pieces = line.wrap(console, body, overflow="fold") if line.plain else [Text("")]
             if touched:
                 rows += [len(strips), len(strips) + len(pieces) - 1]
@@ -778,7 +777,11 @@ class QAApp(App[None]):
             return Assistant.open(self.settings, encoder=encoder)
         except IndexMissing:
             if not self._may_build():
-                raise
+                where = index_label(self.settings)
+                raise IndexMissing(
+                    f"no index in {where} yet: build one with `qa ingest --index {where} FOLDER`, "
+                    "or start without --index to use the bundled corpus"
+                ) from None
         self._build(encoder)
         return Assistant.open(self.settings, encoder=encoder)
 
