@@ -162,11 +162,15 @@ def passage_span(best: ScoredSentence) -> Span:
     return Span(sentences[first].start, sentences[last].end)
 
 
-def _focus(question_terms: set[str], text: str, offset: int, terms: Terms) -> list[Span]:
+def _focus(query_terms: list[str], text: str, offset: int, terms: Terms) -> list[Span]:
+    """The words of `text` that the query asks about; a word the query repeats (a follow-up's own
+    words) is listed once per square of its count, so it pulls the answer span harder."""
+    counts = {t: query_terms.count(t) ** 2 for t in set(query_terms)}
     return [
         Span(offset + m.start(), offset + m.end())
         for m in re.finditer(r"\w+", text)
-        if (t := terms(m.group())) and t[0] in question_terms
+        if (t := terms(m.group())) and t[0] in counts
+        for _ in range(counts[t[0]])
     ]
 
 
@@ -182,7 +186,6 @@ def build_passages(
     top_k: int,
 ) -> list[Passage]:
     """The `top_k` best passages, one per place, with agreeing sources folded into `also_in`."""
-    question_terms = set(terms(query))
     kept: list[tuple[Passage, set[str], str]] = []
     used: set[tuple[str, int, int]] = set()
     for sentence in sentences:
@@ -194,7 +197,7 @@ def build_passages(
         used.add(key)
         text = sentence.source.text[span.start : span.end]
         best_text = sentence.source.text[sentence.span.start : sentence.span.end]
-        answer = answer_span(question, best_text, _focus(question_terms, best_text, 0, terms))
+        answer = answer_span(question, best_text, _focus(terms(query), best_text, 0, terms))
         if answer is not None:
             answer = Span(sentence.span.start + answer.start, sentence.span.start + answer.end)
         answer_words = _normal(sentence.source.text[answer.start : answer.end]) if answer else ""

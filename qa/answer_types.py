@@ -189,7 +189,8 @@ def answer_span(question: str, text: str, focus: list[Span] | None = None) -> Sp
     """The span of `text` that answers `question`, or None when no span of the right shape is there.
 
     Candidates whose words all appear in the question are passed over (they restate it); among the
-    rest, the one nearest the words the question shares with the text (`focus`) wins.
+    rest, the one with the most of the question's words close around it (`focus`: each word counts
+    1 / (1 + distance / 20 characters)) wins, the longer one on a tie.
     """
     kind = answer_type(question)
     asked = _words(question)
@@ -199,9 +200,7 @@ def answer_span(question: str, text: str, focus: list[Span] | None = None) -> Sp
     if not focus:
         return spans[0]
 
-    def distance(span: Span) -> int:
-        return min(
-            max(0, f.start - span.end, span.start - f.end) for f in focus
-        )
+    def closeness(span: Span) -> float:
+        return sum(1.0 / (1.0 + max(0, f.start - span.end, span.start - f.end) / 20.0) for f in focus)
 
-    return min(spans, key=lambda s: (distance(s), -(s.end - s.start)))
+    return max(spans, key=lambda s: (closeness(s), s.end - s.start))

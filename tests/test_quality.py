@@ -1,0 +1,253 @@
+"""Ranking logic: fusion against a slow reference, exact orders with a deterministic fake embedder,
+answer-type spans on hand-written sentences, follow-ups, and corroboration on the real corpus."""
+
+from __future__ import annotations
+
+import math
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.ingest import ingest
+from index.settings import Settings
+from qa.answer_types import AnswerType, answer_span, answer_type
+from qa.conversation import is_follow_up, resolve_query, typed_question
+from qa.engine import Assistant, Conversation, terms
+from qa.retrieve import FUSION_METHODS, Rerank, fuse, sentence_match
+
+
+# ---- fusion against a brute-force reference ------------------------------------------------------
+def _reference(lexical: list[float], dense: list[float], weight: float, method: str, k: float = 60.0) -> list[float]:
+    """Fusion written out the slow, obvious way."""
+
+    def scale(values: list[float]) -> list[float]:
+        n = len(values)
+        if method == "zscore":
+            mean = sum(values) / n
+            std = math.sqrt(sum((v - mean) ** 2 for v in values) / n)
+            return [(v - mean) / std if std > 0 else 0.0 for v in values]
+        if method == "minmax":
+            low, high = min(values), max(values)
+            return [(v - low) / (high - low) if high > low else 1.0 for v in values]
+        if method == "max":
+            high = max(values)
+            return [v / high if high > 0 else 1.0 for v in values]
+        # rrf: rank 1 = highest, ties share the better rank
+        return [1.0 / (k + 1 + sum(1 for w in values if w > v)) for v in values]
+
+    lex, den = scale(lexical), scale(dense)
+    return [weight * d + (1 - weight) * x for x, d in zip(lex, den, strict=True)]
+
+
+@pytest.mark.parametrize("method", FUSION_METHODS)
+def test_fusion_equals_slow_reference(method: str) -> None:
+    rng = np.random.default_rng(7)
+    for trial in range(50):
+        n = int(rng.integers(1, 40))
+        lexical = np.round(rng.exponential(3.0, n), 2) * (rng.random(n) > 0.2)
+        dense = np.round(rng.uniform(-0.2, 0.9, n), 3)
+        weight = float(rng.uniform(0, 1))
+        got = fuse(lexical, dense, weight, method, rrf_k=10.0)
+        want = _reference(lexical.tolist(), dense.tolist(), weight, method, k=10.0)
+        assert np.allclose(got, want), (method, trial)
+
+
+def test_zscore_fusion_lets_a_strong_dense_match_overtake_a_weak_lexical_lead() -> None:
+    # chunk 0 leads BM25 narrowly, chunk 1 leads dense by far: z-scoring weighs the margins
+    lexical = np.array([10.0, 9.5, 2.0, 1.0])
+    dense = np.array([0.30, 0.80, 0.25, 0.20])
+    assert list(np.argsort(-fuse(lexical, dense, 0.5))) == [1, 0, 2, 3]
+    assert list(np.argsort(-fuse(lexical, dense, 0.0))) == [0, 1, 2, 3]
+
+
+def test_sentence_match_counts_one_sentence_not_the_whole_chunk() -> None:
+    idf = {"river": 2.0, "flood": 3.0, "1998": 4.0}.get
+    query = ["river", "flood", "1998"]
+    together = [["river", "flood", "1998", "valley"], ["farmer"]]
+    spread = [["river", "valley"], ["flood"], ["1998"]]
+    assert sentence_match(query, together, lambda t: idf(t, 1.0)) == (1.0, 1.0)
+    coverage, pairs = sentence_match(query, spread, lambda t: idf(t, 1.0))
+    assert coverage == pytest.approx(4.0 / 9.0) and pairs == 0.0
+
+
+# ---- the retriever with a deterministic fake embedder -------------------------------------------
+class WordHashEncoder:
+    """A stand-in for the sentence encoder: a bag of hashed words, so texts that share words are
+    close. Same interface as `index.embedding.Encoder`."""
+
+    model_name = "word-hash"
+    dimension = 64
+    max_tokens = 256
+
+    def __init__(self) -> None:
+        self.texts_encoded = 0
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        self.texts_encoded += len(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in terms(text):
+                out[row, zlib.crc32(word.encode()) % self.dimension] += 1.0
+            norm = np.linalg.norm(out[row])
+            out[row] = out[row] / norm if norm else out[row]
+        return out
+
+
+FILES = {
+    "flood.txt": "After weeks of heavy rain over the hills and farms, the river flooded the whole valley in 1998.\n",
+    "wheat.txt": "Farmers in the valley planted wheat in spring and harvested the grain late in autumn.\n",
+    "bridge.txt": "A new bridge over the river opened to traffic in 2004 and cut the journey to town.\n",
+    "spread.txt": "The river is long, a slow river.\nA flood came, a great flood.\nIn 1998 people left.\n",
+}
+
+
+@pytest.fixture
+def fake_assistant(tmp_path: Path) -> Assistant:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in FILES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"), model="word-hash")
+    encoder = WordHashEncoder()
+    ingest([folder], settings, encoder)  # type: ignore[arg-type]
+    return Assistant.open(settings, encoder=encoder)  # type: ignore[arg-type]
+
+
+def _names(candidates) -> list[str]:  # type: ignore[no-untyped-def]
+    return [Path(c.chunk.source).name for c in candidates]
+
+
+def test_hybrid_order_equals_fusion_of_exact_scores(fake_assistant: Assistant) -> None:
+    retriever = fake_assistant.retriever
+    retriever.rerank = Rerank(depth=0)
+    query = "when did the river flood the valley"
+    got = retriever.search(query, k=4)
+    ids = retriever.lexical.ids
+    lexical = retriever.lexical_scores(query)
+    vector = fake_assistant.encoder.encode([query])[0]
+    chunks = fake_assistant.store.get_chunks(ids)
+    dense = fake_assistant.encoder.encode([chunks[i].text for i in ids]) @ vector
+    pool = [i for i in range(len(ids))]  # four chunks: the whole corpus is the pool
+    reference = _reference(lexical[pool].tolist(), dense[pool].tolist(), retriever.dense_weight, "zscore")
+    want = [Path(chunks[ids[i]].source).name for i in sorted(pool, key=lambda i: -reference[i])]
+    assert _names(got) == want
+    assert _names(got)[0] == "flood.txt"
+
+
+def test_rerank_prefers_the_chunk_that_says_it_in_one_sentence(fake_assistant: Assistant) -> None:
+    query = "river flood 1998"
+    plain = fake_assistant.retriever
+    plain.rerank = Rerank(depth=0)
+    before = _names(plain.search(query, k=4))
+    plain.rerank = Rerank()
+    after = _names(plain.search(query, k=4))
+    assert before.index("spread.txt") < before.index("flood.txt")  # BM25 + bag of words favour it
+    assert after[0] == "flood.txt"
+
+
+def test_modes_rank_by_their_own_scores(fake_assistant: Assistant) -> None:
+    lexical = fake_assistant.retriever.search("wheat harvest", k=4, mode="lexical")
+    assert _names(lexical) == ["wheat.txt"]  # only chunks that share a term
+    assert lexical[0].ranks.lexical == 1
+    dense = fake_assistant.retriever.search("bridge traffic town", k=4, mode="dense")
+    assert _names(dense)[0] == "bridge.txt"
+    assert [c.dense for c in dense] == sorted((c.dense for c in dense), reverse=True)
+
+
+# ---- answer types and spans on hand-written sentences -------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When did the war end?", AnswerType.DATE),
+        ("What year was the treaty signed?", AnswerType.DATE),
+        ("How long ago was the accord signed?", AnswerType.DATE),
+        ("How many people live there?", AnswerType.NUMBER),
+        ("What percentage of voters turned out?", AnswerType.NUMBER),
+        ("How long did the siege last?", AnswerType.NUMBER),
+        ("Who wrote the report?", AnswerType.PERSON),
+        ("Where was the meeting held?", AnswerType.PLACE),
+        ("In which city did they meet?", AnswerType.PLACE),
+        ("Which organization ran the program?", AnswerType.ORGANIZATION),
+        ("Why did the talks fail?", AnswerType.OTHER),
+    ],
+)
+def test_answer_type_from_the_question_word(question: str, kind: AnswerType) -> None:
+    assert answer_type(question) is kind
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answer"),
+    [
+        ("When did the bridge open?", "The bridge opened on March 3, 1921, after four years of work.", "March 3, 1921"),
+        ("How many workers built it?", "Some 2,400 workers built the bridge in four years.", "2,400"),
+        ("Who designed the bridge?", "The bridge was designed by engineer Joseph Strauss.", "Joseph Strauss"),
+        ("Where did the delegates meet?", "The delegates met in Geneva for three days.", "Geneva"),
+        ("Which team won the final?", "The Denver Broncos beat the Carolina Panthers in the final.", "Denver Broncos"),
+        ("How long did the strike last?", "The strike lasted 45 days in all.", "45"),
+    ],
+)
+def test_answer_span_marks_the_answer(question: str, sentence: str, answer: str) -> None:
+    span = answer_span(question, sentence)
+    assert span is not None and sentence[span.start : span.end] == answer
+
+
+def test_answer_span_skips_what_the_question_already_says_and_follows_its_words() -> None:
+    sentence = "Alex Lee led the U.S. delegation in July 2014, and Josefina Vidal led the Cuban delegation."
+    first = answer_span("who led the U.S. delegation in July 2014?", sentence, _spans(sentence, ["U.S.", "July"]))
+    second = answer_span("who led the Cuban delegation?", sentence, _spans(sentence, ["Cuban"]))
+    assert sentence[first.start : first.end] == "Alex Lee"  # type: ignore[union-attr]
+    assert sentence[second.start : second.end] == "Josefina Vidal"  # type: ignore[union-attr]
+    assert answer_span("when did it happen in 2014?", "It happened in 2014.") is None
+
+
+def _spans(text: str, words: list[str]):  # type: ignore[no-untyped-def]
+    from index.chunking import Span
+
+    return [Span(text.index(w), text.index(w) + len(w)) for w in words]
+
+
+# ---- follow-ups -----------------------------------------------------------------------------------
+def test_follow_up_detection_and_query() -> None:
+    assert is_follow_up("and the cuban side?", terms)
+    assert is_follow_up("where was it held?", terms)
+    assert is_follow_up("why?", terms)
+    assert not is_follow_up("who led the us delegation at the july 2014 meeting?", terms)
+    history = ["who led the us delegation at the july 2014 meeting?"]
+    query = resolve_query("and the cuban side?", history, terms)
+    assert query.startswith("and the cuban side? and the cuban side?") and history[0] in query
+    assert resolve_query("what is the capital of france?", history, terms) == "what is the capital of france?"
+
+
+def test_answer_type_comes_from_the_follow_up_unless_it_has_no_question_word() -> None:
+    history = ["who led the us delegation?"]
+    assert answer_type(typed_question("where was it held?", history, terms)) is AnswerType.PLACE
+    assert answer_type(typed_question("and the cuban side?", history, terms)) is AnswerType.PERSON
+
+
+def test_conversation_on_the_corpus(assistant: Assistant) -> None:
+    conversation = Conversation()
+    turns = [
+        ("who led the us delegation at the july 2014 meeting?", "Alex Lee"),
+        ("and the cuban side?", "Josefina Vidal"),
+        ("where was it held?", "Washington"),
+    ]
+    for question, expected in turns:
+        answer = assistant.ask(question, conversation)
+        assert expected in answer.passages[0].answer_text, (question, answer.passages[0].answer_text)
+    assert len(conversation.queries) == 3 and conversation.queries[0] == turns[0][0]
+
+
+# ---- corroboration ------------------------------------------------------------------------------
+def test_agreeing_sources_fold_into_also_in(assistant: Assistant) -> None:
+    answer = assistant.ask("who led cuba's delegation in the 2022 talks?")
+    first = answer.passages[0]
+    sources = {first.citation.source, *(c.source for c in first.also_in)}
+    assert {"2022-04-20-news-americas-migration-talks.txt", "2022-11-15-latina-republic-havana-talks.txt"} <= {
+        Path(s).name for s in sources
+    }
+    assert all(p.text != first.text for p in answer.passages[1:])  # no near-repeat shown again
