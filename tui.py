@@ -173,6 +173,35 @@ def conversation_markdown(answers: Sequence[Answer], settings: Settings, when: d
     return "\n".join(head + [answer_markdown(a) for a in answers]).rstrip() + "\n"
 
 
+# ---- the status line ----------------------------------------------------------------------------
+class StatusLine(Static):
+    """What the app is doing (loading, indexing, ready, failed), with a spinner while it works."""
+
+    FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+    def __init__(self, text: str, **kwargs: Any) -> None:
+        super().__init__(text, markup=False, **kwargs)
+        self.text = text
+        self.busy = True
+        self._frame = 0
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(0.1, self._spin, pause=self.app.is_headless)
+
+    def show(self, text: str, busy: bool) -> None:
+        self.text, self.busy = text, busy
+        moving = busy and not self.app.is_headless  # no motion in screenshots and tests
+        self._timer.resume() if moving else self._timer.pause()
+        self._spin()
+
+    def _spin(self) -> None:
+        if self.busy and not self.app.is_headless:
+            self._frame = (self._frame + 1) % len(self.FRAMES)
+            self.update(f"{self.FRAMES[self._frame]} {self.text}")
+        else:
+            self.update(self.text)
+
+
 # ---- the conversation ----------------------------------------------------------------------------
 _QUESTION_KEYS = [
     Binding("enter", "submit", "Ask"),
@@ -689,7 +718,7 @@ class QAApp(App[None]):
             yield Static(self._welcome(), id="welcome")
         with Vertical(id="composer"):
             with Horizontal(id="status-bar"):
-                yield Static("Opening the index…", id="status", markup=False)
+                yield StatusLine("Opening the index…", id="status")
                 yield ProgressBar(id="progress", show_eta=False, show_percentage=True)
             example = f", e.g. {EXAMPLE_QUESTION}" if self._default_index() else " about the documents"
             yield QuestionInput(placeholder=f"Ask a question{example}", id="question")
@@ -721,8 +750,7 @@ class QAApp(App[None]):
     def _status(self, text: str, state: str = "loading") -> None:
         """Set the status line; callable from any thread."""
         def update() -> None:
-            status = self.query_one("#status", Static)
-            status.update(text)
+            self.query_one(StatusLine).show(text, busy=state in ("loading", "indexing"))
             bar = self.query_one("#status-bar")
             for name in ("loading", "ready", "error", "indexing"):
                 bar.set_class(name == state, f"-{name}")
