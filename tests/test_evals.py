@@ -185,3 +185,27 @@ def test_calibrate_writes_the_threshold_it_reports_into_the_settings_file(corpus
     assert load_settings().abstain_threshold == chosen
     assert report["abstain_threshold"] == chosen
     assert all(q["abstained"] == (q["confidence"] < chosen) for q in report["questions"])
+
+
+# ---- the speed benchmark's corpus --------------------------------------------------------------------------
+def test_speed_bench_writes_one_file_per_paragraph(tmp_path: Path) -> None:
+    from evals.speed import write_squad_corpus
+
+    everything = write_squad_corpus(DATA / "squad_tiny.json", tmp_path / "all", None)
+    assert (everything.paragraphs, len(everything.questions)) == (3, 4)
+    files = sorted(p.name for p in (tmp_path / "all").iterdir())
+    assert files == ["00-000.txt", "00-001.txt", "01-000.txt"]
+    second = (tmp_path / "all" / "00-001.txt").read_text()
+    assert second == "# Super Bowl 50\n\nThe game was played on February 7, 2016.\n"
+    sample = write_squad_corpus(DATA / "squad_tiny.json", tmp_path / "two", 2)
+    assert sample.paragraphs == 2 and len(list((tmp_path / "two").iterdir())) == 2
+
+
+def test_speed_bench_without_squad_says_where_it_looked(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from evals.speed import main
+
+    assert main(["--squad", str(tmp_path / "dev-v1.1.json")]) == 1
+    err = capsys.readouterr().err.strip()
+    missing = tmp_path / "dev-v1.1.json"
+    assert err == f"qa bench speed: {missing}: SQuAD v1.1 dev set not found (put dev-v1.1.json there)"
+    assert main(["--sample", "0"]) == 2
