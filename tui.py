@@ -49,7 +49,7 @@ EXAMPLE_QUESTION = "when were talks suspended?"
 HISTORY_LIMIT = 1000
 
 
-# ---- small pure helpers (tested directly) --------------------------------------------------------
+# ---- history, citations, Markdown export -------------------------------------------------------------
 def history_file(environ: dict[str, str] | None = None) -> Path:
     """Where asked questions are kept between runs: $XDG_STATE_HOME/qa/history."""
     environ = os.environ if environ is None else environ
@@ -314,10 +314,6 @@ class PassageCard(Vertical, can_focus=True):
         for other in passage.also_in:
             yield CitationLink(other, prefix="also in ", classes="card-also")
 
-    @property
-    def citation_text(self) -> str:
-        return cite(self.passage.citation)
-
     def on_click(self, event: Click) -> None:
         self.focus()
         self.action_open()
@@ -401,7 +397,7 @@ class Turn(Vertical):
         self.mount(Static(message, classes="turn-error", markup=False))
 
 
-class Conversation(VerticalScroll, can_focus=False):
+class ConversationView(VerticalScroll, can_focus=False):
     """The questions and answers so far; keys here act on the answer cards."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -700,7 +696,7 @@ class QAApp(App[None]):
         self.corpus = corpus
         self.history = History(history)
         self.export_dir = export_dir
-        self.conversation: Conversation | None = None  # qa.engine.Conversation, made with the assistant
+        self.conversation: Conversation | None = None  # the follow-up context, made once the assistant is open
         self.answers: list[Answer] = []
         self.timings = Timings()
         self._started = time.perf_counter()
@@ -714,7 +710,7 @@ class QAApp(App[None]):
     # -- layout
     def compose(self) -> ComposeResult:
         yield Header()
-        with Conversation(id="conversation"):
+        with ConversationView(id="conversation"):
             yield Static(self._welcome(), id="welcome")
         with Vertical(id="composer"):
             with Horizontal(id="status-bar"):
@@ -776,9 +772,9 @@ class QAApp(App[None]):
             self._status(f"Loading the model {assistant.settings.model}…")
             assistant.warm_up()
             assistant.ask("warm up the index")  # loads the vector index, so the first answer is quick
-            from qa.engine import Conversation as EngineConversation
+            from qa.engine import Conversation
 
-            self.conversation = EngineConversation()
+            self.conversation = Conversation()
             self.assistant = assistant
             self.timings.ready_ms = (time.perf_counter() - self._started) * 1000
             self._status(self._ready_text(), "ready")
@@ -876,7 +872,7 @@ class QAApp(App[None]):
             welcome.remove()
         waiting = "Searching…" if self._loaded.is_set() else "Waiting for the index and model to load…"
         turn = Turn(question, waiting)
-        conversation = self.query_one("#conversation", Conversation)
+        conversation = self.query_one("#conversation", ConversationView)
         conversation.mount(turn)
         conversation.scroll_end(animate=False)
         self._asked += 1
@@ -913,7 +909,7 @@ class QAApp(App[None]):
     def _show_answer(self, turn: Turn, answer: Answer, asked_at: float) -> None:
         turn.show_answer(answer)
         self.answers.append(answer)
-        conversation = self.query_one("#conversation", Conversation)
+        conversation = self.query_one("#conversation", ConversationView)
 
         def shown() -> None:
             conversation.scroll_to_widget(turn, top=True, animate=False)
@@ -942,7 +938,7 @@ class QAApp(App[None]):
         self.query_one(QuestionInput).focus()
 
     def action_scroll_conversation(self, pages: int) -> None:
-        conversation = self.query_one("#conversation", Conversation)
+        conversation = self.query_one("#conversation", ConversationView)
         (conversation.scroll_page_down if pages > 0 else conversation.scroll_page_up)()
 
     def open_card(self, number: int) -> None:
