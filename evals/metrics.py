@@ -165,6 +165,16 @@ def choose_abstain_threshold(
     return round((highest + above[0]) / 2, 6)
 
 
+def separation(answerable: Sequence[float], unanswerable: Sequence[float]) -> float | None:
+    """How well confidence tells answerable from unanswerable questions, whatever the threshold: the
+    chance that a random answerable one scores above a random unanswerable one (ties count half;
+    0.5 is chance, 1.0 perfect), i.e. the area under the ROC curve."""
+    if not answerable or not unanswerable:
+        return None
+    wins = sum((a > u) + 0.5 * (a == u) for a in answerable for u in unanswerable)
+    return wins / (len(answerable) * len(unanswerable))
+
+
 def leave_one_out(
     answerable: Sequence[float], unanswerable: Sequence[float], max_wrongly_abstained: float = MAX_WRONGLY_ABSTAINED
 ) -> Abstention:

@@ -503,6 +503,8 @@ class Calibration:
     previous: float
     fitted: metrics.Abstention
     leave_one_out: metrics.Abstention
+    separation: float | None = None
+    note: str = ""
     written_to: str = ""
 
     def to_json(self) -> dict[str, object]:
@@ -516,6 +518,8 @@ class Calibration:
             "fitted_on": {"answerable": self.fitted.answerable, "unanswerable": self.fitted.unanswerable},
             "on_the_set": held(self.fitted),
             "leave_one_out": held(self.leave_one_out),
+            "separation_auc": self.separation,
+            "note": self.note,
             "written_to": self.written_to,
         }
 
@@ -534,6 +538,9 @@ class Calibration:
             "better than it will do on new ones: the leave-one-out line is the fairer estimate",
             f"  on those questions: {held(self.fitted)}",
             f"  leave-one-out (each question scored by a threshold fitted on the others): {held(self.leave_one_out)}",
+            "  how well confidence separates answerable from unanswerable, whatever the threshold (ROC AUC, "
+            f"0.5 is chance): {'n/a' if self.separation is None else f'{self.separation:.3f}'}",
+            *([f"  {self.note}"] if self.note else []),
         ]
 
 
@@ -545,7 +552,16 @@ def calibrate(asked: Sequence[Asked], previous: float) -> Calibration:
     threshold = metrics.choose_abstain_threshold(answerable, unanswerable)
     everything = [a.outcome(threshold) for a in asked]
     fitted = metrics.abstention([o.abstained for o in everything], [not o.answerable for o in everything])
-    return Calibration(threshold, previous, fitted, metrics.leave_one_out(answerable, unanswerable))
+    note = ""
+    if unanswerable and answerable and not any(metrics.abstains_at(c, threshold) for c in unanswerable):
+        allowed = math.floor(metrics.MAX_WRONGLY_ABSTAINED * len(answerable) + 1e-9)
+        cap = sorted(answerable)[min(allowed, len(answerable) - 1)]
+        note = (f"no threshold catches an unanswerable question within the limit: {allowed} answerable "
+                f"questions may be abstained on, and the next answerable confidence, {cap:.3f}, is not above "
+                f"the lowest unanswerable one, {min(unanswerable):.3f}; the confidence score must separate "
+                "them better before abstaining can work")
+    return Calibration(threshold, previous, fitted, metrics.leave_one_out(answerable, unanswerable),
+                       metrics.separation(answerable, unanswerable), note)
 
 
 # ---- the run and its outputs ------------------------------------------------------------------------

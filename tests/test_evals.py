@@ -81,6 +81,14 @@ def test_calibration_picks_the_threshold_its_rule_describes() -> None:
     assert metrics.choose_abstain_threshold([0.6, 0.4], [0.7]) == 0.0  # nothing to catch: never abstain
 
 
+def test_separation_is_the_chance_an_answerable_question_outscores_an_unanswerable_one() -> None:
+    # Pairs (a, u): (0.6, 0.05) win, (0.6, 0.5) win, (0.4, 0.05) win, (0.4, 0.5) loss,
+    # (0.1, 0.05) win, (0.1, 0.5) loss; a tie would count half.
+    assert metrics.separation([0.6, 0.4, 0.1], [0.05, 0.5]) == pytest.approx(4 / 6)
+    assert metrics.separation([0.2], [0.2]) == 0.5
+    assert metrics.separation([], [0.2]) is None
+
+
 def test_leave_one_out_scores_each_question_by_a_threshold_fitted_without_it() -> None:
     # Without answerable 0.1 the threshold rises to (0.05 + 0.4) / 2 and abstains on it; without
     # unanswerable 0.05 there is nothing to catch; without 0.5 it stays at 0.075.
