@@ -616,6 +616,7 @@ HELP_KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     ]),
     ("Anywhere", [
         ("ctrl+e", "export the conversation as Markdown"),
+        ("ctrl+r", "retry opening the index, after it failed"),
         ("ctrl+p", "commands (e.g. light or dark theme)"),
         ("ctrl+q", "quit"),
     ]),
@@ -683,6 +684,7 @@ class QAApp(App[None]):
     AUTO_FOCUS = "#question"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+e", "export", "Export", priority=True),
+        Binding("ctrl+r", "retry", "Retry loading"),
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -845,6 +847,21 @@ class QAApp(App[None]):
         self._load_error = message
         self._status(f"✕ Not ready: {message}", "error")
         self._notify(message, "error", timeout=10)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return self._load_error is not None  # shown only after opening the index failed
+        return True
+
+    def action_retry(self) -> None:
+        """Open the index again (e.g. once the Chroma server is up, or after `qa ingest`)."""
+        if self._load_error is None:
+            return
+        self._load_error = None
+        self._loaded.clear()
+        self._status("Opening the index…")
+        self.refresh_bindings()
+        self._load()
 
     def _after_load(self) -> None:
         for turn in self.query(Turn):

@@ -256,6 +256,7 @@ def test_help_copy_and_footer(app_for: Callable[..., QAApp]) -> None:
             assert app.focused is app.query_one("#question")
             descriptions = {b.binding.description for b in app.screen.active_bindings.values() if b.binding.show}
             assert {"Ask", "History", "Answers", "Export", "Help", "Quit"} <= descriptions
+            assert "Retry loading" not in descriptions and "Re-index" not in descriptions, "only when they apply"
 
     run(scenario)
 
@@ -322,6 +323,13 @@ def test_errors_are_notifications_not_crashes(encoder: Encoder, app_for: Callabl
             await ask(pilot, QUESTION)
             assert any(e.startswith("Cannot answer: Chroma server") for e in errors(app))
             assert app.is_running
+            shown = {b.binding.description for b in app.screen.active_bindings.values() if b.binding.show}
+            assert "Retry loading" in shown
+            failures = len(errors(app))
+            await pilot.press("ctrl+r")  # the server is still down: it says so again
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert len(errors(app)) == failures + 1
 
     run(empty_question)
     run(unreachable_server)
