@@ -130,9 +130,8 @@ def ingest(
     # saved for the old content no longer matches and is rebuilt from what Chroma holds.
     if todo or gone or report.rebuilt or repaired or not store.generation():
         store.mark_changed(wanted)
-    for source in gone:
-        store.delete_file(source)
-        report.removed.append(source)
+    store.delete_files(gone)
+    report.removed.extend(gone)
 
     total_chunks = 0
     pending: list[tuple[Document, bool, list[ChunkRecord]]] = []
@@ -144,16 +143,18 @@ def ingest(
     done = 0
     if progress:
         progress(0, total_chunks)
-    batch: list[tuple[Document, bool, list[ChunkRecord]]] = []
-    batch_size = 0
+    window: list[tuple[Document, bool, list[ChunkRecord]]] = []
+    window_chunks = 0
     for item in pending:
-        batch.append(item)
-        batch_size += len(item[2])
-        if batch_size >= settings.batch_size * 4:
-            done = _embed_and_store(batch, store, encoder, settings, report, done, total_chunks, progress)
-            batch, batch_size = [], 0
-    if batch:
-        _embed_and_store(batch, store, encoder, settings, report, done, total_chunks, progress)
+        window.append(item)
+        window_chunks += len(item[2])
+        # Chunks embedded together before they are written (settings.ingest_window): enough for
+        # even model batches and few Chroma writes, few enough that an interruption loses little.
+        if window_chunks >= settings.ingest_window:
+            done = _embed_and_store(window, store, encoder, settings, report, done, total_chunks, progress)
+            window, window_chunks = [], 0
+    if window:
+        _embed_and_store(window, store, encoder, settings, report, done, total_chunks, progress)
 
     refresh_lexical(store, settings)
     report.chunks_total = store.count()
@@ -162,7 +163,7 @@ def ingest(
 
 
 def _embed_and_store(
-    batch: list[tuple[Document, bool, list[ChunkRecord]]],
+    window: list[tuple[Document, bool, list[ChunkRecord]]],
     store: Store,
     encoder: Encoder,
     settings: Settings,
@@ -171,28 +172,39 @@ def _embed_and_store(
     total: int,
     progress: Progress | None,
 ) -> int:
-    """Embed a batch of files' chunks together, then store each file: old chunks out, new in,
-    manifest last."""
-    texts = [r.text for _, _, records in batch for r in records]
-    parts = []
-    for first in range(0, len(texts), settings.batch_size):
-        parts.append(encoder.encode(texts[first : first + settings.batch_size], batch_size=settings.batch_size))
+    """Embed a window of files' chunks, then store them: changed files' old chunks out, all new
+    chunks in, and only then the files' manifest entries.
+
+    Texts are encoded in order of length, so each model batch holds texts of about one length and
+    little padding is computed.
+    """
+    records = [r for _, _, file_records in window for r in file_records]
+    order = sorted(range(len(records)), key=lambda i: len(records[i].text))
+    vectors = np.zeros((len(records), encoder.dimension), dtype=np.float32)
+    step = settings.batch_size * 4
+    for first in range(0, len(order), step):
+        part = order[first : first + step]
+        vectors[part] = encoder.encode([records[i].text for i in part], batch_size=settings.batch_size)
         if progress:
-            progress(done + min(len(texts), first + settings.batch_size), total)
-    vectors = np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
-    offset = 0
-    for document, was_known, records in batch:
-        source = str(document.path)
-        store.delete_file(source)  # also clears chunks left by an interrupted earlier run
-        if records:
-            store.add_chunks(records, vectors[offset : offset + len(records)])
-        offset += len(records)
-        title = records[0].title if records else document.path.stem
-        store.put_file(FileRecord(source=source, sha256=document.sha256, chunks=len(records), title=title))
-        (report.changed if was_known else report.added).append(source)
-        report.chunks_embedded += len(records)
-        done += len(records)
-    return done
+            progress(done + min(len(order), first + step), total)
+    store.delete_files([str(document.path) for document, was_known, _ in window if was_known])
+    if records:
+        store.add_chunks(records, vectors)
+    store.put_files(
+        [
+            FileRecord(
+                source=str(document.path),
+                sha256=document.sha256,
+                chunks=len(file_records),
+                title=file_records[0].title if file_records else document.path.stem,
+            )
+            for document, _, file_records in window
+        ]
+    )
+    for document, was_known, file_records in window:
+        (report.changed if was_known else report.added).append(str(document.path))
+        report.chunks_embedded += len(file_records)
+    return done + len(records)
 
 
 def refresh_lexical(store: Store, settings: Settings) -> LexicalIndex:

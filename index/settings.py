@@ -36,6 +36,7 @@ class Settings:
     dense_weight: float = 0.5
     abstain_threshold: float = 0.0
     batch_size: int = 64
+    ingest_window: int = 2048
     extensions: tuple[str, ...] = (".txt", ".md")
     settings_file: str | None = field(default=None, compare=False)
 
@@ -61,6 +62,7 @@ _ENV = {
     "QA_MAX_FILE_MB": "max_file_mb",
     "QA_ABSTAIN_THRESHOLD": "abstain_threshold",
     "QA_DENSE_WEIGHT": "dense_weight",
+    "QA_INGEST_WINDOW": "ingest_window",
 }
 
 

@@ -172,17 +172,24 @@ class Store:
             for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
         }
 
-    def put_file(self, record: FileRecord) -> None:
-        self.files.upsert(
-            ids=[record.source],
-            embeddings=[[0.0]],
-            metadatas=[{"sha256": record.sha256, "chunks": record.chunks, "title": record.title}],
-        )
+    def put_files(self, records: list[FileRecord]) -> None:
+        """Write manifest entries (after the files' chunks are stored)."""
+        limit = self._client.get_max_batch_size()
+        for first in range(0, len(records), limit):
+            part = records[first : first + limit]
+            self.files.upsert(
+                ids=[r.source for r in part],
+                embeddings=[[0.0]] * len(part),
+                metadatas=[{"sha256": r.sha256, "chunks": r.chunks, "title": r.title} for r in part],
+            )
 
-    def delete_file(self, source: str) -> None:
-        """Remove a file's manifest entry first, then its chunks."""
-        self.files.delete(ids=[source])
-        self.chunks.delete(where={"source": source})
+    def delete_files(self, sources: list[str]) -> None:
+        """Remove files' manifest entries first, then their chunks."""
+        limit = self._client.get_max_batch_size()
+        for first in range(0, len(sources), limit):
+            part = sources[first : first + limit]
+            self.files.delete(ids=part)
+            self.chunks.delete(where={"source": {"$in": part}})
 
     def remove_orphans(self, known: dict[str, FileRecord]) -> int:
         """Delete chunks of files missing from the manifest (left by an interrupted ingest)."""

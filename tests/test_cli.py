@@ -146,6 +146,7 @@ def test_an_ingest_killed_midway_leaves_an_index_that_answers_correctly(tmp_path
     index = tmp_path / "index"
     process = subprocess.Popen(
         [*QA, "ingest", str(docs), "--index", str(index)],
+        env={**os.environ, "QA_INGEST_WINDOW": "64"},
         cwd=PROJECT_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
