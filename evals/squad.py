@@ -431,7 +431,7 @@ def tune_sentences(settings: Settings, questions: list[SquadQuestion], log: Call
                                    assistant.idf)
         hits = []
         for sentence in sentences:
-            span = passage_span(sentence)
+            span = passage_span(sentence, question.question)
             hits.append(answer_found(sentence.source.text[span.start : span.end], question.answers))
         features = [(s.chunk_gap, s.coverage, s.bigrams, float(s.has_shape), s.context) for s in sentences]
         rows.append((np.array(features).reshape(-1, 5), np.array(hits, dtype=bool)))

@@ -24,6 +24,7 @@ REFERRING = re.compile(
 )
 SHORT_SENTENCE_WORDS = 8
 MAX_PASSAGE_SENTENCES = 3
+CORROBORATION_DEPTH = 12  # sentences looked at when building passages and finding agreeing sources
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,13 @@ class ScoredSentence:
 
 Terms = Callable[[str], list[str]]
 Idf = Callable[[str], float]
+
+
+def prime_terms(terms: Terms, texts: list[str]) -> None:
+    """Let a caching `terms` tokenize many texts in one call (it is called per text later)."""
+    many = getattr(terms, "many", None)
+    if many is not None and texts:
+        many(texts)
 
 
 def _coverage(question_terms: list[str], sentence_terms: set[str], idf: Idf) -> float:
@@ -110,6 +118,15 @@ def rank_sentences(
     top = max((c.score for c in candidates), default=0.0)
     scored: list[ScoredSentence] = []
     seen: set[tuple[str, int]] = set()
+    texts: list[str] = []
+    for candidate in candidates:
+        chunk = candidate.chunk
+        source = files.get(chunk.source)
+        block = source.block_of(chunk.start) if source is not None else None
+        if source is not None and block is not None:
+            texts.extend(source.text[s.start : s.end] for s in source.sentences(block)
+                         if chunk.start <= s.start and s.end <= chunk.end)
+    prime_terms(terms, texts)
     total_idf = sum(idf(t) for t in question_terms) or 1.0
     for candidate in candidates:
         chunk = candidate.chunk
@@ -145,9 +162,16 @@ def rank_sentences(
     return scored
 
 
-def passage_span(best: ScoredSentence) -> Span:
-    """The best sentence with just enough context: a dateline or referring opening pulls in the
-    sentence before; a very short sentence pulls in the one after."""
+def passage_span(best: ScoredSentence, question: str | None = None) -> Span:
+    """The best sentence with just enough context (at most `MAX_PASSAGE_SENTENCES`, never beyond
+    its paragraph).
+
+    Before it: the sentence before, when it opens by referring back ("It ...", "However ...") or
+    follows a date line. After it: the next sentence, when the sentence is very short; for a
+    question that wants a date, number, name or place, when the sentence has none and the next
+    one has; for other questions (what, why, how), always, because an explanation usually runs on
+    (measured on SQuAD's tune split: `qa bench squad --tune`).
+    """
     sentences = best.source.sentences(best.block)
     first = last = best.index
     text = best.source.text
@@ -156,9 +180,15 @@ def passage_span(best: ScoredSentence) -> Span:
         before = sentences[first - 1]
         if REFERRING.match(sentence) or is_dateline(text[before.start : before.end]):
             first -= 1
-    short = len(sentence.split()) < SHORT_SENTENCE_WORDS
-    if short and last + 1 < len(sentences) and last - first + 1 < MAX_PASSAGE_SENTENCES:
-        last += 1
+    if last + 1 < len(sentences) and last - first + 1 < MAX_PASSAGE_SENTENCES:
+        after = sentences[last + 1]
+        kind = answer_type(question) if question else AnswerType.OTHER
+        if kind is AnswerType.OTHER:
+            runs_on = question is not None
+        else:
+            runs_on = not best.has_shape and answer_span(question or "", text[after.start : after.end]) is not None
+        if runs_on or len(sentence.split()) < SHORT_SENTENCE_WORDS:
+            last += 1
     return Span(sentences[first].start, sentences[last].end)
 
 
@@ -166,6 +196,7 @@ def _focus(query_terms: list[str], text: str, offset: int, terms: Terms) -> list
     """The words of `text` that the query asks about; a word the query repeats (a follow-up's own
     words) is listed once per square of its count, so it pulls the answer span harder."""
     counts = {t: query_terms.count(t) ** 2 for t in set(query_terms)}
+    prime_terms(terms, re.findall(r"\w+", text))
     return [
         Span(offset + m.start(), offset + m.end())
         for m in re.finditer(r"\w+", text)
@@ -188,8 +219,9 @@ def build_passages(
     """The `top_k` best passages, one per place, with agreeing sources folded into `also_in`."""
     kept: list[tuple[Passage, set[str], str]] = []
     used: set[tuple[str, int, int]] = set()
-    for sentence in sentences:
-        span = passage_span(sentence)
+    # Passages further down than this are neither shown nor likely to corroborate the ones shown.
+    for sentence in sentences[: max(CORROBORATION_DEPTH, 4 * top_k)]:
+        span = passage_span(sentence, question)
         chunk = sentence.candidate.chunk
         key = (chunk.source, span.start, span.end)
         if key in used:
@@ -197,9 +229,14 @@ def build_passages(
         used.add(key)
         text = sentence.source.text[span.start : span.end]
         best_text = sentence.source.text[sentence.span.start : sentence.span.end]
+        # the answer is looked for in the best sentence, then in the rest of the passage
         answer = answer_span(question, best_text, _focus(terms(query), best_text, 0, terms))
         if answer is not None:
             answer = Span(sentence.span.start + answer.start, sentence.span.start + answer.end)
+        elif (span.start, span.end) != (sentence.span.start, sentence.span.end):
+            answer = answer_span(question, text, _focus(terms(query), text, 0, terms))
+            if answer is not None:
+                answer = Span(span.start + answer.start, span.start + answer.end)
         answer_words = _normal(sentence.source.text[answer.start : answer.end]) if answer else ""
         sentence_terms = set(terms(best_text))
         citation = Citation(

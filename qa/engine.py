@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from functools import cache
 
 from index.embedding import Encoder
 from index.errors import EmptyQuestion
@@ -23,14 +22,28 @@ SENTENCE_POOL = 8
 NUMBER_TOKEN = re.compile(r"\b\d+\b")
 
 
-@cache
-def _terms(text: str) -> tuple[str, ...]:
-    return tuple(tokenize([text])[0])
+_TERMS: dict[str, tuple[str, ...]] = {}
+MAX_REMEMBERED_TEXTS = 500_000
+
+
+def terms_of(texts: list[str]) -> list[list[str]]:
+    """The BM25 terms of each text (stemmed, stop words out); texts not seen before are tokenized
+    together in one call."""
+    new = [text for text in dict.fromkeys(texts) if text not in _TERMS]
+    if new:
+        if len(_TERMS) + len(new) > MAX_REMEMBERED_TEXTS:
+            _TERMS.clear()
+        _TERMS.update(zip(new, map(tuple, tokenize(new)), strict=True))
+    return [list(_TERMS[text]) for text in texts]
 
 
 def terms(text: str) -> list[str]:
     """The BM25 terms of `text` (stemmed, stop words out)."""
-    return list(_terms(text))
+    found = _TERMS.get(text)
+    return list(found) if found is not None else terms_of([text])[0]
+
+
+terms.many = terms_of  # type: ignore[attr-defined]  # lets the answerer tokenize in batches
 
 
 @dataclass
@@ -53,6 +66,7 @@ class Assistant:
         self.lexical = lexical
         self.weights = weights or Weights()
         self.files = SourceFiles()
+        self._idf: dict[str, float] = {}
         self.retriever = HybridRetriever(store, encoder, lexical, settings.candidates, settings.dense_weight)
 
     @classmethod
@@ -68,7 +82,11 @@ class Assistant:
         self.encoder.encode(["warm up"])
 
     def idf(self, term: str) -> float:
-        return self.lexical.idf(term)
+        """The inverse document frequency of a term over the indexed chunks (remembered)."""
+        found = self._idf.get(term)
+        if found is None:
+            found = self._idf[term] = self.lexical.idf(term)
+        return found
 
     def ask(self, question: str, conversation: Conversation | None = None, top_k: int | None = None,
             mode: str = "hybrid") -> Answer:

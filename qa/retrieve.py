@@ -206,7 +206,7 @@ class HybridRetriever:
         if mode != "lexical":
             if vector is None:
                 vector = self.encoder.encode([query])[0]
-            dense = dict(self.store.nearest(vector, self.candidates))
+            dense = self._nearest(vector, min(self.candidates, len(ids)))
         if mode == "lexical":
             fused = dict(lexical)
         elif mode == "dense":
@@ -260,6 +260,14 @@ class HybridRetriever:
             coverage, pairs = sentence_match(query_terms, sentences, self.lexical.idf)
             rescored[chunk.id] = fused[chunk.id] + self.rerank.coverage * coverage + self.rerank.bigrams * pairs
         return rescored
+
+    def _nearest(self, vector: np.ndarray, k: int) -> dict[str, float]:
+        """The `k` chunks closest to `vector` in Chroma: id -> cosine similarity. (The lexical index
+        has the same chunks, so its size stands in for a count of the collection.)"""
+        if k <= 0:
+            return {}
+        got = self.store.chunks.query(query_embeddings=[vector], n_results=k, include=["distances"])
+        return {key: 1.0 - float(d) for key, d in zip(got["ids"][0], got["distances"][0], strict=True)}
 
     def _similarities(self, vector: np.ndarray, ids: list[str]) -> dict[str, float]:
         got = self.store.chunks.get(ids=ids, include=["embeddings"])
