@@ -433,11 +433,13 @@ def tune_sentences(settings: Settings, questions: list[SquadQuestion], log: Call
         for sentence in sentences:
             span = passage_span(sentence, question.question)
             hits.append(answer_found(sentence.source.text[span.start : span.end], question.answers))
-        features = [(s.chunk_gap, s.coverage, s.bigrams, float(s.has_shape), s.context) for s in sentences]
-        rows.append((np.array(features).reshape(-1, 5), np.array(hits, dtype=bool)))
-    names = ("chunk", "coverage", "bigrams", "answer_shape", "context")
-    grid = np.array([(c, v, b, a, x) for c in (0.0, 0.25, 0.5, 1.0, 2.0) for v in (0.5, 1.0, 2.0)
-                     for b in (0.0, 0.25, 0.5, 1.0) for a in (0.0, 0.1, 0.2, 0.4) for x in (0.0, 0.25, 0.5, 1.0)])
+        features = [(s.chunk_gap, s.coverage, s.bigrams, float(s.has_shape), s.context, s.dense_gap)
+                    for s in sentences]
+        rows.append((np.array(features).reshape(-1, 6), np.array(hits, dtype=bool)))
+    names = ("chunk", "coverage", "bigrams", "answer_shape", "context", "dense")
+    grid = np.array([(c, v, b, a, x, d) for c in (0.0, 0.25, 0.5, 1.0) for v in (0.5, 1.0, 2.0)
+                     for b in (0.0, 0.25, 0.5) for a in (0.1, 0.2, 0.4) for x in (0.5, 1.0)
+                     for d in (0.0, 0.5, 1.0, 2.0, 4.0)])
     found = np.zeros(len(grid))
     for features, hits in rows:
         if len(features):

@@ -34,14 +34,17 @@ class Weights:
     chunk: per unit of the chunk's fused score below the best chunk's (z units, so <= 0);
     coverage: idf-weighted share of the query's terms in the sentence; bigrams: share of the
     query's adjacent term pairs in the sentence; answer_shape: the sentence holds a span of the
-    kind the question asks for (a date for "when", a number for "how many", ...).
+    kind the question asks for (a date for "when", a number for "how many", ...); context: the
+    idf-weighted share of the query's terms the sentence lacks but its document's file name, title
+    or date line holds; dense: per unit of the chunk's cosine similarity below the best chunk's.
     """
 
-    chunk: float = 0.25
+    chunk: float = 0.0
     coverage: float = 1.0
     bigrams: float = 0.25
-    answer_shape: float = 0.2
+    answer_shape: float = 0.1
     context: float = 1.0
+    dense: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class ScoredSentence:
     bigrams: float = 0.0
     chunk_gap: float = 0.0
     context: float = 0.0
+    dense_gap: float = 0.0
 
 
 Terms = Callable[[str], list[str]]
@@ -78,11 +82,11 @@ def _coverage(question_terms: list[str], sentence_terms: set[str], idf: Idf) -> 
 
 
 def sentence_score(weights: Weights, chunk_gap: float, coverage: float, bigrams: float, has_shape: bool,
-                   context: float = 0.0) -> float:
+                   context: float = 0.0, dense_gap: float = 0.0) -> float:
     """One sentence's score from its features (see `Weights`)."""
     return (
         weights.chunk * chunk_gap + weights.coverage * coverage + weights.bigrams * bigrams
-        + weights.answer_shape * has_shape + weights.context * context
+        + weights.answer_shape * has_shape + weights.context * context + weights.dense * dense_gap
     )
 
 
@@ -116,6 +120,7 @@ def rank_sentences(
     question_terms = list(dict.fromkeys(query_terms))
     pairs = word_pairs(query_terms)
     top = max((c.score for c in candidates), default=0.0)
+    top_dense = max((c.dense for c in candidates), default=0.0)
     scored: list[ScoredSentence] = []
     seen: set[tuple[str, int]] = set()
     texts: list[str] = []
@@ -153,10 +158,11 @@ def rank_sentences(
             present = set(sentence_terms)
             # query terms the sentence lacks but its document states for all of it (its date, title)
             context = sum(idf(t) for t in question_terms if t in around and t not in present) / total_idf
-            score = sentence_score(weights, gap, coverage, bigrams, has_shape, context)
+            dense_gap = candidate.dense - top_dense
+            score = sentence_score(weights, gap, coverage, bigrams, has_shape, context, dense_gap)
             scored.append(
                 ScoredSentence(candidate, source, block, index, span, score, coverage, has_shape, bigrams, gap,
-                               context)
+                               context, dense_gap)
             )
     scored.sort(key=lambda s: (-s.score, s.candidate.ranks.fused, s.span.start))
     return scored

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -142,4 +143,5 @@ class Assistant:
                                                                                          chunk.title)))
         numbers_missing = bool(numbers - context_numbers)
         dense = max(s.candidate.dense for s in sentences)
-        return max(0.0, 0.5 * dense + 0.5 * (best.coverage + best.context) - 0.5 * lacking - 0.3 * numbers_missing)
+        evidence = 0.5 * dense + 0.5 * (best.coverage + best.context) - 0.5 * lacking - 0.3 * numbers_missing
+        return 1.0 / (1.0 + math.exp(-4.0 * evidence))  # 0..1, order kept
