@@ -4,6 +4,7 @@ its main states."""
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -374,6 +375,16 @@ def test_changed_file_is_flagged_and_reindexed(encoder: Encoder, corpus_copy: Pa
             assert "this answer quotes the old text" in str(notice.query_one(".stale-text").render())
 
     run(scenario)
+
+
+def test_measure_prints_start_and_answer_timings(
+    corpus_settings: Settings, encoder: Encoder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert tui.measure(corpus_settings, 2, encoder=encoder) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^start to usable input: \d+ ms", out, re.MULTILINE)
+    assert re.search(r"^start to ready: \d+ ms", out, re.MULTILINE)
+    assert re.search(r"^Enter to first answer card, warm, 2 questions: median \d+ ms", out, re.MULTILINE)
 
 
 def test_qa_and_index_never_import_textual() -> None:
