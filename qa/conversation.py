@@ -14,22 +14,44 @@ BACK_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 MAX_OWN_TERMS = 3
+# A personal pronoun names someone or something from before even in a longer question.
+PERSONAL_REFERENCE = re.compile(r"\b(?:he|she|him|his|hers|they|them|their|it|its)\b", re.IGNORECASE)
+MAX_OWN_TERMS_WITH_PRONOUN = 6
 
 
-def is_follow_up(question: str, terms: Callable[[str], list[str]]) -> bool:
-    """Whether `question` only makes sense after the question before it."""
-    own = [t for t in terms(question) if t not in WH_TERMS]
+def is_follow_up(question: str, terms: Callable[[str], list[str]], previous: str | None = None) -> bool:
+    """Whether `question` only makes sense after the question before it: it opens like a
+    continuation ("and ...", "what about ..."), has no words of its own ("why?"), has a personal
+    pronoun and not many words ("how long had he been held by july 2014?"), or is short and
+    either refers back ("where was it held?") or, with no number of its own, shares a word with the
+    question before (`previous`) while leaving out the rest of it ("who led the cubans?" after
+    "who led the us side in april 2022?")."""
+    own = [t for t in terms(question) if t not in WH_TERMS and t not in FUNCTION_TERMS]
     if FOLLOW_UP_OPENING.match(question):
         return True
     if not own:
         return True
-    return len(own) <= MAX_OWN_TERMS and bool(BACK_REFERENCE.search(question))
+    if PERSONAL_REFERENCE.search(question) and len(own) <= MAX_OWN_TERMS_WITH_PRONOUN:
+        return True
+    if len(own) > MAX_OWN_TERMS:
+        return False
+    if BACK_REFERENCE.search(question):
+        return True
+    if previous is None or re.search(r"\d", question):
+        return False
+    before = set(terms(previous)) - WH_TERMS
+    return bool(before & set(own)) and len(before - set(own)) > 0
 
 
 WH_TERMS = {"what", "when", "where", "who", "whom", "whose", "which", "why", "whi", "how", "mani", "much", "did", "do",
             "doe"}
 
 
+# Pronouns and auxiliaries the BM25 stop-word list keeps (as stemmed terms): not words of a
+# question's own topic.
+FUNCTION_TERMS = {"he", "she", "it", "they", "them", "him", "his", "her", "their", "we", "you", "i", "had", "has",
+                  "have", "been", "be", "is", "was", "were", "are", "am", "can", "could", "would", "should", "will",
+                  "did", "do", "doe"}
 WH_WORD = re.compile(r"\b(?:what|when|where|who|whom|whose|which|why|how)\b", re.IGNORECASE)
 
 
@@ -41,7 +63,7 @@ def follow_up_topic(question: str, history: Sequence[str], terms: Callable[[str]
     kept to the latest `CONTEXT_QUESTIONS` before it (`history` holds earlier topics, one
     question per line)."""
     own = question.strip()
-    if not history or not is_follow_up(question, terms):
+    if not history or not is_follow_up(question, terms, history[-1]):
         return [own]
     return [own, *history[-1].splitlines()[:CONTEXT_QUESTIONS]]
 
@@ -61,6 +83,6 @@ def typed_question(question: str, history: Sequence[str], terms: Callable[[str],
     """The question whose wording decides the kind of answer wanted: the follow-up itself when it
     has a question word ("where was it held?"), else, for an elliptical follow-up ("and the cuban
     side?"), that follow-up read after the question before it."""
-    if not history or WH_WORD.search(question) or not is_follow_up(question, terms):
+    if not history or WH_WORD.search(question) or not is_follow_up(question, terms, history[-1]):
         return question
     return f"{history[-1].strip()} {question.strip()}"

@@ -217,6 +217,11 @@ def test_follow_up_detection_and_query() -> None:
     assert is_follow_up("where was it held?", terms)
     assert is_follow_up("why?", terms)
     assert not is_follow_up("who led the us delegation at the july 2014 meeting?", terms)
+    assert is_follow_up("how long had he been held by july 2014?", terms)  # a pronoun with no one named
+    previous = "who led the us side in april 2022?"
+    assert is_follow_up("who led the cubans?", terms, previous)  # short, shares "led", drops the date
+    assert not is_follow_up("who led the cubans in 1994?", terms, previous)  # a date of its own
+    assert not is_follow_up("what is the capital of france?", terms, previous)  # nothing shared
     history = ["who led the us delegation at the july 2014 meeting?"]
     query = resolve_query("and the cuban side?", history, terms)
     assert query.startswith("and the cuban side? and the cuban side?") and history[0] in query
