@@ -494,7 +494,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=SQUAD_FILE, help="the SQuAD v1.1 dev file")
     parser.add_argument("--cache", type=Path, help="where the corpus and index are kept (default: user cache)")
     parser.add_argument("--tune", action="store_true",
-                        help="search fusion and sentence weights on the tune split and print the best")
+                        help="search fusion, re-scoring and sentence weights on the tune split (or --sample N of "
+                             "it) and print the best")
     return parser.parse_args(argv)
 
 
@@ -512,7 +513,10 @@ def main(argv: list[str]) -> int:
         try:
             settings, questions = prepared_index(args.data, load_settings(), args.cache, log)
             if args.tune:
-                print(json.dumps(tune(settings, [q for q in questions if q.split == "tune"], log), indent=2))
+                tune_split = [q for q in questions if q.split == "tune"]
+                if args.sample and args.sample < len(tune_split):
+                    tune_split = random.Random(args.seed).sample(tune_split, args.sample)
+                print(json.dumps(tune(settings, tune_split, log), indent=2))
                 return 0
             chosen = [q for q in questions if args.split == "all" or q.split == args.split]
             if args.sample and args.sample < len(chosen):
