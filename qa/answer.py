@@ -202,7 +202,6 @@ def _focus(query_terms: list[str], text: str, offset: int, terms: Terms) -> list
     """The words of `text` that the query asks about; a word the query repeats (a follow-up's own
     words) is listed once per square of its count, so it pulls the answer span harder."""
     counts = {t: query_terms.count(t) ** 2 for t in set(query_terms)}
-    prime_terms(terms, re.findall(r"\w+", text))
     return [
         Span(offset + m.start(), offset + m.end())
         for m in re.finditer(r"\w+", text)
@@ -226,7 +225,14 @@ def build_passages(
     kept: list[tuple[Passage, set[str], str]] = []
     used: set[tuple[str, int, int]] = set()
     # Passages further down than this are neither shown nor likely to corroborate the ones shown.
-    for sentence in sentences[: max(CORROBORATION_DEPTH, 4 * top_k)]:
+    considered = sentences[: max(CORROBORATION_DEPTH, 4 * top_k)]
+    words: list[str] = []
+    for sentence in considered:
+        block = sentence.source.sentences(sentence.block)
+        last = block[min(sentence.index + 1, len(block) - 1)]
+        words.extend(re.findall(r"\w+", sentence.source.text[sentence.span.start : max(last.end, sentence.span.end)]))
+    prime_terms(terms, words)
+    for sentence in considered:
         span = passage_span(sentence, question)
         chunk = sentence.candidate.chunk
         key = (chunk.source, span.start, span.end)

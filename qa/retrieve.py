@@ -28,6 +28,7 @@ from qa.passages import Ranks
 
 FUSION_METHODS = ("zscore", "minmax", "max", "rrf")
 Terms = Sequence[str]
+REMEMBERED_CHUNKS = 20_000  # chunk records and vectors kept in memory between questions
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,8 @@ class HybridRetriever:
         self.rerank = rerank
         self._position = {key: i for i, key in enumerate(lexical.ids)}
         self._sentence_terms: OrderedDict[str, list[list[str]]] = OrderedDict()
+        self._records: OrderedDict[str, ChunkRecord] = OrderedDict()
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def sentence_terms(self, chunks: Sequence[ChunkRecord]) -> list[list[list[str]]]:
         """The BM25 terms of each sentence of each chunk (kept for the most recent chunks)."""
@@ -225,13 +228,13 @@ class HybridRetriever:
         records: dict[str, ChunkRecord] = {}
         if mode == "hybrid" and self.rerank.depth > 0 and fused:
             head = ranked(fused)[: self.rerank.depth]
-            records = self.store.get_chunks(head)
+            records = self._chunks(head)
             fused.update(self._reranked(query, [records[key] for key in head if key in records], fused))
         order = ranked(fused)[:k]
         den_rank = {key: i for i, key in enumerate(ranked(dense), start=1)}
         wanted = [key for key in order if key not in records]
         if wanted:
-            records.update(self.store.get_chunks(wanted))
+            records.update(self._chunks(wanted))
         candidates = []
         for position, key in enumerate(order, start=1):
             if key not in records:
@@ -269,7 +272,32 @@ class HybridRetriever:
         got = self.store.chunks.query(query_embeddings=[vector], n_results=k, include=["distances"])
         return {key: 1.0 - float(d) for key, d in zip(got["ids"][0], got["distances"][0], strict=True)}
 
+    def _chunks(self, ids: list[str]) -> dict[str, ChunkRecord]:
+        """Chunk records by id, read from the store once and then remembered (an id names one
+        content of one file, so a remembered record cannot go stale)."""
+        wanted = [key for key in ids if key not in self._records]
+        if wanted:
+            self._records.update(self.store.get_chunks(wanted))
+        found = {key: self._records[key] for key in ids if key in self._records}
+        for key in found:
+            self._records.move_to_end(key)
+        while len(self._records) > REMEMBERED_CHUNKS:
+            self._records.popitem(last=False)
+        return found
+
     def _similarities(self, vector: np.ndarray, ids: list[str]) -> dict[str, float]:
-        got = self.store.chunks.get(ids=ids, include=["embeddings"])
-        matrix = np.asarray(got["embeddings"], dtype=np.float32)
-        return dict(zip(got["ids"], (matrix @ vector).tolist(), strict=True))
+        """Cosine similarity of `vector` to stored chunk vectors (remembered like records)."""
+        wanted = [key for key in ids if key not in self._vectors]
+        if wanted:
+            got = self.store.chunks.get(ids=wanted, include=["embeddings"])
+            for key, row in zip(got["ids"], got["embeddings"], strict=True):
+                self._vectors[key] = np.asarray(row, dtype=np.float32)
+        found = [key for key in ids if key in self._vectors]
+        for key in found:
+            self._vectors.move_to_end(key)
+        while len(self._vectors) > REMEMBERED_CHUNKS:
+            self._vectors.popitem(last=False)
+        if not found:
+            return {}
+        matrix = np.stack([self._vectors[key] for key in found])
+        return dict(zip(found, (matrix @ vector).tolist(), strict=True))
