@@ -3,6 +3,7 @@ merge sources that agree, and decide whether the corpus answers at all."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,9 +91,21 @@ def sentence_score(weights: Weights, chunk_gap: float, coverage: float, bigrams:
     )
 
 
+_CONTEXTS: dict[tuple[str, int, str], str] = {}
+
+
 def document_context(source: SourceText, path: str, title: str) -> str:
     """What a document says about all of its sentences: its file name, its title and its date
     line (the first date before or in its first paragraph)."""
+    key = (path, hash(source.text), title)
+    if key not in _CONTEXTS:
+        if len(_CONTEXTS) > 100_000:
+            _CONTEXTS.clear()
+        _CONTEXTS[key] = _document_context(source, path, title)
+    return _CONTEXTS[key]
+
+
+def _document_context(source: SourceText, path: str, title: str) -> str:
     blocks = source.blocks
     limit = blocks[0].end if blocks else min(len(source.text), 500)
     date = DATE.search(source.text, 0, limit)
@@ -123,27 +136,26 @@ def rank_sentences(
     top_dense = max((c.dense for c in candidates), default=0.0)
     scored: list[ScoredSentence] = []
     seen: set[tuple[str, int]] = set()
-    texts: list[str] = []
+    verified: list[tuple[Candidate, SourceText, int]] = []
     for candidate in candidates:
         chunk = candidate.chunk
-        source = files.get(chunk.source)
-        block = source.block_of(chunk.start) if source is not None else None
-        if source is not None and block is not None:
-            texts.extend(source.text[s.start : s.end] for s in source.sentences(block)
-                         if chunk.start <= s.start and s.end <= chunk.end)
-    prime_terms(terms, texts)
-    total_idf = sum(idf(t) for t in question_terms) or 1.0
-    for candidate in candidates:
-        chunk = candidate.chunk
-        if not files.verify(chunk.source, chunk.start, chunk.end, chunk.text):
+        source = files.get(chunk.source)  # the file as it is now, re-read when it changed
+        if source is None or source.text[chunk.start : chunk.end] != chunk.text:
             if stale is not None and chunk.source not in stale:
                 stale.append(chunk.source)
             continue
-        source = files.get(chunk.source)
-        assert source is not None
         block = source.block_of(chunk.start)
-        if block is None:
-            continue
+        if block is not None:
+            verified.append((candidate, source, block))
+    prime_terms(terms, [
+        source.text[s.start : s.end]
+        for candidate, source, block in verified
+        for s in source.sentences(block)
+        if candidate.chunk.start <= s.start and s.end <= candidate.chunk.end
+    ])
+    total_idf = sum(idf(t) for t in question_terms) or 1.0
+    for candidate, source, block in verified:
+        chunk = candidate.chunk
         around = set(terms(document_context(source, chunk.source, chunk.title)))
         for index, span in enumerate(source.sentences(block)):
             if span.start < chunk.start or span.end > chunk.end or (chunk.source, span.start) in seen:
@@ -210,6 +222,19 @@ def _focus(query_terms: list[str], text: str, offset: int, terms: Terms) -> list
     ]
 
 
+_SHOWN: dict[str, str] = {}
+
+
+def _shown_path(path: str) -> str:
+    """`display_path`, remembered (it asks the file system for the working directory)."""
+    key = os.getcwd() + "\0" + path
+    if key not in _SHOWN:
+        if len(_SHOWN) > 100_000:
+            _SHOWN.clear()
+        _SHOWN[key] = display_path(path)
+    return _SHOWN[key]
+
+
 def _normal(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
@@ -252,7 +277,7 @@ def build_passages(
         answer_words = _normal(sentence.source.text[answer.start : answer.end]) if answer else ""
         sentence_terms = set(terms(best_text))
         citation = Citation(
-            source=display_path(chunk.source),
+            source=_shown_path(chunk.source),
             path=chunk.source,
             line=line_of(sentence.source.text, span.start),
             start=span.start,
