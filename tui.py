@@ -36,7 +36,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, S
 from textual.worker import get_current_worker
 
 from index.documents import display_path
-from index.errors import EmptyQuestion, IndexMissing, QAError
+from index.errors import EmptyQuestion, IndexMissing, IndexOutdated, QAError
 from index.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 from qa.passages import Answer, Citation, Passage
 
@@ -818,8 +818,10 @@ class QAApp(App[None]):
         encoder = self.encoder or Encoder(self.settings.model)
         try:
             return Assistant.open(self.settings, encoder=encoder)
-        except IndexMissing:
+        except (IndexMissing, IndexOutdated) as error:
             if not self._may_build():
+                if isinstance(error, IndexOutdated):
+                    raise
                 where = index_label(self.settings)
                 raise IndexMissing(
                     f"no index in {where} yet: build one with `qa ingest --index {where} FOLDER`, "

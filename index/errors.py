@@ -23,6 +23,10 @@ class IndexBroken(QAError):
     """An index that cannot be read or was built with other settings."""
 
 
+class IndexOutdated(IndexBroken):
+    """An index built with other model or chunking settings: `qa ingest` rebuilds it."""
+
+
 class IndexUnreachable(QAError):
     """A Chroma server URL that does not answer."""
 

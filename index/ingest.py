@@ -73,6 +73,12 @@ def chunk_document(document: Document, settings: Settings, encoder: Encoder) -> 
     ]
 
 
+def embedding_text(record: ChunkRecord) -> str:
+    """What the model reads for a chunk: the document's title, then the chunk (the title carries
+    the topic that a chunk's own sentences often leave implicit)."""
+    return f"{record.title}. {record.text}" if record.title else record.text
+
+
 def _under(source: str, roots: list[Path]) -> bool:
     path = Path(source)
     return any(path == root or root in path.parents for root in roots)
@@ -184,7 +190,7 @@ def _embed_and_store(
     step = settings.batch_size * 4
     for first in range(0, len(order), step):
         part = order[first : first + step]
-        vectors[part] = encoder.encode([records[i].text for i in part], batch_size=settings.batch_size)
+        vectors[part] = encoder.encode([embedding_text(records[i]) for i in part], batch_size=settings.batch_size)
         if progress:
             progress(done + min(len(order), first + step), total)
     store.delete_files([str(document.path) for document, was_known, _ in window if was_known])

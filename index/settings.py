@@ -29,11 +29,11 @@ class Settings:
     model: str = DEFAULT_MODEL
     chunk_tokens: int = 160
     overlap_sentences: int = 1
-    chunker_version: int = 1
+    chunker_version: int = 2  # 2: chunks are embedded with their document title in front
     max_file_mb: float = 5.0
     top_k: int = 3
     candidates: int = 50
-    dense_weight: float = 0.5
+    dense_weight: float = 0.6
     abstain_threshold: float = 0.0
     batch_size: int = 64
     ingest_window: int = 2048

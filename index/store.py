@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from index.errors import IndexBroken, IndexMissing, IndexUnreachable
+from index.errors import IndexBroken, IndexMissing, IndexOutdated, IndexUnreachable
 from index.settings import Settings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -148,7 +148,7 @@ class Store:
             raise IndexMissing(f"index at {self.location} is empty: build it with `qa ingest corpus/`")
         if differs:
             what = ", ".join(f"{k} {old!r} (now {new!r})" for k, (old, new) in differs.items())
-            raise IndexBroken(
+            raise IndexOutdated(
                 f"index at {self.location} was built with {what}: run `qa ingest` to rebuild it, "
                 "or set the old values back"
             )

@@ -240,10 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["eval"]:  # argparse's REMAINDER refuses options that come first: pass them on as given
-        args = argparse.Namespace(run=command_eval, rest=argv[1:])
-    else:
-        args = parser.parse_args(argv)
+    # argparse's REMAINDER refuses options that come first: `qa eval`'s are passed on as given.
+    args = argparse.Namespace(run=command_eval, rest=argv[1:]) if argv[:1] == ["eval"] else parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
         return 2

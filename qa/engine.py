@@ -102,9 +102,11 @@ class Assistant:
         candidates = self.retriever.search(query, k=SENTENCE_POOL, mode=mode)
         answer = self.answer_from(asked, query, candidates, top_k)
         answer.question = question
+        topic = follow_up_topic(question, history, terms)
+        answer.query = " ".join(topic)  # as a person reads it (the search weighs the follow-up's own words double)
         if conversation is not None:
             conversation.queries.append(query)
-            conversation.topics.append("\n".join(follow_up_topic(question, history, terms)))
+            conversation.topics.append("\n".join(topic))
             conversation.questions.append(asked)
         answer.seconds = time.perf_counter() - began
         return answer
