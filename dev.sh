@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set everything up (a virtual environment in .venv with the pinned CPU torch first), then:
 #   ./dev.sh          open the assistant on the bundled corpus (builds the index on first use)
-#   ./dev.sh test     run the tests and the evals gate
+#   ./dev.sh test     run the evals gate and the tests
 #   ./dev.sh qa ...   run any qa command inside the environment
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -27,8 +27,8 @@ case "${1:-app}" in
     ;;
   test)
     shift
+    .venv/bin/qa eval              # the quality gate (evals/thresholds.toml)
     .venv/bin/python -m pytest -q "$@"
-    .venv/bin/qa eval
     ;;
   qa)
     shift
