@@ -101,26 +101,6 @@ def fuse(lexical: np.ndarray, dense: np.ndarray, dense_weight: float, method: st
     return dense_weight * den + (1.0 - dense_weight) * lex
 
 
-def fuse_scores(lexical: dict[str, float], dense: dict[str, float], dense_weight: float,
-                method: str = "zscore") -> dict[str, float]:
-    """`fuse` over dicts keyed by chunk id; a chunk missing from one side scores 0 there."""
-    keys = sorted(set(lexical) | set(dense))
-    fused = fuse(
-        np.array([lexical.get(k, 0.0) for k in keys]), np.array([dense.get(k, 0.0) for k in keys]), dense_weight, method
-    )
-    return dict(zip(keys, fused.tolist(), strict=True))
-
-
-def fuse_rrf(rankings: list[list[str]], k: int = 60, weights: list[float] | None = None) -> dict[str, float]:
-    """Reciprocal rank fusion of whole rankings: sum of weight / (k + rank) over them."""
-    weights = weights or [1.0] * len(rankings)
-    fused: dict[str, float] = {}
-    for ranking, weight in zip(rankings, weights, strict=True):
-        for rank, key in enumerate(ranking, start=1):
-            fused[key] = fused.get(key, 0.0) + weight / (k + rank)
-    return fused
-
-
 def word_pairs(terms: Terms) -> set[tuple[str, str]]:
     """Adjacent pairs of terms (stop words already out), the cheap stand-in for phrase matches."""
     return set(itertools.pairwise(terms))
@@ -145,6 +125,14 @@ def sentence_match(query_terms: Terms, sentences: Sequence[Terms], idf: Callable
 def ranked(scores: dict[str, float]) -> list[str]:
     """Keys by descending score, ties by key for a stable order."""
     return sorted(scores, key=lambda key: (-scores[key], key))
+
+
+def _touch(cache: OrderedDict, keys: Sequence[str], limit: int) -> None:  # type: ignore[type-arg]
+    """Mark `keys` as just used in an LRU `cache`, then drop the least recently used beyond `limit`."""
+    for key in keys:
+        cache.move_to_end(key)
+    while len(cache) > limit:
+        cache.popitem(last=False)
 
 
 class HybridRetriever:
@@ -180,11 +168,9 @@ class HybridRetriever:
                 grouped[owner].append(list(terms))
             for chunk, sentences in zip(todo, grouped, strict=True):
                 self._sentence_terms[chunk.id] = sentences
-        for chunk in chunks:
-            self._sentence_terms.move_to_end(chunk.id)
-        while len(self._sentence_terms) > 50_000:
-            self._sentence_terms.popitem(last=False)
-        return [self._sentence_terms[c.id] for c in chunks]
+        result = [self._sentence_terms[c.id] for c in chunks]
+        _touch(self._sentence_terms, [c.id for c in chunks], 50_000)
+        return result
 
     def lexical_scores(self, query: str) -> np.ndarray:
         """The BM25 score of `query` against every chunk of the lexical index (in its id order)."""
@@ -279,10 +265,7 @@ class HybridRetriever:
         if wanted:
             self._records.update(self.store.get_chunks(wanted))
         found = {key: self._records[key] for key in ids if key in self._records}
-        for key in found:
-            self._records.move_to_end(key)
-        while len(self._records) > REMEMBERED_CHUNKS:
-            self._records.popitem(last=False)
+        _touch(self._records, list(found), REMEMBERED_CHUNKS)
         return found
 
     def _similarities(self, vector: np.ndarray, ids: list[str]) -> dict[str, float]:
@@ -293,11 +276,8 @@ class HybridRetriever:
             for key, row in zip(got["ids"], got["embeddings"], strict=True):
                 self._vectors[key] = np.asarray(row, dtype=np.float32)
         found = [key for key in ids if key in self._vectors]
-        for key in found:
-            self._vectors.move_to_end(key)
-        while len(self._vectors) > REMEMBERED_CHUNKS:
-            self._vectors.popitem(last=False)
         if not found:
             return {}
         matrix = np.stack([self._vectors[key] for key in found])
+        _touch(self._vectors, found, REMEMBERED_CHUNKS)
         return dict(zip(found, (matrix @ vector).tolist(), strict=True))
