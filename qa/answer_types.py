@@ -47,6 +47,15 @@ def answer_type(question: str) -> AnswerType:
     return min(found, key=lambda triple: triple[:2])[2] if found else AnswerType.OTHER
 
 
+def without_type_words(question: str) -> str:
+    """`question` with every phrase that only names the kind of answer ("how many", "what year",
+    "who") blanked out: what is left is what the question is about."""
+    lowered = question.lower()
+    for _, pattern in _TYPE_PATTERNS:
+        lowered = pattern.sub(" ", lowered)
+    return lowered
+
+
 WEEKDAY = r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?"
 DATE_PATTERNS = [
     rf"\b{WEEKDAY}\.?,?\s+{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b",
