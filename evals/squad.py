@@ -426,20 +426,21 @@ def tune_sentences(settings: Settings, questions: list[SquadQuestion], log: Call
     rows = []
     log(f"squad tune: sentence features of {len(questions)} questions")
     for question in questions:
-        candidates = assistant.retriever.search(question.question, k=SENTENCE_POOL)
+        vector = assistant.encoder.encode([question.question])[0]
+        candidates = assistant.retriever.search(question.question, k=SENTENCE_POOL, vector=vector)
         sentences = rank_sentences(question.question, question.question, candidates, assistant.files, terms,
-                                   assistant.idf)
+                                   assistant.idf, vector=vector)
         hits = []
         for sentence in sentences:
             span = passage_span(sentence, question.question)
             hits.append(answer_found(sentence.source.text[span.start : span.end], question.answers))
-        features = [(s.chunk_gap, s.coverage, s.bigrams, float(s.has_shape), s.context, s.dense_gap)
+        features = [(s.chunk_gap, s.coverage, s.bigrams, float(s.has_shape), s.context, s.dense_gap, s.sentence_gap)
                     for s in sentences]
-        rows.append((np.array(features).reshape(-1, 6), np.array(hits, dtype=bool)))
-    names = ("chunk", "coverage", "bigrams", "answer_shape", "context", "dense")
-    grid = np.array([(c, v, b, a, x, d) for c in (0.0, 0.25, 0.5, 1.0) for v in (0.5, 1.0, 2.0)
+        rows.append((np.array(features).reshape(-1, 7), np.array(hits, dtype=bool)))
+    names = ("chunk", "coverage", "bigrams", "answer_shape", "context", "dense", "sentence")
+    grid = np.array([(c, v, b, a, x, d, e) for c in (0.0, 0.25, 0.5, 1.0) for v in (0.5, 1.0, 2.0)
                      for b in (0.0, 0.25, 0.5) for a in (0.1, 0.2, 0.4) for x in (0.5, 1.0)
-                     for d in (0.0, 0.5, 1.0, 2.0, 4.0)])
+                     for d in (0.0, 0.5, 1.0, 2.0, 4.0) for e in (0.0, 0.25, 0.5, 1.0)])
     found = np.zeros(len(grid))
     for features, hits in rows:
         if len(features):

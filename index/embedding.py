@@ -80,3 +80,37 @@ class Encoder:
             texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def encode_with_parts(self, texts: list[str], parts: list[list[tuple[int, int]]],
+                          batch_size: int = 64) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Unit vectors of `texts` (as `encode` gives them) and, from the same pass, a unit vector
+        for each character range in `parts[i]` of text i: the mean of the word-piece outputs inside
+        it, which read the whole text around them. A range with no word piece left (cut off at the
+        model's length limit) gets the text's vector."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        self.texts_encoded += len(texts)
+        tokens = self.model.encode(texts, batch_size=batch_size, output_value="token_embeddings",
+                                   convert_to_numpy=False, show_progress_bar=False)
+        offsets = self.model.tokenizer(texts, return_offsets_mapping=True, truncation=True,
+                                       max_length=self.model.max_seq_length)["offset_mapping"]
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        part_vectors: list[np.ndarray] = []
+        for row, (embedded, where, ranges) in enumerate(zip(tokens, offsets, parts, strict=True)):
+            matrix = embedded.float().cpu().numpy()
+            whole = matrix.mean(axis=0)
+            vectors[row] = whole / (np.linalg.norm(whole) or 1.0)
+            starts = np.array([a for a, _ in where[: len(matrix)]])
+            ends = np.array([b for _, b in where[: len(matrix)]])
+            real = ends > starts
+            found = np.zeros((len(ranges), self.dimension), dtype=np.float32)
+            for number, (start, end) in enumerate(ranges):
+                inside = real & (starts >= start) & (ends <= end)
+                if inside.any():
+                    mean = matrix[inside].mean(axis=0)
+                    found[number] = mean / (np.linalg.norm(mean) or 1.0)
+                else:
+                    found[number] = vectors[row]
+            part_vectors.append(found)
+        return vectors, part_vectors
+

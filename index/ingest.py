@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.chunking import chunk_spans, document_title
+from index.chunking import chunk_spans, document_title, split_sentences
 from index.documents import Document, find_files, read_document
 from index.embedding import Encoder
 from index.errors import UnreadableFile
@@ -77,6 +78,12 @@ def embedding_text(record: ChunkRecord) -> str:
     """What the model reads for a chunk: the document's title, then the chunk (the title carries
     the topic that a chunk's own sentences often leave implicit)."""
     return f"{record.title}. {record.text}" if record.title else record.text
+
+
+def sentence_ranges(record: ChunkRecord) -> list[tuple[int, int]]:
+    """The chunk's sentences as ranges of its `embedding_text`."""
+    shift = len(embedding_text(record)) - len(record.text)
+    return [(s.start + shift, s.end + shift) for s in split_sentences(record.text, 0, len(record.text))]
 
 
 def _under(source: str, roots: list[Path]) -> bool:
@@ -190,7 +197,14 @@ def _embed_and_store(
     step = settings.batch_size * 4
     for first in range(0, len(order), step):
         part = order[first : first + step]
-        vectors[part] = encoder.encode([embedding_text(records[i]) for i in part], batch_size=settings.batch_size)
+        ranges = [sentence_ranges(records[i]) for i in part]
+        vectors[part], sentences = encoder.encode_with_parts(
+            [embedding_text(records[i]) for i in part], ranges, batch_size=settings.batch_size)
+        for i, spans, found in zip(part, ranges, sentences, strict=True):
+            shift = len(embedding_text(records[i])) - len(records[i].text) - records[i].start  # to file offsets
+            records[i] = dataclasses.replace(
+                records[i], sentence_starts=tuple(start - shift for start, _ in spans),
+                sentence_vectors=found.astype(np.float16).tobytes())
         if progress:
             progress(done + min(len(order), first + step), total)
     store.delete_files([str(document.path) for document, was_known, _ in window if was_known])

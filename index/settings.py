@@ -29,7 +29,7 @@ class Settings:
     model: str = DEFAULT_MODEL
     chunk_tokens: int = 160
     overlap_sentences: int = 1
-    chunker_version: int = 2  # 2: chunks are embedded with their document title in front
+    chunker_version: int = 3  # 2: chunks embedded with their document title in front; 3: sentence vectors too
     max_file_mb: float = 5.0
     top_k: int = 3
     candidates: int = 50

@@ -8,6 +8,7 @@ all its chunks, so a file whose ingest was interrupted is simply seen as not ind
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import uuid
@@ -40,6 +41,19 @@ class ChunkRecord:
     line: int
     text: str
     title: str
+    # Each sentence's start in the file and its vector (float16, read from the chunk's own
+    # encoding: the mean of the sentence's word-piece outputs), so a question can be compared with
+    # single sentences without encoding them again.
+    sentence_starts: tuple[int, ...] = ()
+    sentence_vectors: bytes = b""
+
+    def sentence_vector(self, start: int, dimension: int) -> np.ndarray | None:
+        """The stored vector of the sentence starting at `start`, or None."""
+        try:
+            row = self.sentence_starts.index(start)
+        except ValueError:
+            return None
+        return np.frombuffer(self.sentence_vectors, dtype=np.float16, count=dimension, offset=row * dimension * 2)
 
 
 @dataclass(frozen=True)
@@ -211,7 +225,10 @@ class Store:
                 embeddings=vectors[first : first + limit],
                 documents=[r.text for r in part],
                 metadatas=[
-                    {"source": r.source, "start": r.start, "end": r.end, "line": r.line, "title": r.title} for r in part
+                    {"source": r.source, "start": r.start, "end": r.end, "line": r.line, "title": r.title,
+                     "sentences": ",".join(map(str, r.sentence_starts)),
+                     "sentence_vectors": base64.b64encode(r.sentence_vectors).decode("ascii")}
+                    for r in part
                 ],
             )
 
@@ -249,4 +266,6 @@ def _record(chunk: str, text: str, meta: dict[str, Any]) -> ChunkRecord:
         line=int(meta["line"]),
         text=text,
         title=str(meta.get("title", "")),
+        sentence_starts=tuple(int(x) for x in str(meta.get("sentences", "")).split(",") if x),
+        sentence_vectors=base64.b64decode(str(meta.get("sentence_vectors", ""))),
     )

@@ -3,11 +3,14 @@ merge sources that agree, and decide whether the corpus answers at all."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from index.chunking import DATE, Span, is_dateline
 from index.documents import display_path
@@ -37,7 +40,9 @@ class Weights:
     query's adjacent term pairs in the sentence; answer_shape: the sentence holds a span of the
     kind the question asks for (a date for "when", a number for "how many", ...); context: the
     idf-weighted share of the query's terms the sentence lacks but its document's file name, title
-    or date line holds; dense: per unit of the chunk's cosine similarity below the best chunk's.
+    or date line holds; dense: per unit of the chunk's cosine similarity below the best chunk's;
+    sentence: per unit of the sentence's own cosine similarity (its stored vector) below the best
+    sentence's.
     """
 
     chunk: float = 0.0
@@ -46,6 +51,7 @@ class Weights:
     answer_shape: float = 0.1
     context: float = 1.0
     dense: float = 1.0
+    sentence: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class ScoredSentence:
     chunk_gap: float = 0.0
     context: float = 0.0
     dense_gap: float = 0.0
+    sentence_gap: float = 0.0
 
 
 Terms = Callable[[str], list[str]]
@@ -83,11 +90,12 @@ def _coverage(question_terms: list[str], sentence_terms: set[str], idf: Idf) -> 
 
 
 def sentence_score(weights: Weights, chunk_gap: float, coverage: float, bigrams: float, has_shape: bool,
-                   context: float = 0.0, dense_gap: float = 0.0) -> float:
+                   context: float = 0.0, dense_gap: float = 0.0, sentence_gap: float = 0.0) -> float:
     """One sentence's score from its features (see `Weights`)."""
     return (
         weights.chunk * chunk_gap + weights.coverage * coverage + weights.bigrams * bigrams
         + weights.answer_shape * has_shape + weights.context * context + weights.dense * dense_gap
+        + weights.sentence * sentence_gap
     )
 
 
@@ -122,9 +130,11 @@ def rank_sentences(
     idf: Idf,
     weights: Weights = Weights(),
     stale: list[str] | None = None,
+    vector: np.ndarray | None = None,
 ) -> list[ScoredSentence]:
     """Every sentence of the verified candidate chunks, scored, best first (a sentence shared by
-    two overlapping chunks counts once, with the better chunk).
+    two overlapping chunks counts once, with the better chunk). `vector` is the query's; without
+    it (or for a sentence with no stored vector) a sentence is as similar as its chunk.
 
     A chunk whose file no longer holds its text is left out and its source noted in `stale`.
     """
@@ -171,11 +181,21 @@ def rank_sentences(
             # query terms the sentence lacks but its document states for all of it (its date, title)
             context = sum(idf(t) for t in question_terms if t in around and t not in present) / total_idf
             dense_gap = candidate.dense - top_dense
-            score = sentence_score(weights, gap, coverage, bigrams, has_shape, context, dense_gap)
+            stored = chunk.sentence_vector(span.start, len(vector)) if vector is not None else None
+            similarity = float(stored.astype(np.float32) @ vector) if stored is not None else candidate.dense
             scored.append(
-                ScoredSentence(candidate, source, block, index, span, score, coverage, has_shape, bigrams, gap,
-                               context, dense_gap)
+                ScoredSentence(candidate, source, block, index, span, 0.0, coverage, has_shape, bigrams, gap,
+                               context, dense_gap, similarity)
             )
+    best_similarity = max((s.sentence_gap for s in scored), default=0.0)
+    scored = [
+        dataclasses.replace(
+            s, sentence_gap=s.sentence_gap - best_similarity,
+            score=sentence_score(weights, s.chunk_gap, s.coverage, s.bigrams, s.has_shape, s.context, s.dense_gap,
+                                 s.sentence_gap - best_similarity),
+        )
+        for s in scored
+    ]
     scored.sort(key=lambda s: (-s.score, s.candidate.ranks.fused, s.span.start))
     return scored
 

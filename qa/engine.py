@@ -8,6 +8,8 @@ import re
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from index.embedding import Encoder
 from index.errors import EmptyQuestion
 from index.ingest import refresh_lexical
@@ -101,8 +103,9 @@ class Assistant:
         history = conversation.topics if conversation else []
         query = resolve_query(question, history, terms)
         asked = typed_question(question, conversation.questions if conversation else [], terms)
-        candidates = self.retriever.search(query, k=SENTENCE_POOL, mode=mode)
-        answer = self.answer_from(asked, query, candidates, top_k)
+        vector = self.encoder.encode([query])[0]
+        candidates = self.retriever.search(query, k=SENTENCE_POOL, vector=vector, mode=mode)
+        answer = self.answer_from(asked, query, candidates, top_k, vector)
         answer.question = question
         topic = follow_up_topic(question, history, terms)
         answer.query = " ".join(topic)  # as a person reads it (the search weighs the follow-up's own words double)
@@ -113,10 +116,13 @@ class Assistant:
         answer.seconds = time.perf_counter() - began
         return answer
 
-    def answer_from(self, question: str, query: str, candidates: list[Candidate], top_k: int) -> Answer:
-        """Pick and cite the answering passages among retrieved chunks, or abstain."""
+    def answer_from(self, question: str, query: str, candidates: list[Candidate], top_k: int,
+                    vector: np.ndarray | None = None) -> Answer:
+        """Pick and cite the answering passages among retrieved chunks (`vector`: the query's, to
+        compare single sentences with it), or abstain."""
         stale: list[str] = []
-        sentences = rank_sentences(question, query, candidates, self.files, terms, self.idf, self.weights, stale)
+        sentences = rank_sentences(question, query, candidates, self.files, terms, self.idf, self.weights, stale,
+                                   vector)
         passages = build_passages(question, query, sentences, terms, top_k)
         confidence = self.confidence(query, sentences, passages[0] if passages else None, question)
         return Answer(

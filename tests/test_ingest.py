@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.errors import IndexBroken
@@ -139,3 +140,28 @@ def test_a_file_edited_after_indexing_is_reported_stale_not_misquoted(
     for passage in answer.passages:
         text = Path(passage.citation.path).read_text(encoding="utf-8")
         assert text[passage.citation.start : passage.citation.end] == passage.text
+
+
+def test_every_sentence_of_every_chunk_has_a_vector_that_stands_for_it(corpus_settings, encoder) -> None:  # type: ignore[no-untyped-def]
+    """Sentence vectors come out of the chunk's own encoding: one per sentence, each closer to its
+    own sentence (encoded alone) than to any other sentence of the chunk."""
+    from index.chunking import split_sentences  # noqa: PLC0415
+
+    chunks = list(Store(corpus_settings).all_chunks())
+    assert chunks
+    matched = compared = 0
+    own: list[float] = []
+    for chunk in chunks:
+        spans = split_sentences(chunk.text, 0, len(chunk.text))
+        assert chunk.sentence_starts == tuple(chunk.start + s.start for s in spans)
+        stored = np.stack([chunk.sentence_vector(start, encoder.dimension) for start in chunk.sentence_starts])
+        assert np.allclose(np.linalg.norm(stored.astype(np.float32), axis=1), 1.0, atol=1e-2)
+        alone = encoder.encode([chunk.text[s.start : s.end] for s in spans])
+        similarity = stored.astype(np.float32) @ alone.T
+        if len(spans) > 1:
+            matched += int((similarity.argmax(axis=1) == np.arange(len(spans))).sum())
+            compared += len(spans)
+        own.extend(similarity.diagonal().tolist())
+    print(f"{matched}/{compared} nearest their own sentence; similarity to it: mean {np.mean(own):.2f}, min {min(own):.2f}")
+    assert matched / compared >= 0.9, f"only {matched} of {compared} sentence vectors are nearest their own sentence"
+    assert np.mean(own) > 0.6

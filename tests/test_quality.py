@@ -97,6 +97,11 @@ class WordHashEncoder:
             out[row] = out[row] / norm if norm else out[row]
         return out
 
+    def encode_with_parts(self, texts: list[str], parts: list[list[tuple[int, int]]],
+                          batch_size: int = 64) -> tuple[np.ndarray, list[np.ndarray]]:
+        return self.encode(texts), [self.encode([text[a:b] for a, b in ranges]) for text, ranges in
+                                    zip(texts, parts, strict=True)]
+
 
 FILES = {
     "flood.txt": "After weeks of heavy rain over the hills and farms, the river flooded the whole valley in 1998.\n",
