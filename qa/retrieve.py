@@ -3,12 +3,14 @@
 The candidate pool is the union of the BM25 top `candidates` and the dense top `candidates`. Every
 chunk in the pool gets both of its exact scores (the BM25 score of a dense-only chunk and the
 cosine similarity of a BM25-only chunk are looked up, not guessed), each side is z-scored over
-the pool, and the fused score is their weighted sum. The first `Rerank.depth` chunks are then
-re-scored by how well their best single sentence matches the query (idf-weighted share of the
-query's terms, share of its word pairs): an answer usually sits in one sentence, and a chunk whose
-matching words are spread over unrelated sentences is weaker evidence than one that says it in
-one. The normalisation, weights and depth were chosen on the tune half of SQuAD
-(`qa bench squad --tune`).
+the pool, and the fused score is their weighted sum plus `sentence_weight` times the z-scored
+similarity of the chunk's best single sentence (from its stored sentence vectors: a question
+usually asks about one sentence, which the chunk's mean vector blurs with the others). The first
+`Rerank.depth` chunks are then re-scored by how well their best single sentence matches the query
+in words (idf-weighted share of the query's terms, share of its word pairs): an answer usually
+sits in one sentence, and a chunk whose matching words are spread over unrelated sentences is
+weaker evidence than one that says it in one. The normalisation, weights and depth were chosen on
+the tune half of SQuAD (`qa bench squad --tune`).
 """
 
 from __future__ import annotations
@@ -139,7 +141,8 @@ class HybridRetriever:
     """Finds the chunks most likely to answer a query, by BM25 and by meaning together."""
 
     def __init__(self, store: Store, encoder: Encoder, lexical: LexicalIndex, candidates: int = 50,
-                 dense_weight: float = 0.5, fusion: str = "zscore", rerank: Rerank = Rerank()) -> None:
+                 dense_weight: float = 0.5, fusion: str = "zscore", rerank: Rerank = Rerank(),
+                 sentence_weight: float = 0.3) -> None:
         self.store = store
         self.encoder = encoder
         self.lexical = lexical
@@ -147,6 +150,7 @@ class HybridRetriever:
         self.dense_weight = dense_weight
         self.fusion = fusion
         self.rerank = rerank
+        self.sentence_weight = sentence_weight
         self._position = {key: i for i, key in enumerate(lexical.ids)}
         self._sentence_terms: OrderedDict[str, list[list[str]]] = OrderedDict()
         self._records: OrderedDict[str, ChunkRecord] = OrderedDict()
@@ -210,6 +214,8 @@ class HybridRetriever:
                     lexical[key] = float(all_lexical[self._position[key]])
             scores = fuse(np.array([lexical.get(key, 0.0) for key in pool]),
                           np.array([dense.get(key, 0.0) for key in pool]), self.dense_weight, self.fusion)
+            if self.sentence_weight:
+                scores = scores + self.sentence_weight * normalise(self._best_sentences(vector, pool), "zscore")
             fused = dict(zip(pool, scores.tolist(), strict=True))
         records: dict[str, ChunkRecord] = {}
         if mode == "hybrid" and self.rerank.depth > 0 and fused:
@@ -249,6 +255,18 @@ class HybridRetriever:
             coverage, pairs = sentence_match(query_terms, sentences, self.lexical.idf)
             rescored[chunk.id] = fused[chunk.id] + self.rerank.coverage * coverage + self.rerank.bigrams * pairs
         return rescored
+
+    def _best_sentences(self, vector: np.ndarray, ids: list[str]) -> np.ndarray:
+        """Each chunk's best single-sentence cosine similarity to `vector` (its own if it has none)."""
+        records = self._chunks(ids)
+        best = np.zeros(len(ids))
+        for row, key in enumerate(ids):
+            record = records.get(key)
+            if record is None or not record.sentence_vectors:
+                continue
+            matrix = np.frombuffer(record.sentence_vectors, dtype=np.float16).reshape(-1, len(vector))
+            best[row] = float((matrix.astype(np.float32) @ vector).max())
+        return best
 
     def _nearest(self, vector: np.ndarray, k: int) -> dict[str, float]:
         """The `k` chunks closest to `vector` in Chroma: id -> cosine similarity. (The lexical index

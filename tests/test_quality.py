@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index.chunking import split_sentences
 from index.ingest import embedding_text, ingest
 from index.settings import Settings
 from qa.answer_types import AnswerType, answer_span, answer_type
@@ -139,7 +140,13 @@ def test_hybrid_order_equals_fusion_of_exact_scores(fake_assistant: Assistant) -
     dense = fake_assistant.encoder.encode([embedding_text(chunks[i]) for i in ids]) @ vector
     pool = [i for i in range(len(ids))]  # four chunks: the whole corpus is the pool
     reference = _reference(lexical[pool].tolist(), dense[pool].tolist(), retriever.dense_weight, "zscore")
+    # plus the z-scored similarity of each chunk's best sentence, each sentence encoded on its own
+    best = [max(fake_assistant.encoder.encode([chunks[ids[i]].text[s.start : s.end]])[0] @ vector
+                for s in split_sentences(chunks[ids[i]].text, 0, len(chunks[ids[i]].text))) for i in pool]
+    mean, spread = float(np.mean(best)), float(np.std(best))
+    reference = [r + retriever.sentence_weight * (b - mean) / spread for r, b in zip(reference, best, strict=True)]
     want = [Path(chunks[ids[i]].source).name for i in sorted(pool, key=lambda i: -reference[i])]
+    assert retriever.sentence_weight > 0
     assert _names(got) == want
     assert _names(got)[0] == "flood.txt"
 
@@ -148,6 +155,7 @@ def test_rerank_prefers_the_chunk_that_says_it_in_one_sentence(fake_assistant: A
     query = "river flood 1998"
     plain = fake_assistant.retriever
     plain.rerank = Rerank(depth=0)
+    plain.sentence_weight = 0.0  # the word-level re-scoring alone
     before = _names(plain.search(query, k=4))
     plain.rerank = Rerank()
     after = _names(plain.search(query, k=4))
