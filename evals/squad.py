@@ -378,9 +378,34 @@ def tune(settings: Settings, questions: list[SquadQuestion], log: Callable[[str]
     return {
         "questions": len(questions),
         "fusion": {"best": trials[:10], "best_per_method": list(best_by_method.values())},
+        "sentence_fusion": tune_sentence_fusion(settings, sample, log),
         "rerank": tune_rerank(settings, sample, log),
         "sentences": tune_sentences(settings, sample, log),
     }
+
+
+def tune_sentence_fusion(settings: Settings, questions: list[SquadQuestion],
+                         log: Callable[[str], None]) -> list[dict]:  # type: ignore[type-arg]
+    """Grid-search the dense weight and the best-sentence weight of fusion, the whole retriever
+    (re-scoring included) run for each pair."""
+    from qa.engine import Assistant
+
+    retriever = Assistant.open(settings).retriever
+    vectors = retriever.encoder.encode([q.question for q in questions])
+    log(f"squad tune: best-sentence fusion weights on {len(questions)} questions")
+    trials = []
+    for dense_weight in (0.4, 0.5, 0.6, 0.7):
+        for sentence_weight in (0.0, 0.1, 0.2, 0.3, 0.4, 0.6):
+            retriever.dense_weight, retriever.sentence_weight = dense_weight, sentence_weight
+            run = RunScores("tuning")
+            for question, vector in zip(questions, vectors, strict=True):
+                found = retriever.search(question.question, k=SEARCH_DEPTH, vector=vector)
+                run.add(paragraph_order([c.chunk.source for c in found]), question, None, None)
+            figures = run.figures()
+            trials.append({"dense_weight": dense_weight, "sentence_weight": sentence_weight,
+                           **{k: figures[k] for k in ("R@1", "R@5", "MRR@10")}})
+    trials.sort(key=lambda t: (-t["MRR@10"], -t["R@1"]))
+    return trials[:8]
 
 
 def tune_rerank(settings: Settings, questions: list[SquadQuestion], log: Callable[[str], None]) -> list[dict]:  # type: ignore[type-arg]

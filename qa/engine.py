@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from functools import cache
 import re
 import time
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 

@@ -145,7 +145,7 @@ def test_a_file_edited_after_indexing_is_reported_stale_not_misquoted(
 def test_every_sentence_of_every_chunk_has_a_vector_that_stands_for_it(corpus_settings, encoder) -> None:  # type: ignore[no-untyped-def]
     """Sentence vectors come out of the chunk's own encoding: one per sentence, each closer to its
     own sentence (encoded alone) than to any other sentence of the chunk."""
-    from index.chunking import split_sentences  # noqa: PLC0415
+    from index.chunking import split_sentences
 
     chunks = list(Store(corpus_settings).all_chunks())
     assert chunks
@@ -162,6 +162,6 @@ def test_every_sentence_of_every_chunk_has_a_vector_that_stands_for_it(corpus_se
             matched += int((similarity.argmax(axis=1) == np.arange(len(spans))).sum())
             compared += len(spans)
         own.extend(similarity.diagonal().tolist())
-    print(f"{matched}/{compared} nearest their own sentence; similarity to it: mean {np.mean(own):.2f}, min {min(own):.2f}")
+    print(f"{matched}/{compared} nearest their own sentence; similarity: mean {np.mean(own):.2f}, min {min(own):.2f}")
     assert matched / compared >= 0.9, f"only {matched} of {compared} sentence vectors are nearest their own sentence"
     assert np.mean(own) > 0.6
