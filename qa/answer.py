@@ -42,7 +42,8 @@ class Weights:
     idf-weighted share of the query's terms the sentence lacks but its document's file name, title
     or date line holds; dense: per unit of the chunk's cosine similarity below the best chunk's;
     sentence: per unit of the sentence's own cosine similarity (its stored vector) below the best
-    sentence's.
+    sentence's; repeat: taken off, in a follow-up, a sentence of the passage just shown whose
+    only answer of the wanted kind is the one just given.
     """
 
     chunk: float = 0.0
@@ -52,6 +53,7 @@ class Weights:
     context: float = 1.0
     dense: float = 1.0
     sentence: float = 0.25
+    repeat: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,31 @@ class ScoredSentence:
     context: float = 0.0
     dense_gap: float = 0.0
     sentence_gap: float = 0.0
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The first passage of an answer, as a follow-up question needs to know it."""
+
+    path: str
+    start: int
+    end: int
+    answer: str  # its answer span's words, normalised ("" when it had none)
+
+    @classmethod
+    def of(cls, passage: Passage) -> Shown:
+        words = _normal(passage.answer_text) if passage.answer is not None else ""
+        return cls(passage.citation.path, passage.citation.start, passage.citation.end, words)
+
+    def repeats(self, path: str, span: Span, kind: AnswerType, text: str) -> bool:
+        """Whether a sentence (`text` at `span` of `path`) lies in this passage and its only
+        answers of `kind` (a date, a name, ...) are this passage's answer again."""
+        if kind is AnswerType.OTHER or not self.answer or path != self.path:
+            return False
+        if span.start < self.start or span.end > self.end:
+            return False
+        found = {_normal(text[s.start : s.end]) for s in candidate_spans(kind, text)}
+        return found == {self.answer}
 
 
 Terms = Callable[[str], list[str]]
@@ -131,12 +158,14 @@ def rank_sentences(
     weights: Weights = Weights(),
     stale: list[str] | None = None,
     vector: np.ndarray | None = None,
+    before: Shown | None = None,
 ) -> list[ScoredSentence]:
     """Every sentence of the verified candidate chunks, scored, best first (a sentence shared by
     two overlapping chunks counts once, with the better chunk). `vector` is the query's; without
     it (or for a sentence with no stored vector) a sentence is as similar as its chunk.
 
     A chunk whose file no longer holds its text is left out and its source noted in `stale`.
+    `before` is the passage a follow-up question follows (see `Weights.repeat`).
     """
     kind = answer_type(question)
     query_terms = terms(query)
@@ -183,16 +212,17 @@ def rank_sentences(
             dense_gap = candidate.dense - top_dense
             stored = chunk.sentence_vector(span.start, len(vector)) if vector is not None else None
             similarity = float(stored.astype(np.float32) @ vector) if stored is not None else candidate.dense
+            repeat = before is not None and before.repeats(chunk.source, span, kind, text)
             scored.append(
-                ScoredSentence(candidate, source, block, index, span, 0.0, coverage, has_shape, bigrams, gap,
-                               context, dense_gap, similarity)
+                ScoredSentence(candidate, source, block, index, span, -weights.repeat * repeat, coverage, has_shape,
+                               bigrams, gap, context, dense_gap, similarity)
             )
     best_similarity = max((s.sentence_gap for s in scored), default=0.0)
     scored = [
         dataclasses.replace(
             s, sentence_gap=s.sentence_gap - best_similarity,
-            score=sentence_score(weights, s.chunk_gap, s.coverage, s.bigrams, s.has_shape, s.context, s.dense_gap,
-                                 s.sentence_gap - best_similarity),
+            score=s.score + sentence_score(weights, s.chunk_gap, s.coverage, s.bigrams, s.has_shape, s.context,
+                                           s.dense_gap, s.sentence_gap - best_similarity),
         )
         for s in scored
     ]

@@ -16,7 +16,7 @@ from index.ingest import refresh_lexical
 from index.lexical import LexicalIndex, tokenize
 from index.settings import Settings
 from index.store import Store
-from qa.answer import ScoredSentence, Weights, build_passages, document_context, rank_sentences
+from qa.answer import ScoredSentence, Shown, Weights, build_passages, document_context, rank_sentences
 from qa.answer_types import AnswerType, answer_type, without_type_words
 from qa.conversation import follow_up_topic, resolve_query, typed_question
 from qa.passages import Answer, Passage
@@ -58,6 +58,7 @@ class Conversation:
     queries: list[str] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
+    shown: list[Shown | None] = field(default_factory=list)  # each turn's first passage, unless abstained
 
 
 class Assistant:
@@ -105,24 +106,29 @@ class Assistant:
         asked = typed_question(question, conversation.questions if conversation else [], terms)
         vector = self.encoder.encode([query])[0]
         candidates = self.retriever.search(query, k=SENTENCE_POOL, vector=vector, mode=mode)
-        answer = self.answer_from(asked, query, candidates, top_k, vector)
-        answer.question = question
         topic = follow_up_topic(question, history, terms)
+        # a follow-up asks for something new: the answer just given is not given again
+        before = conversation.shown[-1] if conversation and conversation.shown and len(topic) > 1 else None
+        answer = self.answer_from(asked, query, candidates, top_k, vector, before)
+        answer.question = question
         answer.query = " ".join(topic)  # as a person reads it (the search weighs the follow-up's own words double)
         if conversation is not None:
             conversation.queries.append(query)
             conversation.topics.append("\n".join(topic))
             conversation.questions.append(asked)
+            first = answer.passages[0] if answer.passages and not answer.abstained else None
+            conversation.shown.append(Shown.of(first) if first else None)
         answer.seconds = time.perf_counter() - began
         return answer
 
     def answer_from(self, question: str, query: str, candidates: list[Candidate], top_k: int,
-                    vector: np.ndarray | None = None) -> Answer:
+                    vector: np.ndarray | None = None, before: Shown | None = None) -> Answer:
         """Pick and cite the answering passages among retrieved chunks (`vector`: the query's, to
-        compare single sentences with it), or abstain."""
+        compare single sentences with it; `before`: the answer the question follows up on), or
+        abstain."""
         stale: list[str] = []
         sentences = rank_sentences(question, query, candidates, self.files, terms, self.idf, self.weights, stale,
-                                   vector)
+                                   vector, before)
         passages = build_passages(question, query, sentences, terms, top_k)
         confidence = self.confidence(query, sentences, passages[0] if passages else None, question)
         return Answer(

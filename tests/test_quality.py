@@ -260,6 +260,27 @@ def test_conversation_on_the_corpus(assistant: Assistant) -> None:
     assert len(conversation.queries) == 3 and conversation.queries[0] == turns[0][0]
 
 
+def test_a_follow_up_is_not_answered_with_the_answer_just_given(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    """A follow-up asks for something new: the date just given is not given again, even from the
+    sentence that matches the conversation best."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "harbour.txt").write_text(
+        "# The harbour\n\nThe old harbour wall collapsed during a winter storm in 1987, and the harbour was "
+        "closed to shipping for several years after the storm.\nThe harbour reopened in 1993 once the new "
+        "wall was finished.\n", encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([folder], settings, encoder)
+    assistant = Assistant.open(settings, encoder=encoder)
+    conversation = Conversation()
+    first = assistant.ask("when did the harbour wall collapse in the storm?", conversation)
+    assert first.passages[0].answer_text == "1987"
+    follow_up = assistant.ask("and when did it reopen?", conversation)
+    assert follow_up.passages[0].answer_text == "1993", [p.text for p in follow_up.passages]
+    alone = assistant.ask(conversation.queries[-1])  # the same search, outside the conversation
+    assert alone.passages[0].answer_text == "1987"
+
+
 # ---- corroboration ------------------------------------------------------------------------------
 def test_agreeing_sources_fold_into_also_in(assistant: Assistant) -> None:
     answer = assistant.ask("who led cuba's delegation in the 2022 talks?")
