@@ -97,20 +97,19 @@ class Encoder:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         part_vectors: list[np.ndarray] = []
         for row, (embedded, where, ranges) in enumerate(zip(tokens, offsets, parts, strict=True)):
-            matrix = embedded.float().cpu().numpy()
+            matrix = embedded.float().numpy()
             whole = matrix.mean(axis=0)
             vectors[row] = whole / (np.linalg.norm(whole) or 1.0)
-            starts = np.array([a for a, _ in where[: len(matrix)]])
-            ends = np.array([b for _, b in where[: len(matrix)]])
-            real = ends > starts
-            found = np.zeros((len(ranges), self.dimension), dtype=np.float32)
-            for number, (start, end) in enumerate(ranges):
-                inside = real & (starts >= start) & (ends <= end)
-                if inside.any():
-                    mean = matrix[inside].mean(axis=0)
-                    found[number] = mean / (np.linalg.norm(mean) or 1.0)
-                else:
-                    found[number] = vectors[row]
-            part_vectors.append(found)
+            if not ranges:
+                part_vectors.append(np.zeros((0, self.dimension), dtype=np.float32))
+                continue
+            spans = np.asarray(where[: len(matrix)]).reshape(-1, 2)
+            bounds = np.asarray(ranges).reshape(-1, 2)
+            # inside[i, t]: word piece t (a real one, not a special token) lies in range i
+            inside = ((spans[None, :, 0] >= bounds[:, None, 0]) & (spans[None, :, 1] <= bounds[:, None, 1])
+                      & (spans[None, :, 1] > spans[None, :, 0]))
+            sums = inside.astype(np.float32) @ matrix
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            found = np.where(norms > 0, sums / np.where(norms > 0, norms, 1.0), vectors[row])
+            part_vectors.append(found.astype(np.float32))
         return vectors, part_vectors
-

@@ -31,6 +31,7 @@ from qa.passages import Ranks
 FUSION_METHODS = ("zscore", "minmax", "max", "rrf")
 Terms = Sequence[str]
 REMEMBERED_CHUNKS = 20_000  # chunk records and vectors kept in memory between questions
+REMEMBERED_SENTENCE_CHUNKS = 5_000  # chunks whose sentence vectors are kept unpacked (about 9 KB each)
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ class HybridRetriever:
         self._sentence_terms: OrderedDict[str, list[list[str]]] = OrderedDict()
         self._records: OrderedDict[str, ChunkRecord] = OrderedDict()
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def sentence_terms(self, chunks: Sequence[ChunkRecord]) -> list[list[list[str]]]:
         """The BM25 terms of each sentence of each chunk (kept for the most recent chunks)."""
@@ -257,15 +259,22 @@ class HybridRetriever:
         return rescored
 
     def _best_sentences(self, vector: np.ndarray, ids: list[str]) -> np.ndarray:
-        """Each chunk's best single-sentence cosine similarity to `vector` (its own if it has none)."""
-        records = self._chunks(ids)
+        """Each chunk's best single-sentence cosine similarity to `vector` (0 when it has none).
+        The sentence vectors are read from the chunk records once and then remembered."""
+        wanted = [key for key in ids if key not in self._sentence_vectors]
+        if wanted:
+            for key, record in self._chunks(wanted).items():
+                rows = np.frombuffer(record.sentence_vectors, dtype=np.float16).reshape(-1, len(vector))
+                self._sentence_vectors[key] = rows.astype(np.float32)
+        matrices = [self._sentence_vectors.get(key) for key in ids]
+        sizes = [0 if m is None else len(m) for m in matrices]
         best = np.zeros(len(ids))
-        for row, key in enumerate(ids):
-            record = records.get(key)
-            if record is None or not record.sentence_vectors:
-                continue
-            matrix = np.frombuffer(record.sentence_vectors, dtype=np.float16).reshape(-1, len(vector))
-            best[row] = float((matrix.astype(np.float32) @ vector).max())
+        if sum(sizes):
+            similarity = np.concatenate([m for m in matrices if m is not None and len(m)]) @ vector
+            starts = np.cumsum([0, *[n for n in sizes if n]])[:-1]
+            best[[i for i, n in enumerate(sizes) if n]] = np.maximum.reduceat(similarity, starts)
+        _touch(self._sentence_vectors, [key for key in ids if key in self._sentence_vectors],
+               REMEMBERED_SENTENCE_CHUNKS)
         return best
 
     def _nearest(self, vector: np.ndarray, k: int) -> dict[str, float]:
