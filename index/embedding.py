@@ -84,32 +84,45 @@ class Encoder:
     def encode_with_parts(self, texts: list[str], parts: list[list[tuple[int, int]]],
                           batch_size: int = 64) -> tuple[np.ndarray, list[np.ndarray]]:
         """Unit vectors of `texts` (as `encode` gives them) and, from the same pass, a unit vector
-        for each character range in `parts[i]` of text i: the mean of the word-piece outputs inside
+        for each character range in `parts[i]` of text i: the sum of the word-piece outputs inside
         it, which read the whole text around them. A range with no word piece left (cut off at the
         model's length limit) gets the text's vector."""
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32), []
-        self.texts_encoded += len(texts)
-        tokens = self.model.encode(texts, batch_size=batch_size, output_value="token_embeddings",
-                                   convert_to_numpy=False, show_progress_bar=False)
-        offsets = self.model.tokenizer(texts, return_offsets_mapping=True, truncation=True,
-                                       max_length=self.model.max_seq_length)["offset_mapping"]
+        import torch
+
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        part_vectors: list[np.ndarray] = []
-        for row, (embedded, where, ranges) in enumerate(zip(tokens, offsets, parts, strict=True)):
-            matrix = embedded.float().numpy()
-            whole = matrix.mean(axis=0)
-            vectors[row] = whole / (np.linalg.norm(whole) or 1.0)
-            if not ranges:
-                part_vectors.append(np.zeros((0, self.dimension), dtype=np.float32))
-                continue
-            spans = np.asarray(where[: len(matrix)]).reshape(-1, 2)
-            bounds = np.asarray(ranges).reshape(-1, 2)
-            # inside[i, t]: word piece t (a real one, not a special token) lies in range i
-            inside = ((spans[None, :, 0] >= bounds[:, None, 0]) & (spans[None, :, 1] <= bounds[:, None, 1])
-                      & (spans[None, :, 1] > spans[None, :, 0]))
-            sums = inside.astype(np.float32) @ matrix
-            norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            found = np.where(norms > 0, sums / np.where(norms > 0, norms, 1.0), vectors[row])
-            part_vectors.append(found.astype(np.float32))
+        part_vectors: list[np.ndarray] = [np.zeros((0, self.dimension), dtype=np.float32)] * len(texts)
+        if not texts:
+            return vectors, part_vectors
+        self.texts_encoded += len(texts)
+        model = self.model
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # like lengths share a batch
+        for first in range(0, len(order), batch_size):
+            rows = order[first : first + batch_size]
+            batch = [texts[i] for i in rows]
+            features = model.preprocess(batch)
+            offsets = torch.as_tensor(model.tokenizer(
+                batch, padding=True, truncation=True, max_length=model.max_seq_length,
+                return_offsets_mapping=True)["offset_mapping"])
+            with torch.inference_mode():
+                out = model.forward(features)
+            pooled = torch.nn.functional.normalize(out["sentence_embedding"].float(), dim=-1)
+            vectors[rows] = pooled.numpy()
+            tokens = out["token_embeddings"].float()
+            same_cut = offsets.shape[:2] == tokens.shape[:2]
+            starts, ends = offsets[..., 0], offsets[..., 1]
+            real = (ends > starts) & features["attention_mask"].bool()
+            for slot, row in enumerate(rows):
+                if not parts[row]:
+                    continue
+                bounds = torch.as_tensor(parts[row]).reshape(-1, 2)
+                if not same_cut:
+                    part_vectors[row] = np.repeat(pooled[slot : slot + 1].numpy(), len(bounds), axis=0)
+                    continue
+                # inside[r, t]: word piece t (a real one, not padding or a special token) lies in range r
+                inside = (starts[slot] >= bounds[:, :1]) & (ends[slot] <= bounds[:, 1:]) & real[slot]
+                sums = inside.float() @ tokens[slot]
+                found = torch.nn.functional.normalize(sums, dim=-1)
+                empty = ~inside.any(dim=1)
+                found[empty] = pooled[slot]
+                part_vectors[row] = found.numpy()
         return vectors, part_vectors
