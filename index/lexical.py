@@ -35,6 +35,35 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return bm25s.tokenize(texts, stopwords=STOPWORDS, stemmer=_stemmer(), return_ids=False, show_progress=False)
 
 
+_TERMS: dict[str, tuple[str, ...]] = {}
+MAX_REMEMBERED_TEXTS = 500_000
+
+
+def remember_terms(texts: list[str]) -> None:
+    """Tokenize the texts not seen before, together in one call, and remember their terms."""
+    new = [text for text in dict.fromkeys(texts) if text not in _TERMS]
+    if new:
+        if len(_TERMS) + len(new) > MAX_REMEMBERED_TEXTS:
+            _TERMS.clear()
+        _TERMS.update(zip(new, map(tuple, tokenize(new)), strict=True))
+
+
+def terms_of(texts: list[str]) -> list[list[str]]:
+    """The BM25 terms of each text (stemmed, stop words out); texts not seen before are tokenized
+    together in one call."""
+    remember_terms(texts)
+    return [list(_TERMS[text]) for text in texts]
+
+
+def terms(text: str) -> list[str]:
+    """The BM25 terms of `text` (stemmed, stop words out)."""
+    found = _TERMS.get(text)
+    return list(found) if found is not None else terms_of([text])[0]
+
+
+terms.many = remember_terms  # type: ignore[attr-defined]  # lets callers tokenize in batches
+
+
 def bm25_dir(settings: Settings) -> Path:
     """Where the BM25 index of `settings.index` lives."""
     if settings.is_remote:

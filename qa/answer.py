@@ -3,7 +3,6 @@ merge sources that agree, and decide whether the corpus answers at all."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from collections.abc import Callable
@@ -168,12 +167,10 @@ def rank_sentences(
     `before` is the passage a follow-up question follows (see `Weights.repeat`).
     """
     kind = answer_type(question)
-    query_terms = terms(query)
-    question_terms = list(dict.fromkeys(query_terms))
-    pairs = word_pairs(query_terms)
     top = max((c.score for c in candidates), default=0.0)
     top_dense = max((c.dense for c in candidates), default=0.0)
     scored: list[ScoredSentence] = []
+    features: list[tuple] = []  # type: ignore[type-arg]  # each sentence's, until the best similarity is known
     seen: set[tuple[str, int]] = set()
     verified: list[tuple[Candidate, SourceText, int]] = []
     for candidate in candidates:
@@ -186,16 +183,21 @@ def rank_sentences(
         block = source.block_of(chunk.start)
         if block is not None:
             verified.append((candidate, source, block))
-    prime_terms(terms, [
+    contexts = [document_context(source, candidate.chunk.source, candidate.chunk.title)
+                for candidate, source, _ in verified]
+    prime_terms(terms, [query, *contexts, *(
         source.text[s.start : s.end]
         for candidate, source, block in verified
         for s in source.sentences(block)
         if candidate.chunk.start <= s.start and s.end <= candidate.chunk.end
-    ])
+    )])
+    query_terms = terms(query)
+    question_terms = list(dict.fromkeys(query_terms))
+    pairs = word_pairs(query_terms)
     total_idf = sum(idf(t) for t in question_terms) or 1.0
-    for candidate, source, block in verified:
+    for (candidate, source, block), context in zip(verified, contexts, strict=True):
         chunk = candidate.chunk
-        around = set(terms(document_context(source, chunk.source, chunk.title)))
+        around = set(terms(context))
         for index, span in enumerate(source.sentences(block)):
             if span.start < chunk.start or span.end > chunk.end or (chunk.source, span.start) in seen:
                 continue
@@ -213,19 +215,15 @@ def rank_sentences(
             stored = chunk.sentence_vector(span.start, len(vector)) if vector is not None else None
             similarity = float(stored.astype(np.float32) @ vector) if stored is not None else candidate.dense
             repeat = before is not None and before.repeats(chunk.source, span, kind, text)
-            scored.append(
-                ScoredSentence(candidate, source, block, index, span, -weights.repeat * repeat, coverage, has_shape,
-                               bigrams, gap, context, dense_gap, similarity)
-            )
-    best_similarity = max((s.sentence_gap for s in scored), default=0.0)
-    scored = [
-        dataclasses.replace(
-            s, sentence_gap=s.sentence_gap - best_similarity,
-            score=s.score + sentence_score(weights, s.chunk_gap, s.coverage, s.bigrams, s.has_shape, s.context,
-                                           s.dense_gap, s.sentence_gap - best_similarity),
-        )
-        for s in scored
-    ]
+            features.append((candidate, source, block, index, span, coverage, has_shape, bigrams, gap, context,
+                             dense_gap, similarity, repeat))
+    best_similarity = max((f[11] for f in features), default=0.0)
+    for candidate, source, block, index, span, coverage, has_shape, bigrams, gap, context, dense_gap, similarity, \
+            repeat in features:
+        sentence_gap = similarity - best_similarity
+        score = sentence_score(weights, gap, coverage, bigrams, has_shape, context, dense_gap, sentence_gap)
+        scored.append(ScoredSentence(candidate, source, block, index, span, score - weights.repeat * repeat, coverage,
+                                     has_shape, bigrams, gap, context, dense_gap, sentence_gap))
     scored.sort(key=lambda s: (-s.score, s.candidate.ranks.fused, s.span.start))
     return scored
 
@@ -304,8 +302,10 @@ def build_passages(
     words: list[str] = []
     for sentence in considered:
         block = sentence.source.sentences(sentence.block)
+        first = block[max(sentence.index - 1, 0)]
         last = block[min(sentence.index + 1, len(block) - 1)]
-        words.extend(re.findall(r"\w+", sentence.source.text[sentence.span.start : max(last.end, sentence.span.end)]))
+        words.extend(re.findall(r"\w+", sentence.source.text[min(first.start, sentence.span.start) :
+                                                              max(last.end, sentence.span.end)]))
     prime_terms(terms, words)
     for sentence in considered:
         span = passage_span(sentence, question)

@@ -13,7 +13,7 @@ import numpy as np
 from index.embedding import Encoder
 from index.errors import EmptyQuestion
 from index.ingest import refresh_lexical
-from index.lexical import LexicalIndex, tokenize
+from index.lexical import LexicalIndex, remember_terms, terms
 from index.settings import Settings
 from index.store import Store
 from qa.answer import ScoredSentence, Shown, Weights, build_passages, document_context, rank_sentences
@@ -27,28 +27,6 @@ SENTENCE_POOL = 8
 NUMBER_TOKEN = re.compile(r"\b\d+\b")
 
 
-_TERMS: dict[str, tuple[str, ...]] = {}
-MAX_REMEMBERED_TEXTS = 500_000
-
-
-def terms_of(texts: list[str]) -> list[list[str]]:
-    """The BM25 terms of each text (stemmed, stop words out); texts not seen before are tokenized
-    together in one call."""
-    new = [text for text in dict.fromkeys(texts) if text not in _TERMS]
-    if new:
-        if len(_TERMS) + len(new) > MAX_REMEMBERED_TEXTS:
-            _TERMS.clear()
-        _TERMS.update(zip(new, map(tuple, tokenize(new)), strict=True))
-    return [list(_TERMS[text]) for text in texts]
-
-
-def terms(text: str) -> list[str]:
-    """The BM25 terms of `text` (stemmed, stop words out)."""
-    found = _TERMS.get(text)
-    return list(found) if found is not None else terms_of([text])[0]
-
-
-terms.many = terms_of  # type: ignore[attr-defined]  # lets the answerer tokenize in batches
 
 
 @dataclass
@@ -162,6 +140,7 @@ class Assistant:
         chunk = best.candidate.chunk
         text = passage.text if passage is not None else best.source.text[best.span.start : best.span.end]
         around = text + " " + document_context(best.source, chunk.source, chunk.title)
+        remember_terms([around, without_type_words(query)])  # one tokenizer call for both
         content = self.content_terms(query)
         present = set(terms(around))
         total = sum(self.idf(t) for t in content) or 1.0
