@@ -168,6 +168,8 @@ def answer_markdown(answer: Answer) -> str:
         out.append("")
         source = f"— {_md_escape(passage.title)}, " if passage.title else "— "
         also = "".join(f"; also in `{cite(c)}`" for c in passage.also_in)
+        if passage.dated is not None:
+            also += f"; dated {_md_escape(passage.dated.text)} (`{cite(passage.dated.citation)}`)"
         out += [f"{source}`{cite(passage.citation)}` (score {passage.score:.2f}){also}", ""]
     for source in answer.stale:
         out += [f"*`{display_path(source)}` changed since it was indexed; its passages were left out.*", ""]
@@ -324,6 +326,8 @@ class PassageCard(Vertical, can_focus=True):
         yield CitationLabel(passage.citation, classes="card-citation")
         for other in passage.also_in:
             yield CitationLink(other, prefix="also in ", classes="card-also")
+        if passage.dated is not None:
+            yield CitationLink(passage.dated.citation, prefix=f"dated {passage.dated.text} · ", classes="card-also")
 
     def on_click(self, event: Click) -> None:
         self.focus()

@@ -15,7 +15,7 @@ from index.chunking import DATE, Span, is_dateline
 from index.documents import display_path
 from index.ingest import line_of
 from qa.answer_types import AnswerType, answer_span, answer_type, candidate_spans
-from qa.passages import Citation, Passage
+from qa.passages import Citation, Dated, Passage
 from qa.retrieve import Candidate, word_pairs
 from qa.sources import SourceFiles, SourceText
 
@@ -137,6 +137,31 @@ def document_context(source: SourceText, path: str, title: str) -> str:
             _CONTEXTS.clear()
         _CONTEXTS[key] = _document_context(source, path, title)
     return _CONTEXTS[key]
+
+
+def document_date(source: SourceText) -> Span | None:
+    """The document's date: the first date before or in its first paragraph."""
+    blocks = source.blocks
+    limit = blocks[0].end if blocks else min(len(source.text), 500)
+    date = DATE.search(source.text, 0, limit)
+    return Span(date.start(), date.end()) if date else None
+
+
+YEAR = re.compile(r"\b\d{4}\b")
+
+
+def dated_by(source: SourceText, path: str, passage: Span, answer: Span, question: str) -> Dated | None:
+    """For a date answer without a year ("said Wednesday", "on November 30"), the document's own
+    date line with a year, when it lies outside the passage: what a reader needs to place it."""
+    if answer_type(question) is not AnswerType.DATE or YEAR.search(source.text, answer.start, answer.end):
+        return None
+    date = document_date(source)
+    if date is None or not YEAR.search(source.text, date.start, date.end):
+        return None
+    if passage.start <= date.start < passage.end:
+        return None
+    citation = Citation(_shown_path(path), path, line_of(source.text, date.start), date.start, date.end)
+    return Dated(source.text[date.start : date.end], citation)
 
 
 def _document_context(source: SourceText, path: str, title: str) -> str:
@@ -344,7 +369,7 @@ def build_passages(
                 if other.citation.path != chunk.source and all(c.path != chunk.source for c in other.also_in):
                     kept[index] = (
                         Passage(other.text, other.citation, other.score, other.title, other.answer,
-                                (*other.also_in, citation)),
+                                (*other.also_in, citation), other.dated),
                         other_terms,
                         other_answer,
                     )
@@ -353,9 +378,10 @@ def build_passages(
         if merged:
             continue
         if len(kept) < top_k:
+            dated = dated_by(sentence.source, chunk.source, span, answer, question) if answer else None
             kept.append(
                 (
-                    Passage(text, citation, round(sentence.score, 4), chunk.title, answer),
+                    Passage(text, citation, round(sentence.score, 4), chunk.title, answer, dated=dated),
                     sentence_terms,
                     answer_words,
                 )

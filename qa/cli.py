@@ -149,6 +149,9 @@ def _render_passage(number: int, passage: Passage, style: Style, width: int, dim
     out = [head, text]
     for other in passage.also_in:
         out.append("   " + style.dim("also in ") + style.cite(f"{other.source}:{other.line}"))
+    if passage.dated is not None:
+        where = passage.dated.citation
+        out.append("   " + style.dim(f"dated {passage.dated.text} ") + style.cite(f"{where.source}:{where.line}"))
     return "\n".join(out)
 
 

@@ -19,6 +19,14 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Dated:
+    """A verbatim date from a passage's document (its date line), with where it is."""
+
+    text: str
+    citation: Citation
+
+
+@dataclass(frozen=True)
 class Passage:
     """A verbatim slice of a source file that answers (or comes closest to answering) a question."""
 
@@ -28,6 +36,9 @@ class Passage:
     title: str = ""
     answer: Span | None = None
     also_in: tuple[Citation, ...] = ()
+    # For an answer that is a date without a year ("Wednesday", "November 30"): the document's own
+    # date line, quoted and cited, so the date can be placed.
+    dated: Dated | None = None
 
     @property
     def answer_text(self) -> str:
@@ -79,6 +90,9 @@ class Answer:
                     "also_in": [
                         {k: v for k, v in asdict(c).items() if k != "path"} for c in p.also_in
                     ],
+                    "dated": None if p.dated is None else {
+                        "text": p.dated.text, **{k: v for k, v in asdict(p.dated.citation).items() if k != "path"}
+                    },
                 }
                 for p in self.passages
             ],

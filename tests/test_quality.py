@@ -281,6 +281,28 @@ def test_a_follow_up_is_not_answered_with_the_answer_just_given(tmp_path: Path, 
     assert alone.passages[0].answer_text == "1987"
 
 
+def test_a_date_without_a_year_comes_with_the_documents_own_date(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    """"Said Tuesday" cannot be quoted as a date on its own: the card also cites the document's
+    date line, verbatim; an answer that carries its year needs no such help."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    text = ("# Harbour news\n\nPortville, March 3, 2021\n\nThe town council met for three hours to "
+            "argue about the cost of repairs to the sea wall and the car park.\n\nThe harbour master said "
+            "Tuesday that the new pier will open to fishing boats before the summer season begins.\nThe old "
+            "pier was built in 1962 and has been closed to all boats since the storm damaged it badly.\n")
+    (folder / "harbour.txt").write_text(text, encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([folder], settings, encoder)
+    assistant = Assistant.open(settings, encoder=encoder)
+    said = assistant.ask("when did the harbour master speak about the new pier?").passages[0]
+    assert said.answer_text == "Tuesday"
+    assert said.dated is not None and said.dated.text == "March 3, 2021"
+    assert text[said.dated.citation.start : said.dated.citation.end] == "March 3, 2021"
+    assert said.dated.citation.line == 3
+    built = assistant.ask("when was the old pier built?").passages[0]
+    assert built.answer_text == "1962" and built.dated is None
+
+
 # ---- corroboration ------------------------------------------------------------------------------
 def test_agreeing_sources_fold_into_also_in(assistant: Assistant) -> None:
     answer = assistant.ask("who led cuba's delegation in the 2022 talks?")
