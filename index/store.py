@@ -41,9 +41,9 @@ class ChunkRecord:
     line: int
     text: str
     title: str
-    # Each sentence's start in the file and its vector (float16, read from the chunk's own
-    # encoding: the mean of the sentence's word-piece outputs), so a question can be compared with
-    # single sentences without encoding them again.
+    # Each sentence's start in the file and its unit vector (float16, from the chunk's own encoding:
+    # the sentence's word-piece outputs pooled), so a question can be compared with single
+    # sentences without encoding them again.
     sentence_starts: tuple[int, ...] = ()
     sentence_vectors: bytes = b""
 

@@ -196,6 +196,7 @@ def rank_sentences(
     top_dense = max((c.dense for c in candidates), default=0.0)
     scored: list[ScoredSentence] = []
     features: list[tuple] = []  # type: ignore[type-arg]  # each sentence's, until the best similarity is known
+    best_similarity = -1.0
     seen: set[tuple[str, int]] = set()
     verified: list[tuple[Candidate, SourceText, int]] = []
     for candidate in candidates:
@@ -240,9 +241,9 @@ def rank_sentences(
             stored = chunk.sentence_vector(span.start, len(vector)) if vector is not None else None
             similarity = float(stored.astype(np.float32) @ vector) if stored is not None else candidate.dense
             repeat = before is not None and before.repeats(chunk.source, span, kind, text)
+            best_similarity = max(best_similarity, similarity)
             features.append((candidate, source, block, index, span, coverage, has_shape, bigrams, gap, context,
                              dense_gap, similarity, repeat))
-    best_similarity = max((f[11] for f in features), default=0.0)
     for candidate, source, block, index, span, coverage, has_shape, bigrams, gap, context, dense_gap, similarity, \
             repeat in features:
         sentence_gap = similarity - best_similarity
