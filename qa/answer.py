@@ -165,11 +165,9 @@ def dated_by(source: SourceText, path: str, passage: Span, answer: Span, questio
 
 
 def _document_context(source: SourceText, path: str, title: str) -> str:
-    blocks = source.blocks
-    limit = blocks[0].end if blocks else min(len(source.text), 500)
-    date = DATE.search(source.text, 0, limit)
+    date = document_date(source)
     stem = Path(path).stem.replace("-", " ").replace("_", " ")
-    return " ".join(part for part in (stem, title, date.group() if date else "") if part)
+    return " ".join(part for part in (stem, title, source.text[date.start : date.end] if date else "") if part)
 
 
 def rank_sentences(
