@@ -80,12 +80,6 @@ def embedding_text(record: ChunkRecord) -> str:
     return f"{record.title}. {record.text}" if record.title else record.text
 
 
-def sentence_ranges(record: ChunkRecord) -> list[tuple[int, int]]:
-    """The chunk's sentences as ranges of its `embedding_text`."""
-    shift = len(embedding_text(record)) - len(record.text)
-    return [(s.start + shift, s.end + shift) for s in split_sentences(record.text, 0, len(record.text))]
-
-
 def _under(source: str, roots: list[Path]) -> bool:
     path = Path(source)
     return any(path == root or root in path.parents for root in roots)
@@ -197,13 +191,15 @@ def _embed_and_store(
     step = settings.batch_size * 4
     for first in range(0, len(order), step):
         part = order[first : first + step]
-        ranges = [sentence_ranges(records[i]) for i in part]
-        vectors[part], sentences = encoder.encode_with_parts(
-            [embedding_text(records[i]) for i in part], ranges, batch_size=settings.batch_size)
-        for i, spans, found in zip(part, ranges, sentences, strict=True):
-            shift = len(embedding_text(records[i])) - len(records[i].text) - records[i].start  # to file offsets
+        texts = [embedding_text(records[i]) for i in part]
+        # each chunk's sentences, as offsets into its own text; the title ahead of it shifts them
+        spans = [split_sentences(records[i].text, 0, len(records[i].text)) for i in part]
+        shifts = [len(text) - len(records[i].text) for i, text in zip(part, texts, strict=True)]
+        ranges = [[(s.start + shift, s.end + shift) for s in chunk] for chunk, shift in zip(spans, shifts, strict=True)]
+        vectors[part], sentences = encoder.encode_with_parts(texts, ranges, batch_size=settings.batch_size)
+        for i, chunk_sentences, found in zip(part, spans, sentences, strict=True):
             records[i] = dataclasses.replace(
-                records[i], sentence_starts=tuple(start - shift for start, _ in spans),
+                records[i], sentence_starts=tuple(records[i].start + s.start for s in chunk_sentences),
                 sentence_vectors=found.astype(np.float16).tobytes())
         if progress:
             progress(done + min(len(order), first + step), total)
