@@ -118,11 +118,6 @@ class Assistant:
             stale=stale,
         )
 
-    def content_terms(self, query: str) -> list[str]:
-        """The question's terms that say what it is about: no words that only name the kind of
-        answer ("how many", "what year"), no function words (bm25s's longer English list)."""
-        return [t for t in dict.fromkeys(terms(without_type_words(query))) if t not in function_terms()]
-
     def confidence(self, query: str, sentences: list[ScoredSentence], passage: Passage | None = None,
                    question: str | None = None) -> float:
         """How sure the first passage answers, 0..1, from general signals: the best chunk's cosine
@@ -141,8 +136,10 @@ class Assistant:
         chunk = best.candidate.chunk
         text = passage.text if passage is not None else best.source.text[best.span.start : best.span.end]
         around = text + " " + document_context(best.source, chunk.source, chunk.title)
-        remember_terms([around, without_type_words(query)])  # one tokenizer call for both
-        content = self.content_terms(query)
+        about = without_type_words(query)
+        remember_terms([around, about])  # one tokenizer call for both
+        # what the question is about: no answer-kind words ("how many"), no function words
+        content = [t for t in dict.fromkeys(terms(about)) if t not in function_terms()]
         present = set(terms(around))
         total = sum(self.idf(t) for t in content) or 1.0
         lacking = sum(self.idf(t) for t in content if t not in present) / total
