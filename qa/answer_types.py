@@ -73,6 +73,8 @@ DATE_PATTERNS = [
     r"\b(?:today|yesterday|tomorrow|recently)\b",
 ]
 _DATE = re.compile("|".join(f"(?:{p})" for p in DATE_PATTERNS))
+# The calendar forms among them (a day, a month, a year): a number inside one counts no thing.
+_CALENDAR = re.compile("|".join(f"(?:{p})" for p in DATE_PATTERNS[:8]))
 NUMBER_WORDS = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
     r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
@@ -163,7 +165,13 @@ def candidate_spans(kind: AnswerType, text: str) -> list[Span]:
     if kind is AnswerType.DATE:
         return [Span(m.start(), m.end()) for m in _DATE.finditer(text)]
     if kind is AnswerType.NUMBER:
-        return [Span(m.start(), m.end()) for m in _NUMBER.finditer(text)]
+        # "how many" is not answered by the year or day in a date ("July 9, 2014")
+        dates = [m.span() for m in _CALENDAR.finditer(text)]
+        return [
+            Span(m.start(), m.end())
+            for m in _NUMBER.finditer(text)
+            if not any(start <= m.start() and m.end() <= end for start, end in dates)
+        ]
     if kind is AnswerType.PERSON:
         spans = []
         for run in _name_runs(text):

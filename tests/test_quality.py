@@ -202,6 +202,7 @@ def test_answer_type_from_the_question_word(question: str, kind: AnswerType) -> 
         ("Where did the delegates meet?", "The delegates met in Geneva for three days.", "Geneva"),
         ("Which team won the final?", "The Denver Broncos beat the Carolina Panthers in the final.", "Denver Broncos"),
         ("How long did the strike last?", "The strike lasted 45 days in all.", "45"),
+        ("How many boats sailed?", "On July 9, 2014, 12 boats sailed from the port.", "12"),
     ],
 )
 def test_answer_span_marks_the_answer(question: str, sentence: str, answer: str) -> None:
@@ -216,6 +217,8 @@ def test_answer_span_skips_what_the_question_already_says_and_follows_its_words(
     assert sentence[first.start : first.end] == "Alex Lee"  # type: ignore[union-attr]
     assert sentence[second.start : second.end] == "Josefina Vidal"  # type: ignore[union-attr]
     assert answer_span("when did it happen in 2014?", "It happened in 2014.") is None
+    # a count is not answered by the year or day of a date
+    assert answer_span("how many delegates met?", "The delegates met on July 9, 2014, in Geneva.") is None
 
 
 def _spans(text: str, words: list[str]):  # type: ignore[no-untyped-def]
@@ -301,6 +304,25 @@ def test_a_date_without_a_year_comes_with_the_documents_own_date(tmp_path: Path,
     assert said.dated.citation.line == 3
     built = assistant.ask("when was the old pier built?").passages[0]
     assert built.answer_text == "1962" and built.dated is None
+
+
+def test_a_question_whose_passage_holds_no_answer_of_its_kind_is_not_trusted(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    """"How many workers rebuilt the wall?" finds the sentence about the wall, but its only number
+    is a year: that is no count, so the answer is far less sure than one that holds its count."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "harbour.txt").write_text(
+        "# The harbour\n\nThe winter storm of 1987 sank 14 fishing boats that were moored inside the old "
+        "harbour.\nThe harbour wall was rebuilt in 1993 after a long argument about who should pay for it.\n",
+        encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([folder], settings, encoder)
+    assistant = Assistant.open(settings, encoder=encoder)
+    counted = assistant.ask("how many fishing boats sank in the storm?")
+    assert counted.passages[0].answer_text == "14"
+    uncounted = assistant.ask("how many workers rebuilt the harbour wall?")
+    assert "rebuilt in 1993" in uncounted.passages[0].text and uncounted.passages[0].answer is None
+    assert uncounted.confidence < counted.confidence / 2, (uncounted.confidence, counted.confidence)
 
 
 # ---- corroboration ------------------------------------------------------------------------------
