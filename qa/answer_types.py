@@ -26,7 +26,10 @@ _TYPE_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
         r"\bhow (?:many|much|often|large|big|long|far|old|tall|high|deep|wide|fast)\b|"
         r"\b(?:what|which) (?:number|percentage|percent|proportion|share|amount|size|age|population)\b")),
     (AnswerType.DATE, re.compile(
-        r"\bhow long ago\b|\bwhen\b|\b(?:what|which) (?:year|date|day|month|time|century|decade|era|period)\b|"
+        # "when" asks for a time where it opens the question ("and when ...", "since when ..."), not
+        # where it opens a clause ("what occurs when ...", "when X bought Y, what ...")
+        r"\bhow long ago\b|^(?:\W*(?:and|so|but|then|since|until|till)\b)?\W*when\b(?![^?]*,\s*(?:what|which|who|whom|"
+        r"whose|where|how|why)\b)|\bwhen\W*$|\b(?:what|which) (?:year|date|day|month|time|century|decade|era|period)\b|"
         r"\bsince when\b|\bin what year\b")),
     (AnswerType.PERSON, re.compile(
         r"\bwho(?:m|se)?\b|\b(?:what|which) (?:person|official|minister|diplomat|secretary|leader|president|"
@@ -57,7 +60,8 @@ def without_type_words(question: str) -> str:
 
 
 WEEKDAY = r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?"
-DATE_PATTERNS = [
+# Calendar dates: a day, a month, a year or a century. A number inside one counts no thing.
+CALENDAR_PATTERNS = [
     rf"\b{WEEKDAY}\.?,?\s+{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b",
     rf"\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b",
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH},?\s+\d{{4}}\b",
@@ -65,16 +69,21 @@ DATE_PATTERNS = [
     r"\b\d{4}-\d{2}-\d{2}\b",
     rf"\b(?:(?:early|mid|late)[- ])?{MONTH}\s+(?:of\s+)?\d{{4}}\b",
     rf"\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b",
-    r"\b(?:(?:early|mid|late)[- ]|the\s+)?(?:1[5-9]|20)\d{2}s?(?:\s*[-–]\s*(?:\d{2}|\d{4}))?\b",
+    r"\b(?:(?:early|mid|late)[- ]|the\s+|c\.?\s?)?(?:1\d|20)\d{2}s?(?:\s*[-–]\s*(?:\d{2}|\d{4}))?"
+    r"(?:\s(?:BC|AD|BCE|CE)\b)?\b",
+    r"\b(?:(?:early|mid|late)[- ])?(?:the\s+)?\d{1,2}(?:st|nd|rd|th)[- ]centur(?:y|ies)(?:\s(?:BC|AD|BCE|CE))?\b",
+]
+DATE_PATTERNS = [
+    *CALENDAR_PATTERNS,
     r"\b(?:(?:early|mid|late)[- ])?(?:spring|summer|autumn|fall|winter)\s+(?:of\s+)?\d{4}\b",
     rf"\b(?:last|next|this|on)\s+(?:{WEEKDAY}|week|month|year|spring|summer|autumn|fall|winter)\b",
     r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixteen|several|many)\s+(?:years?|months?|weeks?|days?|decades?)\s+ago\b",
     rf"\b{WEEKDAY}\b",
+    r"\b\d{1,2}(?::\d{2})?\s?(?:a\.m\b\.?|p\.m\b\.?|am\b|pm\b)",
     r"\b(?:today|yesterday|tomorrow|recently)\b",
 ]
 _DATE = re.compile("|".join(f"(?:{p})" for p in DATE_PATTERNS))
-# The calendar forms among them (a day, a month, a year): a number inside one counts no thing.
-_CALENDAR = re.compile("|".join(f"(?:{p})" for p in DATE_PATTERNS[:8]))
+_CALENDAR = re.compile("|".join(f"(?:{p})" for p in CALENDAR_PATTERNS))
 NUMBER_WORDS = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
     r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"

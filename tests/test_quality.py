@@ -187,6 +187,11 @@ def test_modes_rank_by_their_own_scores(fake_assistant: Assistant) -> None:
         ("In which city did they meet?", AnswerType.PLACE),
         ("Which organization ran the program?", AnswerType.ORGANIZATION),
         ("Why did the talks fail?", AnswerType.OTHER),
+        ("and since when has it applied?", AnswerType.DATE),
+        ("the talks were suspended when?", AnswerType.DATE),
+        # a "when" that opens a clause asks for no time
+        ("What happens when the ice melts?", AnswerType.OTHER),
+        ("When the company was sold, what was it called?", AnswerType.OTHER),
     ],
 )
 def test_answer_type_from_the_question_word(question: str, kind: AnswerType) -> None:
@@ -203,6 +208,9 @@ def test_answer_type_from_the_question_word(question: str, kind: AnswerType) -> 
         ("Which team won the final?", "The Denver Broncos beat the Carolina Panthers in the final.", "Denver Broncos"),
         ("How long did the strike last?", "The strike lasted 45 days in all.", "45"),
         ("How many boats sailed?", "On July 9, 2014, 12 boats sailed from the port.", "12"),
+        ("When was the castle built?", "The castle was built in the 10th century by the duke.", "the 10th century"),
+        ("When was the town sacked?", "Raiders sacked the town in 1331 and burned its walls.", "1331"),
+        ("When did he die?", "He died at 2:45 a.m. in his sleep.", "2:45 a.m."),
     ],
 )
 def test_answer_span_marks_the_answer(question: str, sentence: str, answer: str) -> None:
