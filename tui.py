@@ -154,8 +154,7 @@ def answer_markdown(answer: Answer) -> str:
     if answer.query != answer.question:
         out += [f"*Read as: {_md_escape(answer.query)}*", ""]
     if answer.abstained:
-        closest = " Closest passages, not an answer:" if answer.passages else ""
-        out += [f"**The documents do not answer this.**{closest}", ""]
+        out += [f"**{_md_escape(answer.abstain_line('Closest passages, not an answer:'))}**", ""]
     for passage in answer.passages:
         text = _flat(passage.text)
         if passage.answer is not None and not answer.abstained:
@@ -387,11 +386,7 @@ class Turn(Vertical):
             widgets.append(Static(f"read as: {answer.query}", classes="read-as", markup=False))
         if answer.abstained:
             widgets.append(
-                Static(
-                    "The documents do not answer this."
-                    + (" The closest passages, not an answer:" if answer.passages else ""),
-                    classes="abstain",
-                )
+                Static(answer.abstain_line("The closest passages, not an answer:"), classes="abstain", markup=False)
             )
         cards = [PassageCard(n, p, dim=answer.abstained) for n, p in enumerate(answer.passages, start=1)]
         widgets += cards

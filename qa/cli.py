@@ -118,10 +118,7 @@ def render_answer(answer: Answer, style: Style, width: int) -> str:
     if answer.query != answer.question:
         out.append(style.dim(f"(read as: {answer.query})"))
     if answer.abstained:
-        out.append(
-            style.bold("The documents do not answer this.")
-            + (" Closest passages, but not an answer:" if answer.passages else "")
-        )
+        out.append(style.bold(answer.abstain_line("Closest passages, but not an answer:")))
     for number, passage in enumerate(answer.passages, start=1):
         out.append(_render_passage(number, passage, style, width, dim=answer.abstained))
     for source in answer.stale:

@@ -54,6 +54,7 @@ class Evidence:
     numbers_missing: float
     no_answer: bool
     kind: AnswerType = AnswerType.OTHER
+    missing: tuple[str, ...] = ()  # the question's own words (and numbers) that the passage lacks
 
     @property
     def total(self) -> float:
@@ -61,6 +62,29 @@ class Evidence:
         missing answer (`MISSING_ANSWER_COST`)."""
         cost = MISSING_ANSWER_COST.get(self.kind, MISSING_ANSWER_COST_OTHERWISE) if self.no_answer else 0.0
         return self.dense - self.lacking - 0.5 * self.numbers_missing - cost
+
+    @property
+    def confidence(self) -> float:
+        """How sure the passage answers, 0..1: `total`, squashed (order kept)."""
+        return 1.0 / (1.0 + math.exp(-4.0 * self.total))
+
+    def shortfall(self) -> str:
+        """What the passage lacks, as a person reads it after "the closest passage": "holds no date
+        and does not mention “2018”" ("" when it lacks nothing we can name)."""
+        parts = []
+        if self.no_answer:
+            parts.append(f"holds no {KIND_NOUNS[self.kind]}")
+        if self.missing:
+            quoted = [f"“{word}”" for word in self.missing[:MISSING_SHOWN]]
+            parts.append("does not mention " + (quoted[0] if len(quoted) == 1 else
+                                                 ", ".join(quoted[:-1]) + " or " + quoted[-1]))
+        return " and ".join(parts)
+
+
+KIND_NOUNS = {AnswerType.DATE: "date", AnswerType.NUMBER: "number", AnswerType.PERSON: "name",
+              AnswerType.PLACE: "place", AnswerType.ORGANIZATION: "organisation", AnswerType.OTHER: "answer"}
+MISSING_SHOWN = 3  # words named in a shortfall, the rarest first
+QUESTION_WORD = re.compile(r"[\w’'.-]*\w")
 
 
 @dataclass
@@ -142,22 +166,12 @@ class Assistant:
         sentences = rank_sentences(question, query, candidates, self.files, terms, self.idf, self.weights, stale,
                                    vector, before)
         passages = build_passages(question, query, sentences, terms, top_k)
-        confidence = self.confidence(query, sentences, passages[0] if passages else None, question)
-        return Answer(
-            question=question,
-            query=query,
-            abstained=not passages or confidence < self.settings.abstain_threshold,
-            passages=passages,
-            confidence=confidence,
-            stale=stale,
-        )
-
-    def confidence(self, query: str, sentences: list[ScoredSentence], passage: Passage | None = None,
-                   question: str | None = None) -> float:
-        """How sure the first passage answers, 0..1: `Evidence.total`, squashed (order kept)."""
         if not sentences:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(-4.0 * self.evidence(query, sentences, passage, question).total))
+            return Answer(question, query, True, passages, 0.0, stale)
+        evidence = self.evidence(query, sentences, passages[0] if passages else None, question)
+        abstained = not passages or evidence.confidence < self.settings.abstain_threshold
+        return Answer(question, query, abstained, passages, evidence.confidence, stale,
+                      shortfall=evidence.shortfall() if abstained else "")
 
     def evidence(self, query: str, sentences: list[ScoredSentence], passage: Passage | None = None,
                  question: str | None = None) -> Evidence:
@@ -177,7 +191,12 @@ class Assistant:
         numbers_missing = len(numbers - set(NUMBER_TOKEN.findall(around))) / len(numbers) if numbers else 0.0
         kind = answer_type(question or query)
         no_answer = kind is not AnswerType.OTHER and passage is not None and passage.answer is None
-        return Evidence(max(s.candidate.dense for s in sentences), lacking, numbers_missing, no_answer, kind)
+        absent = {t for t in content if t not in present}
+        missing = [word for word in dict.fromkeys(QUESTION_WORD.findall(about))
+                   if (NUMBER_TOKEN.fullmatch(word) and word not in around) or any(t in absent for t in terms(word))]
+        missing.sort(key=lambda word: -max((self.idf(t) for t in terms(word)), default=99.0))
+        return Evidence(max(s.candidate.dense for s in sentences), lacking, numbers_missing, no_answer, kind,
+                        tuple(missing))
 
 
 @cache

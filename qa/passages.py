@@ -69,6 +69,14 @@ class Answer:
     confidence: float
     stale: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # When abstaining: what the closest passage lacks ("holds no date and does not mention “2018”").
+    shortfall: str = ""
+
+    def abstain_line(self, closest: str) -> str:
+        """The one line that says the documents do not answer, why, and (`closest`, when there are
+        passages) what follows."""
+        why = f": the closest passage {self.shortfall}." if self.shortfall else "."
+        return f"The documents do not answer this{why}" + (f" {closest}" if self.passages else "")
 
     def to_json(self) -> dict[str, object]:
         """The answer in the documented JSON shape (offsets are character offsets)."""
@@ -97,4 +105,5 @@ class Answer:
                 for p in self.passages
             ],
             "stale": self.stale,
+            "shortfall": self.shortfall or None,
         }

@@ -62,6 +62,18 @@ def test_ask_puts_the_2003_passage_first_with_a_checkable_citation(corpus_settin
         assert len(passage["text"]) < 600  # a quotable passage, not a whole chunk
 
 
+def test_an_unanswered_question_says_what_the_closest_passage_lacks(corpus_settings: Settings) -> None:
+    """Under the project's calibrated threshold, a count the articles never give is not answered,
+    and the one line says why: no number, and the question's rarest words are not there."""
+    result = run_qa("ask", "how many cubans did the coast guard intercept at sea in 2022", "--index",
+                    corpus_settings.index, env={"QA_SETTINGS": str(PROJECT_ROOT / "qa.toml")})
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("The documents do not answer this: the closest passage holds no number and does "
+                            "not mention “"), first
+    assert "“coast”" in first and first.endswith("Closest passages, but not an answer:")
+
+
 def test_ask_on_a_terminal_shows_citation_and_marks_the_answer(corpus_settings: Settings) -> None:
     result = run_qa("ask", "when were talks suspended?", "--index", corpus_settings.index)
     assert result.returncode == 0, result.stderr

@@ -331,6 +331,11 @@ def test_a_question_whose_passage_holds_no_answer_of_its_kind_is_not_trusted(tmp
     uncounted = assistant.ask("how many workers rebuilt the harbour wall?")
     assert "rebuilt in 1993" in uncounted.passages[0].text and uncounted.passages[0].answer is None
     assert uncounted.confidence < counted.confidence / 2, (uncounted.confidence, counted.confidence)
+    # under a threshold between the two, the count is withheld and the reason named
+    strict = Assistant.open(settings.replace(abstain_threshold=counted.confidence / 2), encoder=encoder)
+    withheld = strict.ask("how many workers rebuilt the harbour wall?")
+    assert withheld.abstained and withheld.shortfall == "holds no number and does not mention “workers”"
+    assert not strict.ask("how many fishing boats sank in the storm?").abstained
 
 
 # ---- corroboration ------------------------------------------------------------------------------
