@@ -168,14 +168,17 @@ class Assistant:
         passages = build_passages(question, query, sentences, terms, top_k)
         if not sentences:
             return Answer(question, query, True, passages, 0.0, stale)
-        evidence = self.evidence(query, sentences, passages[0] if passages else None, question)
+        first = passages[0] if passages else None
+        evidence = self.evidence(query, sentences, first, question)
         abstained = not passages or evidence.confidence < self.settings.abstain_threshold
-        return Answer(question, query, abstained, passages, evidence.confidence, stale,
-                      shortfall=evidence.shortfall() if abstained else "")
+        # why, in words, only when it is said (naming the words costs a tokenizer call each)
+        shortfall = self.evidence(query, sentences, first, question, explain=True).shortfall() if abstained else ""
+        return Answer(question, query, abstained, passages, evidence.confidence, stale, shortfall=shortfall)
 
     def evidence(self, query: str, sentences: list[ScoredSentence], passage: Passage | None = None,
-                 question: str | None = None) -> Evidence:
-        """The signals that the first passage answers (see `Evidence`); `sentences` is not empty."""
+                 question: str | None = None, explain: bool = False) -> Evidence:
+        """The signals that the first passage answers (see `Evidence`); `sentences` is not empty.
+        With `explain`, also the question's words the passage lacks (for `Evidence.shortfall`)."""
         best = sentences[0]
         chunk = best.candidate.chunk
         text = passage.text if passage is not None else best.source.text[best.span.start : best.span.end]
@@ -191,10 +194,13 @@ class Assistant:
         numbers_missing = len(numbers - set(NUMBER_TOKEN.findall(around))) / len(numbers) if numbers else 0.0
         kind = answer_type(question or query)
         no_answer = kind is not AnswerType.OTHER and passage is not None and passage.answer is None
-        absent = {t for t in content if t not in present}
-        missing = [word for word in dict.fromkeys(QUESTION_WORD.findall(about))
-                   if (NUMBER_TOKEN.fullmatch(word) and word not in around) or any(t in absent for t in terms(word))]
-        missing.sort(key=lambda word: -max((self.idf(t) for t in terms(word)), default=99.0))
+        missing: list[str] = []
+        if explain:
+            absent = {t for t in content if t not in present}
+            missing = [word for word in dict.fromkeys(QUESTION_WORD.findall(about))
+                       if (NUMBER_TOKEN.fullmatch(word) and word not in around)
+                       or any(t in absent for t in terms(word))]
+            missing.sort(key=lambda word: -max((self.idf(t) for t in terms(word)), default=99.0))
         return Evidence(max(s.candidate.dense for s in sentences), lacking, numbers_missing, no_answer, kind,
                         tuple(missing))
 
