@@ -84,6 +84,8 @@ DATE_PATTERNS = [
 ]
 _DATE = re.compile("|".join(f"(?:{p})" for p in DATE_PATTERNS))
 _CALENDAR = re.compile("|".join(f"(?:{p})" for p in CALENDAR_PATTERNS))
+_SINCE = re.compile(r"\bsince\s+(?:" + "|".join(f"(?:{p})" for p in CALENDAR_PATTERNS) + ")")
+HOW_LONG = re.compile(r"\bhow long\b(?! ago)")
 NUMBER_WORDS = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
     r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
@@ -220,7 +222,12 @@ def answer_span(question: str, text: str, focus: list[Span] | None = None) -> Sp
     """
     kind = answer_type(question)
     asked = _words(question)
-    spans = [s for s in candidate_spans(kind, text) if not _words(text[s.start : s.end]) <= asked]
+    found = candidate_spans(kind, text)
+    if kind is AnswerType.NUMBER and HOW_LONG.search(question.lower()):
+        # "how long" is answered by a duration, or by the time it runs from ("since 2018")
+        found = sorted([*found, *(Span(m.start(), m.end()) for m in _SINCE.finditer(text))],
+                       key=lambda s: (s.start, -s.end))
+    spans = [s for s in found if not _words(text[s.start : s.end]) <= asked]
     if not spans:
         return None
     if not focus:

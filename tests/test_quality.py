@@ -211,6 +211,7 @@ def test_answer_type_from_the_question_word(question: str, kind: AnswerType) -> 
         ("When was the castle built?", "The castle was built in the 10th century by the duke.", "the 10th century"),
         ("When was the town sacked?", "Raiders sacked the town in 1331 and burned its walls.", "1331"),
         ("When did he die?", "He died at 2:45 a.m. in his sleep.", "2:45 a.m."),
+        ("How long has the magazine run?", "It has been published since 1979 by the BBC.", "since 1979"),
     ],
 )
 def test_answer_span_marks_the_answer(question: str, sentence: str, answer: str) -> None:
