@@ -69,6 +69,7 @@ CALENDAR_PATTERNS = [
     r"\b\d{4}-\d{2}-\d{2}\b",
     rf"\b(?:(?:early|mid|late)[- ])?{MONTH}\s+(?:of\s+)?\d{{4}}\b",
     rf"\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b",
+    rf"(?<=\b(?:in|In|by|By) ){MONTH}\b|(?<=\b(?:since|Since|until|Until) ){MONTH}\b",
     r"\b(?:(?:early|mid|late)[- ]|the\s+|c\.?\s?)?(?:1\d|20)\d{2}s?(?:\s*[-–]\s*(?:\d{2}|\d{4}))?"
     r"(?:\s(?:BC|AD|BCE|CE)\b)?\b",
     r"\b(?:(?:early|mid|late)[- ])?(?:the\s+)?\d{1,2}(?:st|nd|rd|th)[- ]centur(?:y|ies)(?:\s(?:BC|AD|BCE|CE))?\b",
@@ -86,6 +87,10 @@ _DATE = re.compile("|".join(f"(?:{p})" for p in DATE_PATTERNS))
 _CALENDAR = re.compile("|".join(f"(?:{p})" for p in CALENDAR_PATTERNS))
 _SINCE = re.compile(r"\bsince\s+(?:" + "|".join(f"(?:{p})" for p in CALENDAR_PATTERNS) + ")")
 HOW_LONG = re.compile(r"\bhow long\b(?! ago)")
+HOW_OFTEN = re.compile(r"\bhow often\b")
+_FREQUENCY = re.compile(r"\b(?:bi-?|semi-?)?(?:annual(?:ly)?|weekly|daily|monthly|yearly|quarterly|hourly)\b|"
+                        r"\b(?:once|twice|\w+ times)\s+(?:a|an|per|each|every)\s+\w+|\bevery\s+(?:\w+\s+)?\w+",
+                        re.IGNORECASE)
 NUMBER_WORDS = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
     r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
@@ -121,7 +126,8 @@ NOT_PERSON_WORDS = {
     "september", "october", "november", "december", "affairs", "services", "service", "bureau", "office",
 }
 _CAPITALISED = re.compile(r"[A-ZÀ-Ý][\w’'\-.À-ÿ]*")
-_PLACE_LEAD = re.compile(r"\b(?:in|at|to|from|near|outside|inside|across|into)\s+(?:the\s+)?$", re.IGNORECASE)
+_PLACE_LEAD = re.compile(r"\b(?:in|at|to|from|near|outside|inside|across|into|through|throughout|via|within)\s+"
+                         r"(?:the\s+)?$", re.IGNORECASE)
 
 
 def _words(text: str) -> set[str]:
@@ -223,9 +229,12 @@ def answer_span(question: str, text: str, focus: list[Span] | None = None) -> Sp
     kind = answer_type(question)
     asked = _words(question)
     found = candidate_spans(kind, text)
-    if kind is AnswerType.NUMBER and HOW_LONG.search(question.lower()):
-        # "how long" is answered by a duration, or by the time it runs from ("since 2018")
-        found = sorted([*found, *(Span(m.start(), m.end()) for m in _SINCE.finditer(text))],
+    lowered = question.lower()
+    if kind is AnswerType.NUMBER and (HOW_LONG.search(lowered) or HOW_OFTEN.search(lowered)):
+        # "how long" is answered by a duration, or by the time it runs from ("since 2018"); "how
+        # often" by a frequency ("twice a year", "biannual")
+        extra = _SINCE if HOW_LONG.search(lowered) else _FREQUENCY
+        found = sorted([*found, *(Span(m.start(), m.end()) for m in extra.finditer(text))],
                        key=lambda s: (s.start, -s.end))
     spans = [s for s in found if not _words(text[s.start : s.end]) <= asked]
     if not spans:

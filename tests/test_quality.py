@@ -212,6 +212,9 @@ def test_answer_type_from_the_question_word(question: str, kind: AnswerType) -> 
         ("When was the town sacked?", "Raiders sacked the town in 1331 and burned its walls.", "1331"),
         ("When did he die?", "He died at 2:45 a.m. in his sleep.", "2:45 a.m."),
         ("How long has the magazine run?", "It has been published since 1979 by the BBC.", "since 1979"),
+        ("When was he detained?", "He was detained by the police in December.", "December"),
+        ("Where did the migrants travel?", "The migrants travelled through Central America.", "Central America"),
+        ("How often is the fair held?", "The fair has been held twice a year since 1950.", "twice a year"),
     ],
 )
 def test_answer_span_marks_the_answer(question: str, sentence: str, answer: str) -> None:
