@@ -155,6 +155,8 @@ def answer_markdown(answer: Answer) -> str:
         out += [f"*Read as: {_md_escape(answer.query)}*", ""]
     if answer.abstained:
         out += [f"**{_md_escape(answer.abstain_line('Closest passages, not an answer:'))}**", ""]
+    elif answer.shortfall:
+        out += [f"*{_md_escape(answer.caution_line())}*", ""]
     for passage in answer.passages:
         text = _flat(passage.text)
         if passage.answer is not None and not answer.abstained:
@@ -388,6 +390,8 @@ class Turn(Vertical):
             widgets.append(
                 Static(answer.abstain_line("The closest passages, not an answer:"), classes="abstain", markup=False)
             )
+        elif answer.shortfall:
+            widgets.append(Static(answer.caution_line(), classes="caution", markup=False))
         cards = [PassageCard(n, p, dim=answer.abstained) for n, p in enumerate(answer.passages, start=1)]
         widgets += cards
         widgets += [StaleNotice(source) for source in answer.stale]

@@ -119,6 +119,8 @@ def render_answer(answer: Answer, style: Style, width: int) -> str:
         out.append(style.dim(f"(read as: {answer.query})"))
     if answer.abstained:
         out.append(style.bold(answer.abstain_line("Closest passages, but not an answer:")))
+    elif answer.shortfall:
+        out.append(style.bold(answer.caution_line()))
     for number, passage in enumerate(answer.passages, start=1):
         out.append(_render_passage(number, passage, style, width, dim=answer.abstained))
     for source in answer.stale:

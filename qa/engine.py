@@ -54,6 +54,7 @@ class Evidence:
     numbers_missing: float
     no_answer: bool
     kind: AnswerType = AnswerType.OTHER
+    absent_numbers: tuple[str, ...] = ()  # the question's numbers that the passage lacks
     missing: tuple[str, ...] = ()  # the question's own words (and numbers) that the passage lacks
 
     @property
@@ -70,12 +71,19 @@ class Evidence:
 
     def shortfall(self) -> str:
         """What the passage lacks, as a person reads it after "the closest passage": "holds no date
-        and does not mention “2018”" ("" when it lacks nothing we can name)."""
-        parts = []
-        if self.no_answer:
-            parts.append(f"holds no {KIND_NOUNS[self.kind]}")
-        if self.missing:
-            quoted = [f"“{word}”" for word in self.missing[:MISSING_SHOWN]]
+        and does not mention “2018”" ("" when it lacks nothing we can name; the question's words
+        are named only when `Assistant.evidence` was asked to explain)."""
+        return self._lacks(self.missing)
+
+    def caution(self) -> str:
+        """What an answering passage visibly lacks, the two signals a reader can check at a glance:
+        an answer of the kind asked for, and the question's numbers ("does not mention “2015”")."""
+        return self._lacks(self.absent_numbers)
+
+    def _lacks(self, words: tuple[str, ...]) -> str:
+        parts = [f"holds no {KIND_NOUNS[self.kind]}"] if self.no_answer else []
+        if words:
+            quoted = [f"“{word}”" for word in words[:MISSING_SHOWN]]
             parts.append("does not mention " + (quoted[0] if len(quoted) == 1 else
                                                  ", ".join(quoted[:-1]) + " or " + quoted[-1]))
         return " and ".join(parts)
@@ -171,8 +179,12 @@ class Assistant:
         first = passages[0] if passages else None
         evidence = self.evidence(query, sentences, first, question)
         abstained = not passages or evidence.confidence < self.settings.abstain_threshold
-        # why, in words, only when it is said (naming the words costs a tokenizer call each)
-        shortfall = self.evidence(query, sentences, first, question, explain=True).shortfall() if abstained else ""
+        # why, in words, only when it is said (naming the words costs a tokenizer call each); an
+        # answer that is given still says what it visibly lacks
+        if abstained:
+            shortfall = self.evidence(query, sentences, first, question, explain=True).shortfall()
+        else:
+            shortfall = evidence.caution()
         return Answer(question, query, abstained, passages, evidence.confidence, stale, shortfall=shortfall)
 
     def evidence(self, query: str, sentences: list[ScoredSentence], passage: Passage | None = None,
@@ -190,19 +202,19 @@ class Assistant:
         present = set(terms(around))
         total = sum(self.idf(t) for t in content) or 1.0
         lacking = sum(self.idf(t) for t in content if t not in present) / total
-        numbers = set(NUMBER_TOKEN.findall(query))
-        numbers_missing = len(numbers - set(NUMBER_TOKEN.findall(around))) / len(numbers) if numbers else 0.0
+        numbers = list(dict.fromkeys(NUMBER_TOKEN.findall(query)))
+        absent_numbers = [n for n in numbers if n not in set(NUMBER_TOKEN.findall(around))]
+        numbers_missing = len(absent_numbers) / len(numbers) if numbers else 0.0
         kind = answer_type(question or query)
         no_answer = kind is not AnswerType.OTHER and passage is not None and passage.answer is None
         missing: list[str] = []
         if explain:
             absent = {t for t in content if t not in present}
             missing = [word for word in dict.fromkeys(QUESTION_WORD.findall(about))
-                       if (NUMBER_TOKEN.fullmatch(word) and word not in around)
-                       or any(t in absent for t in terms(word))]
+                       if word in absent_numbers or any(t in absent for t in terms(word))]
             missing.sort(key=lambda word: -max((self.idf(t) for t in terms(word)), default=99.0))
         return Evidence(max(s.candidate.dense for s in sentences), lacking, numbers_missing, no_answer, kind,
-                        tuple(missing))
+                        tuple(absent_numbers), tuple(missing))
 
 
 @cache

@@ -69,7 +69,8 @@ class Answer:
     confidence: float
     stale: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    # When abstaining: what the closest passage lacks ("holds no date and does not mention “2018”").
+    # What the first passage lacks ("holds no date and does not mention “2018”"): when abstaining,
+    # why; when answering, what a reader should check before quoting it ("" when nothing).
     shortfall: str = ""
 
     def abstain_line(self, closest: str) -> str:
@@ -77,6 +78,10 @@ class Answer:
         passages) what follows."""
         why = f": the closest passage {self.shortfall}." if self.shortfall else "."
         return f"The documents do not answer this{why}" + (f" {closest}" if self.passages else "")
+
+    def caution_line(self) -> str:
+        """For an answer that is given: what to check in its first passage ("" when nothing)."""
+        return f"Check before quoting: the first passage {self.shortfall}." if self.shortfall else ""
 
     def to_json(self) -> dict[str, object]:
         """The answer in the documented JSON shape (offsets are character offsets)."""

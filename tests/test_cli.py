@@ -74,6 +74,16 @@ def test_an_unanswered_question_says_what_the_closest_passage_lacks(corpus_setti
     assert "“coast”" in first and first.endswith("Closest passages, but not an answer:")
 
 
+def test_an_answer_that_misses_the_questions_year_says_so_first(corpus_settings: Settings) -> None:
+    """Given (threshold 0), the 2014 passage answers a question about 2018 only with a warning."""
+    result = run_qa("ask", "who led the u.s. delegation in 2018?", "--index", corpus_settings.index,
+                    env={"QA_ABSTAIN_THRESHOLD": "0"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Check before quoting: the first passage does not mention “2018”.", lines[0]
+    assert lines[1].startswith("1. corpus/")
+
+
 def test_ask_on_a_terminal_shows_citation_and_marks_the_answer(corpus_settings: Settings) -> None:
     result = run_qa("ask", "when were talks suspended?", "--index", corpus_settings.index)
     assert result.returncode == 0, result.stderr

@@ -334,6 +334,9 @@ def test_a_question_whose_passage_holds_no_answer_of_its_kind_is_not_trusted(tmp
     assert counted.passages[0].answer_text == "14"
     uncounted = assistant.ask("how many workers rebuilt the harbour wall?")
     assert "rebuilt in 1993" in uncounted.passages[0].text and uncounted.passages[0].answer is None
+    # given anyway (no threshold here), the answer says what to check; the counted one says nothing
+    assert uncounted.caution_line() == "Check before quoting: the first passage holds no number."
+    assert counted.shortfall == "" and counted.caution_line() == ""
     assert uncounted.confidence < counted.confidence / 2, (uncounted.confidence, counted.confidence)
     # under a threshold between the two, the count is withheld and the reason named
     strict = Assistant.open(settings.replace(abstain_threshold=counted.confidence / 2), encoder=encoder)

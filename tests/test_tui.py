@@ -188,6 +188,22 @@ def test_unanswerable_question_says_so_and_dims_the_closest_passages(
     run(scenario)
 
 
+def test_an_answer_that_misses_the_questions_year_warns_above_its_cards(app_for: Callable[..., QAApp]) -> None:
+    async def scenario() -> None:
+        app = app_for()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            await ask(pilot, "who led the u.s. delegation in 2018?")
+            turn = app.query_one(Turn)
+            said = str(turn.query_one(".caution").render())
+            assert said == "Check before quoting: the first passage does not mention “2018”."
+            assert not turn.query(".abstain") and turn.query(PassageCard)
+            await ask(pilot, QUESTION)  # the 2003 passage: nothing to check
+            assert not app.query(Turn).last().query(".caution")
+
+    run(scenario)
+
+
 def test_export_writes_markdown_with_quotes_and_citations(app_for: Callable[..., QAApp], tmp_path: Path) -> None:
     async def scenario() -> None:
         app = app_for()
