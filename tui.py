@@ -36,7 +36,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, S
 from textual.worker import get_current_worker
 
 from index.documents import display_path
-from index.errors import EmptyQuestion, IndexMissing, IndexOutdated, QAError
+from index.errors import EmptyQuestion, IndexMissing, IndexOutdated, QAError, QuestionTooLong
 from index.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 from qa.passages import Answer, Citation, Passage
 
@@ -351,8 +351,9 @@ class StaleNotice(Horizontal):
 
     def compose(self) -> ComposeResult:
         effect = "left out of this answer" if self.left_out else "this answer quotes the old text"
+        what = "Changed" if os.path.exists(self.source) else "Gone"
         yield Static(
-            Content.assemble((f"⚠ Changed since it was indexed; {effect}:\n", "bold"), display_path(self.source)),
+            Content.assemble((f"⚠ {what} since it was indexed; {effect}:\n", "bold"), display_path(self.source)),
             classes="stale-text",
         )
         yield Button("Re-index (r)", compact=True, classes="stale-button")
@@ -392,9 +393,9 @@ class Turn(Vertical):
             )
         elif answer.shortfall:
             widgets.append(Static(answer.caution_line(), classes="caution", markup=False))
+        widgets += [StaleNotice(source) for source in answer.stale]  # first: the cards were made without them
         cards = [PassageCard(n, p, dim=answer.abstained) for n, p in enumerate(answer.passages, start=1)]
         widgets += cards
-        widgets += [StaleNotice(source) for source in answer.stale]
         if not answer.passages and not answer.abstained:
             widgets.append(Static("No passages found.", classes="abstain"))
         self.mount_all(widgets)
@@ -901,6 +902,9 @@ class QAApp(App[None]):
         question = question.strip()
         if not any(ch.isalnum() for ch in question):
             self.notify(str(EmptyQuestion()), severity="error", markup=False)
+            return
+        if len(question) > QuestionTooLong.LIMIT:  # kept in the box, to be cut down
+            self.notify(str(QuestionTooLong(len(question))), severity="error", markup=False)
             return
         if self._load_error is not None:
             self.notify(f"Cannot answer: {self._load_error}", severity="error", markup=False, timeout=10)

@@ -38,5 +38,16 @@ class EmptyQuestion(QAError):
         super().__init__('empty question: type a question, e.g. "when were talks suspended?"')
 
 
+class QuestionTooLong(QAError):
+    """A question longer than a question should be (a pasted document, say)."""
+
+    LIMIT = 1000  # characters
+
+    def __init__(self, length: int) -> None:
+        super().__init__(
+            f"question of {length:,} characters: ask it in under {self.LIMIT:,} (a question, not a document)"
+        )
+
+
 class ModelMissing(QAError):
     """An embedding model that cannot be loaded from disk."""

@@ -66,6 +66,13 @@ class FileRecord:
     title: str
 
 
+def ingest_command(settings: Settings) -> str:
+    """The `qa ingest` command that builds the index `settings` name, as a person types it."""
+    if settings.index == Settings().index:
+        return "`qa ingest corpus/`"
+    return f"`qa ingest --index {settings.index} FOLDER`"
+
+
 def chunk_id(source: str, sha256: str, start: int, end: int) -> str:
     """A chunk's id: stable for the same file content and offsets."""
     return f"{sha256[:16]}:{start}-{end}:{uuid.uuid5(uuid.NAMESPACE_URL, source).hex[:12]}"
@@ -94,7 +101,7 @@ def _client(settings: Settings, create: bool) -> Any:
         return client
     path = Path(settings.index)
     if not create and not (path / "chroma.sqlite3").is_file():
-        raise IndexMissing(f"no index at {path}: build it with `qa ingest corpus/` (or point --index at one)")
+        raise IndexMissing(f"no index at {path}: build it with {ingest_command(settings)} (or point --index at one)")
     if path.exists() and not path.is_dir():
         raise IndexBroken(f"index path {path} is a file, not a directory: point --index at a directory")
     try:
@@ -129,7 +136,7 @@ class Store:
             message = str(error).lower()
             if not create and ("does not exist" in message or "not found" in message):
                 raise IndexMissing(
-                    f"no index in {self.location}: build it with `qa ingest corpus/` (or point --index at one)"
+                    f"no index in {self.location}: build it with {ingest_command(settings)} (or point --index at one)"
                 ) from None
             raise IndexBroken(
                 f"index at {self.location} cannot be read ({type(error).__name__}: {error}): "
@@ -158,8 +165,10 @@ class Store:
         built = self.built_with()
         wanted = self.settings.index_fingerprint()
         differs = {k: (built.get(k), v) for k, v in wanted.items() if built.get(k) != v}
-        if not built:
-            raise IndexMissing(f"index at {self.location} is empty: build it with `qa ingest corpus/`")
+        if not built or not self.count():
+            raise IndexMissing(
+                f"index at {self.location} holds no documents: add some with {ingest_command(self.settings)}"
+            )
         if differs:
             what = ", ".join(f"{k} {old!r} (now {new!r})" for k, (old, new) in differs.items())
             raise IndexOutdated(

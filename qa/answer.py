@@ -307,6 +307,14 @@ def _shown_path(path: str) -> str:
     return _SHOWN[key]
 
 
+NUMBER = re.compile(r"\b\d+\b")
+
+
+def _numbers_named(numbers: set[str], text: str) -> set[str]:
+    """Which of `numbers` (a question's) `text` names."""
+    return numbers & set(NUMBER.findall(text)) if numbers else set()
+
+
 def _normal(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
@@ -331,6 +339,7 @@ def build_passages(
         words.extend(re.findall(r"\w+", sentence.source.text[min(first.start, sentence.span.start) :
                                                               max(last.end, sentence.span.end)]))
     prime_terms(terms, words)
+    asked_numbers = set(NUMBER.findall(query))
     for sentence in considered:
         span = passage_span(sentence, question)
         chunk = sentence.candidate.chunk
@@ -364,7 +373,10 @@ def build_passages(
             overlapping = other.citation.path == chunk.source and not (
                 span.end <= other.citation.start or span.start >= other.citation.end
             )
-            if overlapping or overlap >= 0.6 or (same_answer and overlap >= 0.25):
+            # sources agree only on a fact of the same date: a passage that names the question's
+            # year (or other number) is not corroborated by one that does not
+            same_numbers = _numbers_named(asked_numbers, other.text) == _numbers_named(asked_numbers, text)
+            if overlapping or (same_numbers and (overlap >= 0.6 or (same_answer and overlap >= 0.25))):
                 if other.citation.path != chunk.source and all(c.path != chunk.source for c in other.also_in):
                     kept[index] = (
                         Passage(other.text, other.citation, other.score, other.title, other.answer,

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from index.errors import EmptyQuestion, QAError
+from index.errors import EmptyQuestion, QAError, QuestionTooLong
 from index.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 from qa.passages import Answer, Passage
 
@@ -112,6 +112,17 @@ def _questions(args: argparse.Namespace) -> Iterator[str]:
             yield line.rstrip("\n")
 
 
+def passage_count(text: str) -> int:
+    """`--top-k`: a whole number of passages from 1 to 50."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 50:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of passages from 1 to 50")
+    return value
+
+
 def render_answer(answer: Answer, style: Style, width: int) -> str:
     """An answer as a person reads it in a terminal."""
     out: list[str] = []
@@ -121,10 +132,15 @@ def render_answer(answer: Answer, style: Style, width: int) -> str:
         out.append(style.bold(answer.abstain_line("Closest passages, but not an answer:")))
     elif answer.shortfall:
         out.append(style.bold(answer.caution_line()))
+    for source in answer.stale:  # first: the answer below was made without them
+        if os.path.exists(source):
+            out.append(style.bold(f"{source} changed since it was indexed; its passages were left out "
+                                  "(run `qa ingest` to refresh it)"))
+        else:
+            out.append(style.bold(f"{source} is gone since it was indexed; its passages were left out "
+                                  "(run `qa ingest` to drop it from the index)"))
     for number, passage in enumerate(answer.passages, start=1):
         out.append(_render_passage(number, passage, style, width, dim=answer.abstained))
-    for source in answer.stale:
-        out.append(style.bold(f"{source} changed since it was indexed: run `qa ingest` to refresh it"))
     return "\n".join(out)
 
 
@@ -173,7 +189,7 @@ def command_ask(args: argparse.Namespace) -> int:
     for question in _questions(args):
         try:
             answer = assistant.ask(question, conversation, top_k=args.top_k)
-        except EmptyQuestion as error:
+        except (EmptyQuestion, QuestionTooLong) as error:  # the next question may be fine
             print(f"qa: {error}", file=sys.stderr)
             status = 1
             continue
@@ -218,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="answer a question (or one per line of standard input)")
     ask.add_argument("question", nargs="*", help="the question; without it, questions are read from standard input")
-    ask.add_argument("--top-k", type=int, metavar="K", help="passages to show (default 3)")
+    ask.add_argument("--top-k", type=passage_count, metavar="K", help="passages to show (default 3)")
     ask.add_argument("--index", help=index_help)
     ask.add_argument("--json", action="store_true", help="one JSON object per answer")
     ask.add_argument(

@@ -63,7 +63,8 @@ def follow_up_topic(question: str, history: Sequence[str], terms: Callable[[str]
     kept to the latest `CONTEXT_QUESTIONS` before it (`history` holds earlier topics, one
     question per line)."""
     own = question.strip()
-    if not history or not is_follow_up(question, terms, history[-1]):
+    asked_again = bool(history) and own.lower() == history[-1].splitlines()[0].strip().lower()
+    if not history or asked_again or not is_follow_up(question, terms, history[-1]):
         return [own]
     return [own, *history[-1].splitlines()[:CONTEXT_QUESTIONS]]
 

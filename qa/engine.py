@@ -11,7 +11,7 @@ from functools import cache
 import numpy as np
 
 from index.embedding import Encoder
-from index.errors import EmptyQuestion
+from index.errors import EmptyQuestion, QuestionTooLong
 from index.ingest import refresh_lexical
 from index.lexical import LexicalIndex, remember_terms, terms
 from index.settings import Settings
@@ -142,8 +142,11 @@ class Assistant:
             mode: str = "hybrid") -> Answer:
         """Answer `question`; with a conversation, a follow-up is read in the light of the last turn."""
         began = time.perf_counter()
-        if not question.strip() or not any(ch.isalnum() for ch in question):
+        question = " ".join(question.split())
+        if not any(ch.isalnum() for ch in question):
             raise EmptyQuestion()
+        if len(question) > QuestionTooLong.LIMIT:
+            raise QuestionTooLong(len(question))
         top_k = top_k or self.settings.top_k
         history = conversation.topics if conversation else []
         query = resolve_query(question, history, terms)

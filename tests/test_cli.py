@@ -74,6 +74,21 @@ def test_an_unanswered_question_says_what_the_closest_passage_lacks(corpus_setti
     assert "“coast”" in first and first.endswith("Closest passages, but not an answer:")
 
 
+def test_bad_passage_counts_long_questions_and_empty_indexes_get_one_clear_line(
+        corpus_settings: Settings, tmp_path: Path) -> None:
+    for count in ("0", "-1", "many"):
+        result = run_qa("ask", "--top-k", count, "when were talks suspended?", "--index", corpus_settings.index)
+        assert result.returncode == 2 and f"{count!r} is not a number of passages from 1 to 50" in result.stderr
+    assert_one_line_error(run_qa("ask", "why " * 300, "--index", corpus_settings.index),
+                          "question of 1,199 characters", "under 1,000")  # spaces collapsed, ends trimmed
+    empty = tmp_path / "empty-index"
+    run_qa("ingest", str(tmp_path / "no-such-folder"), "--index", str(empty))
+    assert_one_line_error(run_qa("ask", "who?", "--index", str(empty)),
+                          f"index at {empty} holds no documents", f"qa ingest --index {empty} FOLDER")
+    assert_one_line_error(run_qa("ask", "who?", "--index", str(tmp_path / "nope")),
+                          f"qa ingest --index {tmp_path / 'nope'} FOLDER")
+
+
 def test_an_answer_that_misses_the_questions_year_says_so_first(corpus_settings: Settings) -> None:
     """Given (threshold 0), the 2014 passage answers a question about 2018 only with a warning."""
     result = run_qa("ask", "who led the u.s. delegation in 2018?", "--index", corpus_settings.index,

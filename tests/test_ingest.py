@@ -140,6 +140,17 @@ def test_a_file_edited_after_indexing_is_reported_stale_not_misquoted(
     for passage in answer.passages:
         text = Path(passage.citation.path).read_text(encoding="utf-8")
         assert text[passage.citation.start : passage.citation.end] == passage.text
+    # the terminal says so before the passages it answered without the file, and tells a
+    # deleted file from an edited one
+    import io
+
+    from qa.cli import Style, render_answer
+
+    plain = Style(io.StringIO())
+    assert render_answer(answer, plain, 100).startswith(f"{path} changed since it was indexed; its passages")
+    path.unlink()
+    gone = Assistant.open(settings, encoder).ask("when were talks suspended?")
+    assert render_answer(gone, plain, 100).startswith(f"{path} is gone since it was indexed; its passages")
 
 
 def test_every_sentence_of_every_chunk_has_a_vector_that_stands_for_it(corpus_settings, encoder) -> None:  # type: ignore[no-untyped-def]

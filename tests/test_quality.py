@@ -354,3 +354,18 @@ def test_agreeing_sources_fold_into_also_in(assistant: Assistant) -> None:
         Path(s).name for s in sources
     }
     assert all(p.text != first.text for p in answer.passages[1:])  # no near-repeat shown again
+
+
+def test_a_source_about_another_year_does_not_corroborate(assistant: Assistant) -> None:
+    """Alex Lee led the U.S. side in July 2014 and again in November 2015: the 2015 note says
+    nothing of July 2014, so it is not cited as agreeing with the 2014 passage."""
+    first = assistant.ask("who led the us delegation in july 2014?").passages[0]
+    assert first.answer_text == "Alex Lee" and "2014" in first.text
+    assert all("2015-12-01" not in c.source for c in first.also_in), first.also_in
+
+
+def test_the_same_question_asked_again_is_not_read_as_a_follow_up(assistant: Assistant) -> None:
+    conversation = Conversation()
+    assistant.ask("when were talks suspended? ", conversation)
+    again = assistant.ask("when were talks suspended?", conversation)
+    assert again.query == again.question == "when were talks suspended?"
