@@ -673,6 +673,9 @@ class HelpScreen(ModalScreen[None]):
                 markup=False,
             )
 
+    def on_mount(self) -> None:
+        self.query_one("#help", VerticalScroll).focus()  # so the arrows, PageDown and End scroll it
+
     def action_close(self) -> None:
         self.dismiss()
 

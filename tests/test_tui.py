@@ -280,6 +280,21 @@ def test_help_copy_and_footer(app_for: Callable[..., QAApp]) -> None:
     run(scenario)
 
 
+def test_help_scrolls_to_its_last_line_on_a_small_terminal(app_for: Callable[..., QAApp]) -> None:
+    async def scenario() -> None:
+        app = app_for()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.press("f1")
+            scroll = app.screen.query_one("#help")
+            assert scroll.max_scroll_y > 0, "the help is taller than 24 lines here"
+            await pilot.press("end")
+            await pilot.pause()
+            assert scroll.scroll_y == scroll.max_scroll_y
+
+    run(scenario)
+
+
 # ---- loading, building, errors --------------------------------------------------------------------
 def test_missing_index_is_built_with_progress_and_an_early_question_waits(
     encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
