@@ -27,7 +27,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.events import Click, Resize
+from textual.events import Click, Key, Resize
 from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
 from textual.scroll_view import ScrollView
@@ -412,8 +412,14 @@ class Turn(Vertical):
         self.mount(Static(message, classes="turn-error", markup=False))
 
 
+ANSWER_KEYS = {"c", "j", "k", "r"}  # the letters the answers and their cards are bound to
+TYPING_WINDOW = 1.0  # seconds after a letter typed on the answers in which every key follows it
+
+
 class ConversationView(VerticalScroll, can_focus=False):
     """The questions and answers so far; keys here act on the answer cards."""
+
+    _typing_until = 0.0  # see `on_key`
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "open_card(1)", "Open #", key_display="1-9"),
@@ -429,6 +435,23 @@ class ConversationView(VerticalScroll, can_focus=False):
         if action == "reindex":
             return bool(self.app.stale_sources())  # type: ignore[attr-defined]
         return True
+
+    def on_key(self, event: Key) -> None:
+        """A letter typed here that is no key of the answers starts a question in the question box,
+        so that a question typed before moving back to the box is not lost (or taken for commands);
+        the keys typed right after it, which may reach here before the box has the focus, follow it
+        whatever they are. (Key events reach this handler before the bindings.)"""
+        now = time.monotonic()
+        typing = now < self._typing_until
+        if event.character and event.is_printable and (
+            typing or (event.character.isalpha() and event.key not in ANSWER_KEYS)
+        ):
+            self._typing_until = now + TYPING_WINDOW
+            box = self.app.query_one(QuestionInput)
+            box.focus()
+            box.insert_text_at_cursor(event.character)
+            event.stop()
+            event.prevent_default()
 
     def action_open_card(self, number: int) -> None:
         self.app.open_card(number)  # type: ignore[attr-defined]
@@ -739,7 +762,9 @@ class QAApp(App[None]):
                 yield StatusLine("Opening the index…", id="status")
                 yield ProgressBar(id="progress", show_eta=False, show_percentage=True)
             example = f", e.g. {EXAMPLE_QUESTION}" if self._default_index() else " about the documents"
-            yield QuestionInput(placeholder=f"Ask a question{example}", id="question")
+            # a question half typed stays as it is when the box gets the focus back (not selected,
+            # to be replaced by the next key)
+            yield QuestionInput(placeholder=f"Ask a question{example}", id="question", select_on_focus=False)
         yield Footer(compact=True)
 
     def _default_index(self) -> bool:

@@ -280,6 +280,22 @@ def test_help_copy_and_footer(app_for: Callable[..., QAApp]) -> None:
     run(scenario)
 
 
+def test_typing_on_the_answers_starts_a_question_and_their_keys_still_work(app_for: Callable[..., QAApp]) -> None:
+    async def scenario() -> None:
+        app = app_for()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            await ask(pilot, QUESTION)
+            await pilot.press("tab", "j")  # j: the next card, as before
+            cards = list(app.query(PassageCard))
+            assert app.focused is cards[1]
+            await pilot.press("w", "h", "e", "r", "e")  # r is a key of the answers, but follows the w
+            box = app.query_one("#question")
+            assert app.focused is box and box.value == "where"
+
+    run(scenario)
+
+
 def test_help_scrolls_to_its_last_line_on_a_small_terminal(app_for: Callable[..., QAApp]) -> None:
     async def scenario() -> None:
         app = app_for()
