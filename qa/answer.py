@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -284,13 +285,20 @@ def passage_span(best: ScoredSentence, question: str | None = None) -> Span:
 
 def _focus(query_terms: list[str], text: str, offset: int, terms: Terms) -> list[Span]:
     """The words of `text` that the query asks about; a word the query repeats (a follow-up's own
-    words) is listed once per square of its count, so it pulls the answer span harder."""
+    words) is listed once per square of its count, so it pulls the answer span harder. A word whose
+    stem extends a query stem of four letters or more counts too ("Cuban" for "Cuba's")."""
     counts = {t: query_terms.count(t) ** 2 for t in set(query_terms)}
+
+    def asked(term: str) -> int:
+        if term in counts:
+            return counts[term]
+        return max((n for q, n in counts.items() if len(q) >= 4 and term.startswith(q)), default=0)
+
     return [
         Span(offset + m.start(), offset + m.end())
         for m in re.finditer(r"\w+", text)
-        if (t := terms(m.group())) and t[0] in counts
-        for _ in range(counts[t[0]])
+        if (t := terms(m.group()))
+        for _ in range(asked(t[0]))
     ]
 
 
@@ -316,7 +324,19 @@ def _numbers_named(numbers: set[str], text: str) -> set[str]:
 
 
 def _normal(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
+    """Lower-cased words without accents ("Fernández" and "Fernandez" are the same name)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    return " ".join(re.findall(r"\w+", plain))
+
+
+def _same_answer(one: str, other: str) -> bool:
+    """Whether two normalised answers name the same thing: equal, or one name of two words or
+    more inside the other ("carlos fernandez de cossio" in "... de cossio dominguez")."""
+    if not one or not other:
+        return False
+    a, b = one.split(), other.split()
+    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+    return a == b or (len(shorter) >= 2 and set(shorter) <= set(longer))
 
 
 def build_passages(
@@ -369,7 +389,7 @@ def build_passages(
         merged = False
         for index, (other, other_terms, other_answer) in enumerate(kept):
             overlap = len(sentence_terms & other_terms) / max(1, len(sentence_terms | other_terms))
-            same_answer = bool(answer_words) and answer_words == other_answer
+            same_answer = _same_answer(answer_words, other_answer)
             overlapping = other.citation.path == chunk.source and not (
                 span.end <= other.citation.start or span.start >= other.citation.end
             )

@@ -169,7 +169,12 @@ def _strip_offices(text: str, span: Span) -> Span | None:
     words = list(re.finditer(r"[\w’'\-.À-ÿ]+", text[span.start : span.end]))
     last_office = -1
     for index, word in enumerate(words):
-        if word.group().lower().rstrip(".") in OFFICE_WORDS or word.group().lower() in CONNECTORS:
+        lowered = word.group().lower()
+        # "of" makes a title ("Secretary of State", "Representatives of Cuba"); a name's particle
+        # belongs to an office only right after one ("Carlos Fernández de Cossío" keeps its "de")
+        if lowered.rstrip(".") in OFFICE_WORDS or lowered == "of" or (
+            lowered in CONNECTORS and index == last_office + 1 > 0
+        ):
             last_office = index
     rest = words[last_office + 1 :]
     if not rest:
