@@ -315,12 +315,12 @@ def _shown_path(path: str) -> str:
     return _SHOWN[key]
 
 
-NUMBER = re.compile(r"\b\d+\b")
+NUMBER_TOKEN = re.compile(r"\b\d+\b")  # a number as written (a year, a count)
 
 
 def _numbers_named(numbers: set[str], text: str) -> set[str]:
     """Which of `numbers` (a question's) `text` names."""
-    return numbers & set(NUMBER.findall(text)) if numbers else set()
+    return numbers & set(NUMBER_TOKEN.findall(text)) if numbers else set()
 
 
 def _normal(text: str) -> str:
@@ -359,7 +359,7 @@ def build_passages(
         words.extend(re.findall(r"\w+", sentence.source.text[min(first.start, sentence.span.start) :
                                                               max(last.end, sentence.span.end)]))
     prime_terms(terms, words)
-    asked_numbers = set(NUMBER.findall(query))
+    asked_numbers = set(NUMBER_TOKEN.findall(query))
     for sentence in considered:
         span = passage_span(sentence, question)
         chunk = sentence.candidate.chunk

@@ -173,7 +173,7 @@ def _strip_offices(text: str, span: Span) -> Span | None:
         # "of" makes a title ("Secretary of State", "Representatives of Cuba"); a name's particle
         # belongs to an office only right after one ("Carlos Fernández de Cossío" keeps its "de")
         if lowered.rstrip(".") in OFFICE_WORDS or lowered == "of" or (
-            lowered in CONNECTORS and index == last_office + 1 > 0
+            lowered in CONNECTORS and last_office >= 0 and index == last_office + 1
         ):
             last_office = index
     rest = words[last_office + 1 :]
@@ -235,10 +235,11 @@ def answer_span(question: str, text: str, focus: list[Span] | None = None) -> Sp
     asked = _words(question)
     found = candidate_spans(kind, text)
     lowered = question.lower()
-    if kind is AnswerType.NUMBER and (HOW_LONG.search(lowered) or HOW_OFTEN.search(lowered)):
+    how_long = HOW_LONG.search(lowered)
+    if kind is AnswerType.NUMBER and (how_long or HOW_OFTEN.search(lowered)):
         # "how long" is answered by a duration, or by the time it runs from ("since 2018"); "how
         # often" by a frequency ("twice a year", "biannual")
-        extra = _SINCE if HOW_LONG.search(lowered) else _FREQUENCY
+        extra = _SINCE if how_long else _FREQUENCY
         found = sorted([*found, *(Span(m.start(), m.end()) for m in extra.finditer(text))],
                        key=lambda s: (s.start, -s.end))
     spans = [s for s in found if not _words(text[s.start : s.end]) <= asked]

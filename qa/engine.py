@@ -16,7 +16,7 @@ from index.ingest import refresh_lexical
 from index.lexical import LexicalIndex, remember_terms, terms
 from index.settings import Settings
 from index.store import Store
-from qa.answer import ScoredSentence, Shown, Weights, build_passages, document_context, rank_sentences
+from qa.answer import NUMBER_TOKEN, ScoredSentence, Shown, Weights, build_passages, document_context, rank_sentences
 from qa.answer_types import AnswerType, answer_type, without_type_words
 from qa.conversation import follow_up_topic, resolve_query, typed_question
 from qa.passages import Answer, Passage
@@ -24,7 +24,6 @@ from qa.retrieve import Candidate, HybridRetriever
 from qa.sources import SourceFiles
 
 SENTENCE_POOL = 8
-NUMBER_TOKEN = re.compile(r"\b\d+\b")
 
 
 
@@ -55,7 +54,8 @@ class Evidence:
     no_answer: bool
     kind: AnswerType = AnswerType.OTHER
     absent_numbers: tuple[str, ...] = ()  # the question's numbers that the passage lacks
-    missing: tuple[str, ...] = ()  # the question's own words (and numbers) that the passage lacks
+    about: str = field(default="", repr=False)  # the question without its answer-kind words
+    absent_terms: frozenset[str] = field(default=frozenset(), repr=False)  # its content terms the passage lacks
 
     @property
     def total(self) -> float:
@@ -69,11 +69,11 @@ class Evidence:
         """How sure the passage answers, 0..1: `total`, squashed (order kept)."""
         return 1.0 / (1.0 + math.exp(-4.0 * self.total))
 
-    def shortfall(self) -> str:
+    def shortfall(self, missing: tuple[str, ...]) -> str:
         """What the passage lacks, as a person reads it after "the closest passage": "holds no date
-        and does not mention “2018”" ("" when it lacks nothing we can name; the question's words
-        are named only when `Assistant.evidence` was asked to explain)."""
-        return self._lacks(self.missing)
+        and does not mention “2018”" ("" when it lacks nothing we can name); `missing` are the
+        question's words it lacks (`Assistant.missing_words`)."""
+        return self._lacks(missing)
 
     def caution(self) -> str:
         """What an answering passage visibly lacks, the two signals a reader can check at a glance:
@@ -184,16 +184,12 @@ class Assistant:
         abstained = not passages or evidence.confidence < self.settings.abstain_threshold
         # why, in words, only when it is said (naming the words costs a tokenizer call each); an
         # answer that is given still says what it visibly lacks
-        if abstained:
-            shortfall = self.evidence(query, sentences, first, question, explain=True).shortfall()
-        else:
-            shortfall = evidence.caution()
+        shortfall = evidence.shortfall(self.missing_words(evidence)) if abstained else evidence.caution()
         return Answer(question, query, abstained, passages, evidence.confidence, stale, shortfall=shortfall)
 
     def evidence(self, query: str, sentences: list[ScoredSentence], passage: Passage | None = None,
-                 question: str | None = None, explain: bool = False) -> Evidence:
-        """The signals that the first passage answers (see `Evidence`); `sentences` is not empty.
-        With `explain`, also the question's words the passage lacks (for `Evidence.shortfall`)."""
+                 question: str | None = None) -> Evidence:
+        """The signals that the first passage answers (see `Evidence`); `sentences` is not empty."""
         best = sentences[0]
         chunk = best.candidate.chunk
         text = passage.text if passage is not None else best.source.text[best.span.start : best.span.end]
@@ -210,14 +206,15 @@ class Assistant:
         numbers_missing = len(absent_numbers) / len(numbers) if numbers else 0.0
         kind = answer_type(question or query)
         no_answer = kind is not AnswerType.OTHER and passage is not None and passage.answer is None
-        missing: list[str] = []
-        if explain:
-            absent = {t for t in content if t not in present}
-            missing = [word for word in dict.fromkeys(QUESTION_WORD.findall(about))
-                       if word in absent_numbers or any(t in absent for t in terms(word))]
-            missing.sort(key=lambda word: -max((self.idf(t) for t in terms(word)), default=99.0))
         return Evidence(max(s.candidate.dense for s in sentences), lacking, numbers_missing, no_answer, kind,
-                        tuple(absent_numbers), tuple(missing))
+                        tuple(absent_numbers), about, frozenset(t for t in content if t not in present))
+
+    def missing_words(self, evidence: Evidence) -> tuple[str, ...]:
+        """The question's own words (and numbers) that the passage lacks, the rarest first."""
+        missing = [word for word in dict.fromkeys(QUESTION_WORD.findall(evidence.about))
+                   if word in evidence.absent_numbers or any(t in evidence.absent_terms for t in terms(word))]
+        missing.sort(key=lambda word: -max((self.idf(t) for t in terms(word)), default=99.0))
+        return tuple(missing)
 
 
 @cache
