@@ -1,0 +1,142 @@
+"""A document's own date: its dateline, a date line near its top, a date in its title or file
+name, or its metadata. Found by general patterns, never guessed: a document with none is undated,
+and a file's modification time is never its date."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from index.chunking import MONTH, Span
+
+MONTHS = {name: number for number, names in enumerate(
+    ("jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july", "aug august",
+     "sep sept september", "oct october", "nov november", "dec december"), start=1) for name in names.split()}
+DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+YEAR = r"(?P<year>\d{4})"
+# Full dates, as a dateline writes them: "April 20, 2022", "1 December 2015", "2022-04-20".
+FULL_DATE = re.compile(
+    rf"\b(?:(?P<month>{MONTH})\s+{DAY},?\s+{YEAR}"
+    rf"|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month2>{MONTH}),?\s+(?P<year2>\d{{4}})"
+    r"|(?P<iso>\d{4}-\d{2}-\d{2})"
+    r"|(?P<numeric>\d{1,2}/\d{1,2}/\d{4}))\b"
+)
+MONTH_YEAR = re.compile(rf"\b(?P<month>{MONTH})\s+(?:of\s+)?(?P<year>\d{{4}})\b")
+# In a file name: 2022-04-20, 2022_04_20, 20220420, 2014-07, or a lone year, set off by non-digits.
+NAME_DATE = re.compile(
+    r"(?<![0-9A-Za-z])(?P<year>(?:19|20)\d{2})"
+    r"(?:(?P<sep>[-_.]?)(?P<month>0[1-9]|1[0-2])(?:(?P=sep)(?P<day>0[1-9]|[12]\d|3[01]))?)?(?![0-9])"
+)
+TOP_LINES = 15  # a date line counts when it is among the first lines of the text ...
+TOP_CHARS = 1500  # ... and within this many characters of its start
+DATELINE_WORDS = 10  # a line this short that holds a full date is a dateline
+
+
+@dataclass(frozen=True)
+class DocumentDate:
+    """A document's date at the precision it was written ("2022-04-20", "2014-07", "2010") and
+    where it was found: "text" (with its span, so it can be cited), "title", "file name" or
+    "metadata"."""
+
+    iso: str
+    found_in: str
+    span: Span | None = None
+
+    @property
+    def year(self) -> int:
+        return int(self.iso[:4])
+
+
+def _iso(year: int, month: int | None = None, day: int | None = None) -> str | None:
+    """The ISO form of a date that exists ("2015-02-30" does not), to the precision given."""
+    if not 1000 <= year <= date.today().year + 1:
+        return None
+    try:
+        date(year, month or 1, day or 1)
+    except ValueError:
+        return None
+    return f"{year:04d}" + (f"-{month:02d}" if month else "") + (f"-{day:02d}" if month and day else "")
+
+
+def _month(name: str) -> int:
+    return MONTHS[name.lower().rstrip(".")]
+
+
+def parse_full_date(match: re.Match[str]) -> str | None:
+    """The ISO date a FULL_DATE match names; None for an impossible or ambiguous one
+    ("03/04/2015" could be March or April)."""
+    if match["month"]:
+        return _iso(int(match["year"]), _month(match["month"]), int(match["day"]))
+    if match["month2"]:
+        return _iso(int(match["year2"]), _month(match["month2"]), int(match["day2"]))
+    if match["iso"]:
+        year, month, day = (int(part) for part in match["iso"].split("-"))
+        return _iso(year, month, day)
+    first, second, year = (int(part) for part in match["numeric"].split("/"))
+    if first <= 12 and second <= 12 and first != second:
+        return None
+    month, day = (first, second) if first <= 12 else (second, first)
+    return _iso(year, month, day)
+
+
+def date_in_text(text: str) -> DocumentDate | None:
+    """The date the top of a text is written on: a short line holding a full date (a dateline,
+    "Havana, November 15, 2022"), else a full date in the opening lines ("NEW YORK, Weds. April
+    20, 2022: ...")."""
+    head, offset, opening = text[:TOP_CHARS], 0, []
+    for line in head.splitlines(keepends=True)[:TOP_LINES]:
+        for match in FULL_DATE.finditer(line):
+            iso = parse_full_date(match)
+            if iso is None:
+                continue
+            span = Span(offset + match.start(), offset + match.end())
+            if len(re.findall(r"\w+", line)) <= DATELINE_WORDS:
+                return DocumentDate(iso, "text", span)
+            opening.append(DocumentDate(iso, "text", span))
+        offset += len(line)
+    return opening[0] if opening else None
+
+
+def date_in_title(title: str) -> DocumentDate | None:
+    """A date the title names: a full date, or a month and year ("Minutes, March 2019")."""
+    for match in FULL_DATE.finditer(title):
+        iso = parse_full_date(match)
+        if iso:
+            return DocumentDate(iso, "title")
+    match = MONTH_YEAR.search(title)
+    iso = match and _iso(int(match["year"]), _month(match["month"]))
+    return DocumentDate(iso, "title") if iso else None
+
+
+def date_in_name(name: str) -> DocumentDate | None:
+    """A date a file name is stamped with ("2022-04-20-minutes.txt", "report_2014-07.pdf",
+    "2010-editorial.txt"): the first, at the precision written."""
+    for match in NAME_DATE.finditer(name):
+        month = int(match["month"]) if match["month"] else None
+        day = int(match["day"]) if match["day"] else None
+        if match["month"] and not match["sep"] and not day:
+            continue  # "201407" is too easily a number
+        iso = _iso(int(match["year"]), month, day)
+        if iso:
+            return DocumentDate(iso, "file name")
+    return None
+
+
+def date_in_metadata(value: str | None) -> DocumentDate | None:
+    """A date from a format's metadata: an ISO timestamp ("2022-04-20T10:00:00Z") or a PDF date
+    ("D:20220420100000Z")."""
+    if not value:
+        return None
+    match = re.match(r"(?:D:)?(\d{4})-?(\d{2})?-?(\d{2})?", value.strip())
+    if not match:
+        return None
+    year, month, day = (int(part) if part else None for part in match.groups())
+    iso = _iso(year, month, day) if year else None
+    return DocumentDate(iso, "metadata") if iso else None
+
+
+def find_document_date(text: str, name: str, title: str = "", metadata: str | None = None) -> DocumentDate | None:
+    """The document's date, by the first of these that holds one: its opening lines, its title,
+    its file name, its metadata. None when it has none: undated."""
+    return date_in_text(text) or date_in_title(title) or date_in_name(name) or date_in_metadata(metadata)

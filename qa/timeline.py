@@ -1,0 +1,106 @@
+"""Answers over time: when documents of different dates give different answers, the answers in
+date order, each with its date and citation, equal neighbours folded together."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.passages import Citation
+
+UNDATED = "undated"
+# A question that asks for the present: the newest document leads, and says as of when.
+PRESENT = re.compile(r"\b(?:current(?:ly)?|now|nowadays|today|presently|latest|most recent(?:ly)?|these days)\b",
+                     re.IGNORECASE)
+YEAR_NAMED = re.compile(r"(?<![\d.,])(1[89]\d{2}|20\d{2})(?![\d.,]\d)")
+
+
+def asks_for_present(question: str) -> bool:
+    """Whether the question asks how things stand now ("who is the current ...", "... now?")."""
+    return bool(PRESENT.search(question))
+
+
+def years_named(question: str) -> frozenset[int]:
+    """The years a question keeps to ("in 2014", "at the 2010 talks")."""
+    return frozenset(int(year) for year in YEAR_NAMED.findall(question))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One document's answer: its date (ISO at its precision, or "undated"), the answer's words
+    and where they are."""
+
+    date: str
+    answer: str
+    citation: Citation
+    page: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        row: dict[str, object] = {"date": self.date, "answer": self.answer, "source": self.citation.source,
+                                  "line": self.citation.line, "start": self.citation.start, "end": self.citation.end}
+        if self.page is not None:
+            row["page"] = self.page
+        return row
+
+
+@dataclass(frozen=True)
+class TimelineRun:
+    """Neighbouring entries, in date order, that give the same answer ("Alex Lee — 2014-07, 2015-12-01")."""
+
+    answer: str
+    entries: tuple[TimelineEntry, ...]
+
+    @property
+    def dates(self) -> str:
+        return ", ".join(entry.date for entry in self.entries)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Different answers at different dates, oldest first (undated entries last)."""
+
+    entries: tuple[TimelineEntry, ...]
+    runs: tuple[TimelineRun, ...]
+    present: bool = False  # the question asked for the present
+
+    @property
+    def latest(self) -> TimelineEntry:
+        dated = [entry for entry in self.entries if entry.date != UNDATED]
+        return dated[-1] if dated else self.entries[-1]
+
+    def lead_line(self) -> str:
+        """The one line that opens the answer."""
+        latest = self.latest
+        if self.present:
+            return (f"As of {latest.date}, the latest document says {latest.answer}; "
+                    "earlier documents give other answers.")
+        return (f"The documents give different answers at different dates; "
+                f"the latest ({latest.date}) says {latest.answer}.")
+
+    def to_json(self) -> list[dict[str, object]]:
+        return [entry.to_json() for entry in self.entries]
+
+
+def _date_order(entry: TimelineEntry) -> tuple[int, str]:
+    return (entry.date == UNDATED, entry.date)
+
+
+def build_timeline(entries: list[TimelineEntry], same_answer, present: bool = False) -> Timeline | None:
+    """The timeline of `entries` (one per document: its best answering passage's answer), or None
+    when they do not disagree: fewer than two different answers, or all of one date.
+    `same_answer(a, b)` says whether two answers name the same thing."""
+    ordered = sorted(entries, key=_date_order)
+    runs: list[list[TimelineEntry]] = []
+    for entry in ordered:
+        if runs and same_answer(runs[-1][0].answer, entry.answer):
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+    distinct_answers = []
+    for entry in ordered:
+        if not any(same_answer(entry.answer, seen) for seen in distinct_answers):
+            distinct_answers.append(entry.answer)
+    dates = {entry.date for entry in ordered if entry.date != UNDATED}
+    if len(distinct_answers) < 2 or len(dates) < 2:
+        return None
+    return Timeline(tuple(ordered), tuple(TimelineRun(run[0].answer, tuple(run)) for run in runs), present)

@@ -1,0 +1,91 @@
+"""Document dates: found by general patterns in a document's top lines, title or file name, or
+its metadata; never guessed."""
+
+from __future__ import annotations
+
+from index.dates import find_document_date
+from qa.passages import Citation
+from qa.timeline import TimelineEntry, asks_for_present, build_timeline, years_named
+
+
+def test_a_dateline_is_the_date_and_is_cited_by_its_span() -> None:
+    text = "Harbour Gazette\n\nPortsmouth, March 3, 2021\n\nThe council said Tuesday that the wall would be rebuilt.\n"
+    found = find_document_date(text, "gazette.txt")
+    assert found is not None and found.iso == "2021-03-03" and found.found_in == "text"
+    assert text[found.span.start : found.span.end] == "March 3, 2021"
+
+
+def test_a_date_opening_the_first_paragraph_counts_when_there_is_no_dateline() -> None:
+    text = "PORTSMOUTH, Weds. 4 August 2021: The council met today to discuss the harbour wall and its cost.\n"
+    assert find_document_date(text, "x.txt").iso == "2021-08-04"
+
+
+def test_the_file_name_dates_a_text_with_no_date_at_its_top_at_the_precision_written() -> None:
+    text = "The council met to discuss the harbour wall. In 1994 a storm broke it.\n"
+    assert find_document_date(text, "2014-07-harbour.txt").iso == "2014-07"
+    assert find_document_date(text, "minutes_20190312.md").iso == "2019-03-12"
+    assert find_document_date(text, "2010-editorial.txt").iso == "2010"
+
+
+def test_no_date_is_guessed() -> None:
+    text = "The council met to discuss the harbour wall. It was built in 1994, on May 5.\n" * 3
+    assert find_document_date(text, "chapter-2048.md") is None  # a year still to come is no date
+    assert find_document_date(text, "python-3.11-notes.txt") is None
+    assert find_document_date("Filed 03/04/2015, a day of rain.", "notes.txt") is None  # March or April?
+
+
+def test_metadata_dates_a_document_that_says_nothing_else() -> None:
+    assert find_document_date("No date here at all.", "memo.pdf", metadata="D:20220420101500Z").iso == "2022-04-20"
+    assert find_document_date("No date here at all.", "page.html", metadata="2019-11-02T08:00:00+00:00").iso == \
+        "2019-11-02"
+
+
+def test_the_title_dates_a_document() -> None:
+    assert find_document_date("Nothing dated in the text.", "minutes.txt", title="Council minutes, March 2019").iso == \
+        "2019-03"
+
+
+def _entry(date: str, answer: str, line: int) -> TimelineEntry:
+    return TimelineEntry(date, answer, Citation(f"doc{line}.txt", f"/d/doc{line}.txt", line, 0, 10))
+
+
+def _same(one: str, other: str) -> bool:
+    return one.lower() == other.lower()
+
+
+def test_different_answers_at_different_dates_make_a_timeline_in_date_order_with_equal_neighbours_folded() -> None:
+    entries = [_entry("2022-11-15", "Ann Roe", 1), _entry("2010", "Bo Lind", 2),
+               _entry("2015-12-01", "Cy Park", 3), _entry("2014-07", "cy park", 4)]
+    timeline = build_timeline(entries, _same)
+    assert timeline is not None
+    assert [e.date for e in timeline.entries] == ["2010", "2014-07", "2015-12-01", "2022-11-15"]
+    assert [(run.answer, run.dates) for run in timeline.runs] == [
+        ("Bo Lind", "2010"), ("cy park", "2014-07, 2015-12-01"), ("Ann Roe", "2022-11-15")]
+    assert timeline.lead_line() == ("The documents give different answers at different dates; "
+                                    "the latest (2022-11-15) says Ann Roe.")
+
+
+def test_agreeing_documents_or_one_date_make_no_timeline() -> None:
+    assert build_timeline([_entry("2010", "Bo Lind", 1), _entry("2014", "bo lind", 2)], _same) is None
+    assert build_timeline([_entry("2010", "Bo Lind", 1), _entry("2010", "Cy Park", 2)], _same) is None
+    assert build_timeline([_entry("2010", "Bo Lind", 1), _entry("undated", "Cy Park", 2)], _same) is None
+
+
+def test_an_answer_that_changes_back_is_not_folded_across_the_change() -> None:
+    timeline = build_timeline([_entry("2010", "A B", 1), _entry("2012", "C D", 2), _entry("2014", "a b", 3)], _same)
+    assert [run.dates for run in timeline.runs] == ["2010", "2012", "2014"]
+
+
+def test_undated_entries_come_last_and_never_lead() -> None:
+    timeline = build_timeline([_entry("undated", "Ann Roe", 1), _entry("2010", "Bo Lind", 2),
+                               _entry("2012", "Cy Park", 3)], _same, present=True)
+    assert timeline.entries[-1].date == "undated"
+    assert timeline.lead_line().startswith("As of 2012, the latest document says Cy Park")
+
+
+def test_questions_that_name_a_time_or_ask_for_the_present() -> None:
+    assert years_named("who led the talks in 2014, and at the 2010 talks?") == {2014, 2010}
+    assert years_named("how many of the 20,000 visas?") == set()
+    assert asks_for_present("who is the current head of the delegation?")
+    assert asks_for_present("Who leads it now?")
+    assert not asks_for_present("who led the delegation?")
