@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set everything up (a virtual environment in .venv with the pinned CPU torch first), then:
-#   ./dev.sh          open the assistant on the bundled corpus (builds the index on first use)
+#   ./dev.sh [OPTIONS] open the assistant on the bundled corpus (builds the index on first use);
+#                     the app's options pass through (./dev.sh --index DIR, ./dev.sh --help)
 #   ./dev.sh test     run the evals gate and the tests
 #   ./dev.sh qa ...   run any qa command inside the environment
 set -euo pipefail
@@ -21,9 +22,9 @@ fi
 export HF_HUB_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 
 case "${1:-app}" in
-  app)
-    shift || true
-    exec .venv/bin/python tui.py "$@"
+  app|-*)
+    [ "${1:-}" = app ] && shift
+    exec .venv/bin/python tui.py "$@"   # the app's own options pass through: ./dev.sh --index DIR
     ;;
   test)
     shift
@@ -35,7 +36,7 @@ case "${1:-app}" in
     exec .venv/bin/qa "$@"
     ;;
   *)
-    echo "usage: ./dev.sh [app|test|qa ARGS...]" >&2
+    echo "usage: ./dev.sh [app] [--index DIR|URL] [--top-k K] | ./dev.sh test [PYTEST ARGS] | ./dev.sh qa ARGS..." >&2
     exit 2
     ;;
 esac
