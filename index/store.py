@@ -100,10 +100,10 @@ def _client(settings: Settings, create: bool) -> Any:
             ) from None
         return client
     path = Path(settings.index)
+    if path.exists() and not path.is_dir():  # before "no index": its advice would fail the same way
+        raise IndexBroken(f"index path {path} is a file, not a directory: point --index at a directory")
     if not create and not (path / "chroma.sqlite3").is_file():
         raise IndexMissing(f"no index at {path}: build it with {ingest_command(settings)} (or point --index at one)")
-    if path.exists() and not path.is_dir():
-        raise IndexBroken(f"index path {path} is a file, not a directory: point --index at a directory")
     try:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -12,3 +14,19 @@ def test_dev_sh_passes_the_apps_options_through() -> None:
     shown = subprocess.run(["bash", str(ROOT / "dev.sh"), "--help"], capture_output=True, text=True, timeout=120)
     assert shown.returncode == 0, shown.stderr
     assert "--index DIR|URL" in shown.stdout and "usage: tui.py" in shown.stdout
+
+
+def _qa(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "qa.cli", *args], capture_output=True, text=True, timeout=300,
+                          cwd=ROOT, env={**os.environ, "NO_COLOR": "1"})
+
+
+def test_an_index_path_that_is_a_file_gets_one_true_message_from_ask_and_ingest(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "index"
+    not_a_folder.write_text("a file\n")
+    asked, ingested = _qa("ask", "when were talks suspended?", "--index", str(not_a_folder)), \
+        _qa("ingest", "--index", str(not_a_folder), "corpus")
+    for result in (asked, ingested):
+        assert result.returncode != 0 and "Traceback" not in result.stderr
+        assert result.stderr.strip() == f"qa: index path {not_a_folder} is a file, not a directory: " \
+                                         "point --index at a directory"
