@@ -35,7 +35,9 @@ class EmptyQuestion(QAError):
     """A question with no words in it."""
 
     def __init__(self) -> None:
-        super().__init__('empty question: type a question, e.g. "when were talks suspended?"')
+        super().__init__(
+            "empty question: type a question in words about your documents (who, what, when, where, how many ...)"
+        )
 
 
 class QuestionTooLong(QAError):

@@ -30,3 +30,10 @@ def test_an_index_path_that_is_a_file_gets_one_true_message_from_ask_and_ingest(
         assert result.returncode != 0 and "Traceback" not in result.stderr
         assert result.stderr.strip() == f"qa: index path {not_a_folder} is a file, not a directory: " \
                                          "point --index at a directory"
+
+
+def test_the_empty_question_hint_names_no_topic_of_the_bundled_corpus(tmp_path: Path) -> None:
+    result = _qa("ask", "  ", "--index", str(tmp_path / "elsewhere"))
+    assert result.returncode != 0 and result.stderr.startswith("qa: empty question")
+    corpus_words = {"cuba", "talks", "suspended", "migration", "delegation"}
+    assert not corpus_words & set(result.stderr.lower().replace("?", " ").split())
