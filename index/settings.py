@@ -38,6 +38,8 @@ class Settings:
     batch_size: int = 64
     ingest_window: int = 2048
     extensions: tuple[str, ...] = (".txt", ".md")
+    # sent as "Authorization: Bearer TOKEN" to a Chroma server behind a token-checking proxy
+    chroma_token: str = field(default="", repr=False, compare=False)
     settings_file: str | None = field(default=None, compare=False)
 
     @property
@@ -63,6 +65,7 @@ _ENV = {
     "QA_ABSTAIN_THRESHOLD": "abstain_threshold",
     "QA_DENSE_WEIGHT": "dense_weight",
     "QA_INGEST_WINDOW": "ingest_window",
+    "QA_CHROMA_TOKEN": "chroma_token",
 }
 
 

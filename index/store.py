@@ -88,12 +88,17 @@ def _client(settings: Settings, create: bool) -> Any:
         if not url.hostname:
             raise IndexUnreachable(f"index URL {settings.index}: no host in it (use http://HOST:PORT)")
         port = url.port or (443 if url.scheme == "https" else 8000)
+        headers = {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
         try:
             client = chromadb.HttpClient(
-                host=url.hostname, port=port, ssl=url.scheme == "https", settings=chroma_settings
+                host=url.hostname, port=port, ssl=url.scheme == "https", headers=headers, settings=chroma_settings
             )
             client.heartbeat()
         except Exception as error:  # chromadb raises several kinds for a dead server
+            if refused := _refusal(error):
+                advice = "check QA_CHROMA_TOKEN" if settings.chroma_token else "set QA_CHROMA_TOKEN to the team's token"
+                raise IndexUnreachable(f"Chroma server {settings.index} refused the request ({refused}): "
+                                       f"{advice}") from None
             raise IndexUnreachable(
                 f"Chroma server {settings.index} does not answer ({type(error).__name__}): "
                 f"start it with `chroma run --path DIR --port {port}` or check the URL"
@@ -112,6 +117,18 @@ def _client(settings: Settings, create: bool) -> Any:
             f"index at {path} cannot be opened ({type(error).__name__}: {error}): "
             "delete the folder and run `qa ingest` again"
         ) from None
+
+
+def _refusal(error: BaseException) -> str:
+    """"401 Unauthorized" or "403 Forbidden" when a server, or the proxy before it, refused us (chromadb
+    wraps the HTTP error it got, so the chain is searched)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        status = getattr(getattr(seen, "response", None), "status_code", None)
+        if status in (401, 403):
+            return "401 Unauthorized" if status == 401 else "403 Forbidden"
+        seen = seen.__cause__ or seen.__context__
+    return ""
 
 
 class Store:
