@@ -28,6 +28,11 @@ case "${1:-app}" in
     ;;
   test)
     shift
+    # nginx fronts the shared Chroma server in tests/test_shared_server.py (a token-checking proxy)
+    if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] && [ "$(id -u)" = 0 ] \
+        && command -v apt-get >/dev/null 2>&1; then
+      apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null
+    fi
     .venv/bin/qa eval              # the quality gate (evals/thresholds.toml)
     .venv/bin/python -m pytest -q "$@"
     ;;
