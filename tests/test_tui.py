@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import ui.app
 from evals.app_speed import measure
 from index.embedding import Encoder
 from index.ingest import ingest
-from index.settings import PROJECT_ROOT, SETTINGS_FILE, Settings, load_settings
+from index.settings import SETTINGS_FILE, Settings, load_settings
 from qa.engine import Assistant
 from ui.app import QAApp, make_app
 from ui.document import DocumentView
@@ -438,14 +436,6 @@ def test_measure_prints_start_and_answer_timings(
     assert re.search(r"^start to usable input: \d+ ms", out, re.MULTILINE)
     assert re.search(r"^start to ready: \d+ ms", out, re.MULTILINE)
     assert re.search(r"^Enter to first answer card, warm, 2 questions: median \d+ ms", out, re.MULTILINE)
-
-
-def test_qa_and_index_never_import_textual() -> None:
-    code = (
-        "import sys, qa.engine, qa.cli, index.ingest, index.store, index.settings; "
-        "sys.exit('textual' in sys.modules)"
-    )
-    assert subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, check=False).returncode == 0
 
 
 # ---- snapshots ------------------------------------------------------------------------------------
