@@ -173,7 +173,8 @@ def _render_passage(number: int, passage: Passage, style: Style, width: int, dim
 
 
 def command_ask(args: argparse.Namespace) -> int:
-    from qa.engine import Assistant, Conversation
+    from qa.conversation import Conversation
+    from qa.engine import Assistant
 
     settings = _settings(args)
     if args.question and not " ".join(args.question).strip():

@@ -30,7 +30,8 @@ from ui.widgets import ConversationView, QuestionInput, StaleNotice, StatusLine,
 
 if TYPE_CHECKING:
     from index.embedding import Encoder
-    from qa.engine import Assistant, Conversation
+    from qa.conversation import Conversation
+    from qa.engine import Assistant
 
 EXAMPLE_QUESTION = "when were talks suspended?"
 
@@ -140,7 +141,7 @@ class QAApp(App[None]):
             self._status(f"Loading the model {assistant.settings.model}…")
             assistant.warm_up()
             assistant.ask("warm up the index")  # loads the vector index, so the first answer is quick
-            from qa.engine import Conversation
+            from qa.conversation import Conversation
 
             self.conversation = Conversation()
             self.assistant = assistant
