@@ -236,7 +236,7 @@ class Asked:
 
 def ask_all(assistant, cases: Sequence[Case], top_k: int) -> list[Asked]:  # type: ignore[no-untyped-def]
     """Ask every question, each conversation through one Conversation, checking every citation."""
-    from qa.engine import Conversation
+    from qa.conversation import Conversation
 
     files = FileTexts()
     asked: list[Asked] = []

@@ -443,9 +443,10 @@ def tune_rerank(settings: Settings, questions: list[SquadQuestion], log: Callabl
 
 
 def tune_sentences(settings: Settings, questions: list[SquadQuestion], log: Callable[[str], None]) -> list[dict]:  # type: ignore[type-arg]
-    """Grid-search the answering-sentence weights (`qa.answer.Weights`) for answer@1."""
-    from qa.answer import passage_span, rank_sentences
-    from qa.engine import SENTENCE_POOL, Assistant, terms
+    """Grid-search the answering-sentence weights (`qa.sentences.Weights`) for answer@1."""
+    from qa.answer import passage_span
+    from qa.engine import SENTENCE_POOL, Assistant
+    from qa.sentences import rank_sentences
 
     assistant = Assistant.open(settings)
     rows = []
@@ -453,8 +454,8 @@ def tune_sentences(settings: Settings, questions: list[SquadQuestion], log: Call
     for question in questions:
         vector = assistant.encoder.encode([question.question])[0]
         candidates = assistant.retriever.search(question.question, k=SENTENCE_POOL, vector=vector)
-        sentences = rank_sentences(question.question, question.question, candidates, assistant.files, terms,
-                                   assistant.idf, vector=vector)
+        sentences = rank_sentences(question.question, question.question, candidates, assistant.lookups,
+                                   vector=vector)
         hits = []
         for sentence in sentences:
             span = passage_span(sentence, question.question)

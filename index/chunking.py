@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from index.lines import line_bounds
+
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 URL = re.compile(r"\b(?:https?://|www\.)\S+")
@@ -49,12 +51,7 @@ class Span:
 
 
 def _line_spans(text: str) -> list[Span]:
-    spans, offset = [], 0
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        spans.append(Span(offset, offset + len(body)))
-        offset += len(line)
-    return spans
+    return [Span(start, end) for start, end in line_bounds(text)]
 
 
 def is_prose(line: str) -> bool:

@@ -17,6 +17,7 @@ from index.documents import Document, find_files, read_document
 from index.embedding import Encoder
 from index.errors import UnreadableFile
 from index.lexical import LexicalIndex, bm25_dir
+from index.lines import line_of
 from index.settings import Settings
 from index.store import ChunkRecord, FileRecord, Store, chunk_id
 
@@ -43,11 +44,6 @@ class IngestReport:
             f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
             f"{self.chunks_embedded} chunks embedded, {self.chunks_total} in the index; {self.seconds:.1f} s"
         )
-
-
-def line_of(text: str, offset: int) -> int:
-    """The 1-based line number of `offset` in `text`."""
-    return text.count("\n", 0, offset) + 1
 
 
 def chunk_document(document: Document, settings: Settings, encoder: Encoder) -> list[ChunkRecord]:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import shutil
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -33,35 +33,6 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     import bm25s
 
     return bm25s.tokenize(texts, stopwords=STOPWORDS, stemmer=_stemmer(), return_ids=False, show_progress=False)
-
-
-_TERMS: dict[str, tuple[str, ...]] = {}
-MAX_REMEMBERED_TEXTS = 500_000
-
-
-def remember_terms(texts: list[str]) -> None:
-    """Tokenize the texts not seen before, together in one call, and remember their terms."""
-    new = [text for text in dict.fromkeys(texts) if text not in _TERMS]
-    if new:
-        if len(_TERMS) + len(new) > MAX_REMEMBERED_TEXTS:
-            _TERMS.clear()
-        _TERMS.update(zip(new, map(tuple, tokenize(new)), strict=True))
-
-
-def terms_of(texts: list[str]) -> list[list[str]]:
-    """The BM25 terms of each text (stemmed, stop words out); texts not seen before are tokenized
-    together in one call."""
-    remember_terms(texts)
-    return [list(_TERMS[text]) for text in texts]
-
-
-def terms(text: str) -> list[str]:
-    """The BM25 terms of `text` (stemmed, stop words out)."""
-    found = _TERMS.get(text)
-    return list(found) if found is not None else terms_of([text])[0]
-
-
-terms.many = remember_terms  # type: ignore[attr-defined]  # lets callers tokenize in batches
 
 
 def bm25_dir(settings: Settings) -> Path:
@@ -113,15 +84,17 @@ class LexicalIndex:
             return None
         return cls(meta["ids"], retriever, meta["generation"])
 
+    @cached_property
+    def document_frequencies(self) -> np.ndarray:
+        """How many chunks hold each term, by the term's column."""
+        return np.diff(self.retriever.scores["indptr"] if self.ids else np.zeros(1))
+
     def idf(self, term: str) -> float:
         """Lucene's inverse document frequency of a (stemmed) term over the chunks; unseen terms
         count as the rarest."""
-        if not hasattr(self, "_df"):
-            indptr = self.retriever.scores["indptr"] if self.ids else np.zeros(1)
-            self._df = np.diff(indptr)
         n = len(self.ids)
         column = self.retriever.vocab_dict.get(term) if self.ids else None
-        df = int(self._df[column]) if column is not None else 0
+        df = int(self.document_frequencies[column]) if column is not None else 0
         return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:

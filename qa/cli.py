@@ -1,4 +1,6 @@
-"""`qa`: ingest documents, ask questions, run the evals and benchmarks, from the shell."""
+"""The product's commands, `qa ingest` and `qa ask`, and the parser and error handling every `qa`
+command shares. The console script is `cli.py` at the top, which adds `qa eval` and `qa bench`
+(from evals/) at the edge: nothing here imports evals/."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import os
 import shutil
 import sys
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -171,7 +173,8 @@ def _render_passage(number: int, passage: Passage, style: Style, width: int, dim
 
 
 def command_ask(args: argparse.Namespace) -> int:
-    from qa.engine import Assistant, Conversation
+    from qa.conversation import Conversation
+    from qa.engine import Assistant
 
     settings = _settings(args)
     if args.question and not " ".join(args.question).strip():
@@ -203,24 +206,14 @@ def command_ask(args: argparse.Namespace) -> int:
     return status
 
 
-# ---- evals and benchmarks (their own modules parse their own options) ----------------------------
-def command_eval(args: argparse.Namespace) -> int:
-    from evals.run import main as eval_main
-
-    return eval_main(args.rest)
+# ---- the parser and the shared error handling ---------------------------------------------------
+AddCommand = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+PassThrough = Callable[[argparse.Namespace], int]
 
 
-def command_bench(args: argparse.Namespace) -> int:
-    if args.which == "squad":
-        from evals.squad import main as squad_main
-
-        return squad_main(args.rest)
-    from evals.speed import main as speed_main
-
-    return speed_main(args.rest)
-
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser:
+    """`qa ingest`, `qa ask`, then the `commands` that an outer layer adds (each adds a subparser
+    whose `run` default takes the parsed arguments)."""
     parser = argparse.ArgumentParser(
         prog="qa", description="Ask questions of a folder of documents; get back verbatim passages with citations."
     )
@@ -244,22 +237,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.set_defaults(run=command_ask)
 
-    evaluate = sub.add_parser("eval", help="run the known-question evals (see `qa eval --help`)", add_help=False)
-    evaluate.add_argument("rest", nargs=argparse.REMAINDER)
-    evaluate.set_defaults(run=command_eval)
-
-    bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` (quality), `qa bench speed`")
-    bench.add_argument("which", choices=["squad", "speed"])
-    bench.add_argument("rest", nargs=argparse.REMAINDER)
-    bench.set_defaults(run=command_bench)
+    for add in commands:
+        add(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: Sequence[str] | None = None, commands: Sequence[AddCommand] = (),
+         passed_through: dict[str, PassThrough] | None = None) -> int:
+    """Run one `qa` command; `commands` are added to the parser, and a command named in
+    `passed_through` gets the rest of the line unparsed (as `rest`), options first included."""
+    parser = build_parser(commands)
     argv = list(sys.argv[1:] if argv is None else argv)
-    # argparse's REMAINDER refuses options that come first: `qa eval`'s are passed on as given.
-    args = argparse.Namespace(run=command_eval, rest=argv[1:]) if argv[:1] == ["eval"] else parser.parse_args(argv)
+    # argparse's REMAINDER refuses options that come first: such a command's are passed on as given.
+    through = (passed_through or {}).get(argv[0]) if argv else None
+    args = argparse.Namespace(run=through, rest=argv[1:]) if through else parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
         return 2

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qa.sentences import Shown
 
 FOLLOW_UP_OPENING = re.compile(
     r"^\s*(?:and|but|also|so|then|what about|how about|and what|what of|same for|or)\b", re.IGNORECASE
@@ -87,3 +92,35 @@ def typed_question(question: str, history: Sequence[str], terms: Callable[[str],
     if not history or WH_WORD.search(question) or not is_follow_up(question, terms, history[-1]):
         return question
     return f"{history[-1].strip()} {question.strip()}"
+
+
+@dataclass(frozen=True)
+class ConversationTurn:
+    """One question asked in a conversation, as the turns after it need to know it."""
+
+    query: str  # what was searched
+    question: str  # the question whose wording decides the kind of answer (`typed_question`)
+    topic: str  # the questions it is about, one a line (`follow_up_topic`)
+    shown: Shown | None  # its first passage, unless it abstained
+
+
+@dataclass
+class Conversation:
+    """The turns so far, so that a follow-up can lean on the question before it."""
+
+    turns: list[ConversationTurn] = field(default_factory=list)
+
+    @property
+    def topics(self) -> list[str]:
+        """Each turn's topic, oldest first."""
+        return [turn.topic for turn in self.turns]
+
+    @property
+    def questions(self) -> list[str]:
+        """Each turn's typed question, oldest first."""
+        return [turn.question for turn in self.turns]
+
+    @property
+    def last_shown(self) -> Shown | None:
+        """The first passage the latest turn showed (None before any, or when it abstained)."""
+        return self.turns[-1].shown if self.turns else None

@@ -13,28 +13,25 @@ import numpy as np
 from index.embedding import Encoder
 from index.errors import EmptyQuestion, QuestionTooLong
 from index.ingest import refresh_lexical
-from index.lexical import LexicalIndex, remember_terms, terms
+from index.lexical import LexicalIndex, tokenize
 from index.settings import Settings
 from index.store import Store
-from qa.answer import NUMBER_TOKEN, ScoredSentence, Shown, Weights, build_passages, document_context, rank_sentences
+from index.terms import TermCache
+from qa.answer import NUMBER_TOKEN, build_passages
 from qa.answer_types import AnswerType, answer_type, without_type_words
-from qa.conversation import follow_up_topic, resolve_query, typed_question
+from qa.conversation import Conversation, ConversationTurn, follow_up_topic, resolve_query, typed_question
+from qa.lookups import Lookups
 from qa.passages import Answer, Passage
 from qa.retrieve import Candidate, HybridRetriever
+from qa.sentences import ScoredSentence, Shown, Weights, rank_sentences
 from qa.sources import SourceFiles
+from qa.tuning import TUNED
 
-SENTENCE_POOL = 8
+SENTENCE_POOL = TUNED.sentence_pool
 
-
-
-
-# What a passage without an answer of the kind asked for costs, by kind: a whole unit where our
-# detectors find answers reliably. On SQuAD (1,500 questions), a right first passage lacks a
-# number for a "how many" question 4 % of the time and a date for a "when" question 7 % (a
-# passage from another article: 19 % and 18 %); names and places are missed in 28-38 % of right
-# passages, too often to weigh more.
-MISSING_ANSWER_COST = {AnswerType.NUMBER: 1.0, AnswerType.DATE: 1.0}
-MISSING_ANSWER_COST_OTHERWISE = 0.25
+# What a passage without an answer of the kind asked for costs, by kind (`qa.tuning` says why).
+MISSING_ANSWER_COST = {AnswerType.NUMBER: TUNED.missing_number_cost, AnswerType.DATE: TUNED.missing_date_cost}
+MISSING_ANSWER_COST_OTHERWISE = TUNED.missing_answer_cost
 
 
 @dataclass(frozen=True)
@@ -62,12 +59,12 @@ class Evidence:
         """dense less the share lacking, half the share of numbers missing, and the cost of a
         missing answer (`MISSING_ANSWER_COST`)."""
         cost = MISSING_ANSWER_COST.get(self.kind, MISSING_ANSWER_COST_OTHERWISE) if self.no_answer else 0.0
-        return self.dense - self.lacking - 0.5 * self.numbers_missing - cost
+        return self.dense - self.lacking - TUNED.numbers_missing_cost * self.numbers_missing - cost
 
     @property
     def confidence(self) -> float:
         """How sure the passage answers, 0..1: `total`, squashed (order kept)."""
-        return 1.0 / (1.0 + math.exp(-4.0 * self.total))
+        return 1.0 / (1.0 + math.exp(-TUNED.confidence_steepness * self.total))
 
     def shortfall(self, missing: tuple[str, ...]) -> str:
         """What the passage lacks, as a person reads it after "the closest passage": "holds no date
@@ -95,16 +92,6 @@ MISSING_SHOWN = 3  # words named in a shortfall, the rarest first
 QUESTION_WORD = re.compile(r"[\w’'.-]*\w")
 
 
-@dataclass
-class Conversation:
-    """The queries asked so far, so that a follow-up can lean on the question before it."""
-
-    queries: list[str] = field(default_factory=list)
-    questions: list[str] = field(default_factory=list)
-    topics: list[str] = field(default_factory=list)
-    shown: list[Shown | None] = field(default_factory=list)  # each turn's first passage, unless abstained
-
-
 class Assistant:
     """Answers questions with verbatim, cited passages from an index."""
 
@@ -116,8 +103,11 @@ class Assistant:
         self.lexical = lexical
         self.weights = weights or Weights()
         self.files = SourceFiles()
+        self.terms = TermCache()  # each text's BM25 terms, shared by the retriever and the answerer
+        self.lookups = Lookups(self.files, self.terms, self.idf)
         self._idf: dict[str, float] = {}
-        self.retriever = HybridRetriever(store, encoder, lexical, settings.candidates, settings.dense_weight)
+        self.retriever = HybridRetriever(store, encoder, lexical, settings.candidates, settings.dense_weight,
+                                         terms=self.terms)
 
     @classmethod
     def open(cls, settings: Settings, encoder: Encoder | None = None) -> Assistant:
@@ -149,22 +139,20 @@ class Assistant:
             raise QuestionTooLong(len(question))
         top_k = top_k or self.settings.top_k
         history = conversation.topics if conversation else []
-        query = resolve_query(question, history, terms)
-        asked = typed_question(question, conversation.questions if conversation else [], terms)
+        query = resolve_query(question, history, self.terms)
+        asked = typed_question(question, conversation.questions if conversation else [], self.terms)
         vector = self.encoder.encode([query])[0]
         candidates = self.retriever.search(query, k=SENTENCE_POOL, vector=vector, mode=mode)
-        topic = follow_up_topic(question, history, terms)
+        topic = follow_up_topic(question, history, self.terms)
         # a follow-up asks for something new: the answer just given is not given again
-        before = conversation.shown[-1] if conversation and conversation.shown and len(topic) > 1 else None
+        before = conversation.last_shown if conversation and len(topic) > 1 else None
         answer = self.answer_from(asked, query, candidates, top_k, vector, before)
         answer.question = question
         answer.query = " ".join(topic)  # as a person reads it (the search weighs the follow-up's own words double)
         if conversation is not None:
-            conversation.queries.append(query)
-            conversation.topics.append("\n".join(topic))
-            conversation.questions.append(asked)
             first = answer.passages[0] if answer.passages and not answer.abstained else None
-            conversation.shown.append(Shown.of(first) if first else None)
+            shown = Shown.of(first) if first else None
+            conversation.turns.append(ConversationTurn(query, asked, "\n".join(topic), shown))
         answer.seconds = time.perf_counter() - began
         return answer
 
@@ -174,9 +162,8 @@ class Assistant:
         compare single sentences with it; `before`: the answer the question follows up on), or
         abstain."""
         stale: list[str] = []
-        sentences = rank_sentences(question, query, candidates, self.files, terms, self.idf, self.weights, stale,
-                                   vector, before)
-        passages = build_passages(question, query, sentences, terms, top_k)
+        sentences = rank_sentences(question, query, candidates, self.lookups, self.weights, stale, vector, before)
+        passages = build_passages(question, query, sentences, self.lookups, top_k)
         if not sentences:
             return Answer(question, query, True, passages, 0.0, stale)
         first = passages[0] if passages else None
@@ -193,12 +180,12 @@ class Assistant:
         best = sentences[0]
         chunk = best.candidate.chunk
         text = passage.text if passage is not None else best.source.text[best.span.start : best.span.end]
-        around = text + " " + document_context(best.source, chunk.source, chunk.title)
+        around = text + " " + self.lookups.document_context(best.source, chunk.source, chunk.title)
         about = without_type_words(query)
-        remember_terms([around, about])  # one tokenizer call for both
+        self.terms.prime([around, about])  # one tokenizer call for both
         # what the question is about: no answer-kind words ("how many"), no function words
-        content = [t for t in dict.fromkeys(terms(about)) if t not in function_terms()]
-        present = set(terms(around))
+        content = [t for t in dict.fromkeys(self.terms(about)) if t not in function_terms()]
+        present = set(self.terms(around))
         total = sum(self.idf(t) for t in content) or 1.0
         lacking = sum(self.idf(t) for t in content if t not in present) / total
         numbers = list(dict.fromkeys(NUMBER_TOKEN.findall(query)))
@@ -212,8 +199,8 @@ class Assistant:
     def missing_words(self, evidence: Evidence) -> tuple[str, ...]:
         """The question's own words (and numbers) that the passage lacks, the rarest first."""
         missing = [word for word in dict.fromkeys(QUESTION_WORD.findall(evidence.about))
-                   if word in evidence.absent_numbers or any(t in evidence.absent_terms for t in terms(word))]
-        missing.sort(key=lambda word: -max((self.idf(t) for t in terms(word)), default=99.0))
+                   if word in evidence.absent_numbers or any(t in evidence.absent_terms for t in self.terms(word))]
+        missing.sort(key=lambda word: -max((self.idf(t) for t in self.terms(word)), default=99.0))
         return tuple(missing)
 
 
@@ -222,4 +209,4 @@ def function_terms() -> frozenset[str]:
     """Stemmed English function words (who, did, were, ...), which say nothing of a topic."""
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-    return frozenset(t for word in STOPWORDS_EN_PLUS for t in terms(word))
+    return frozenset(t for word_terms in tokenize(sorted(STOPWORDS_EN_PLUS)) for t in word_terms)

@@ -10,38 +10,42 @@ with the others; deeper than 30 changed nothing on SQuAD's tune half). The first
 `Rerank.depth` chunks are then re-scored by how well their best single sentence matches the query
 in words (idf-weighted share of the query's terms, share of its word pairs): an answer usually
 sits in one sentence, and a chunk whose matching words are spread over unrelated sentences is
-weaker evidence than one that says it in one. The normalisation, weights and depth were chosen on
-the tune half of SQuAD (`qa bench squad --tune`).
+weaker evidence than one that says it in one. The normalisation, weights and depths were chosen on
+the tune half of SQuAD (`qa bench squad --tune`); they are kept, with where each came from, in
+`qa.tuning`.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from cachetools import LRUCache
 
 from index.chunking import split_sentences
 from index.embedding import Encoder
-from index.lexical import LexicalIndex, terms_of
+from index.lexical import LexicalIndex
 from index.store import ChunkRecord, Store
+from index.terms import TermCache
 from qa.passages import Ranks
+from qa.tuning import TUNED
 
 FUSION_METHODS = ("zscore", "minmax", "max", "rrf")
 Terms = Sequence[str]
 REMEMBERED_CHUNKS = 20_000  # chunk records and vectors kept in memory between questions
 REMEMBERED_SENTENCE_CHUNKS = 5_000  # chunks whose sentence vectors are kept unpacked (about 9 KB each)
+REMEMBERED_SENTENCE_TERMS = 50_000  # chunks whose sentences' terms are kept
 
 
 @dataclass(frozen=True)
 class Rerank:
     """How the first fused chunks are re-scored by their best sentence (weights in z units)."""
 
-    depth: int = 20
-    coverage: float = 2.0
-    bigrams: float = 1.5
+    depth: int = TUNED.rerank_depth
+    coverage: float = TUNED.rerank_coverage
+    bigrams: float = TUNED.rerank_bigrams
 
 
 @dataclass(frozen=True)
@@ -131,23 +135,17 @@ def ranked(scores: dict[str, float]) -> list[str]:
     return sorted(scores, key=lambda key: (-scores[key], key))
 
 
-def _touch(cache: OrderedDict, keys: Sequence[str], limit: int) -> None:  # type: ignore[type-arg]
-    """Mark `keys` as just used in an LRU `cache`, then drop the least recently used beyond `limit`."""
-    for key in keys:
-        cache.move_to_end(key)
-    while len(cache) > limit:
-        cache.popitem(last=False)
-
-
 class HybridRetriever:
     """Finds the chunks most likely to answer a query, by BM25 and by meaning together."""
 
-    def __init__(self, store: Store, encoder: Encoder, lexical: LexicalIndex, candidates: int = 50,
-                 dense_weight: float = 0.5, fusion: str = "zscore", rerank: Rerank = Rerank(),
-                 sentence_weight: float = 0.3, sentence_depth: int = 30) -> None:
+    def __init__(self, store: Store, encoder: Encoder, lexical: LexicalIndex, candidates: int = TUNED.candidates,
+                 dense_weight: float = TUNED.dense_weight, fusion: str = TUNED.fusion, rerank: Rerank = Rerank(),
+                 sentence_weight: float = TUNED.sentence_weight, sentence_depth: int = TUNED.sentence_depth,
+                 terms: TermCache | None = None) -> None:
         self.store = store
         self.encoder = encoder
         self.lexical = lexical
+        self.terms = terms or TermCache()  # the assistant's, shared with its answerer
         self.candidates = candidates
         self.dense_weight = dense_weight
         self.fusion = fusion
@@ -155,14 +153,17 @@ class HybridRetriever:
         self.sentence_weight = sentence_weight
         self.sentence_depth = sentence_depth
         self._position = {key: i for i, key in enumerate(lexical.ids)}
-        self._sentence_terms: OrderedDict[str, list[list[str]]] = OrderedDict()
-        self._records: OrderedDict[str, ChunkRecord] = OrderedDict()
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        # least recently used chunks forgotten first; an id names one content of one file, so a
+        # remembered record, vector or term list cannot go stale
+        self._sentence_terms: LRUCache[str, list[list[str]]] = LRUCache(REMEMBERED_SENTENCE_TERMS)
+        self._records: LRUCache[str, ChunkRecord] = LRUCache(REMEMBERED_CHUNKS)
+        self._vectors: LRUCache[str, np.ndarray] = LRUCache(REMEMBERED_CHUNKS)
+        self._sentence_vectors: LRUCache[str, np.ndarray] = LRUCache(REMEMBERED_SENTENCE_CHUNKS)
 
     def sentence_terms(self, chunks: Sequence[ChunkRecord]) -> list[list[list[str]]]:
         """The BM25 terms of each sentence of each chunk (kept for the most recent chunks)."""
         todo = [c for c in chunks if c.id not in self._sentence_terms]
+        found: dict[str, list[list[str]]] = {}
         if todo:
             texts: list[str] = []
             owners: list[int] = []
@@ -170,19 +171,17 @@ class HybridRetriever:
                 for span in split_sentences(chunk.text):
                     texts.append(chunk.text[span.start : span.end])
                     owners.append(number)
-            tokens = terms_of(texts) if texts else []  # remembered: the answerer reads the same sentences
+            tokens = self.terms.many(texts) if texts else []  # remembered: the answerer reads the same sentences
             grouped: list[list[list[str]]] = [[] for _ in todo]
             for owner, terms in zip(owners, tokens, strict=True):
                 grouped[owner].append(list(terms))
-            for chunk, sentences in zip(todo, grouped, strict=True):
-                self._sentence_terms[chunk.id] = sentences
-        result = [self._sentence_terms[c.id] for c in chunks]
-        _touch(self._sentence_terms, [c.id for c in chunks], 50_000)
-        return result
+            found = {chunk.id: sentences for chunk, sentences in zip(todo, grouped, strict=True)}
+            self._sentence_terms.update(found)
+        return [found[c.id] if c.id in found else self._sentence_terms[c.id] for c in chunks]
 
     def lexical_scores(self, query: str) -> np.ndarray:
         """The BM25 score of `query` against every chunk of the lexical index (in its id order)."""
-        terms = terms_of([query])[0]
+        terms = self.terms(query)
         if not self.lexical.ids or not terms:
             return np.zeros(len(self.lexical.ids), dtype=np.float32)
         return np.asarray(self.lexical.retriever.get_scores(terms))
@@ -255,7 +254,7 @@ class HybridRetriever:
         """Fused scores of `chunks` plus the weighted match of their best sentence.
 
         The bonus is never negative, so the re-scored head stays above every chunk after it."""
-        query_terms = terms_of([query])[0]
+        query_terms = self.terms(query)
         rescored = {}
         for chunk, sentences in zip(chunks, self.sentence_terms(chunks), strict=True):
             coverage, pairs = sentence_match(query_terms, sentences, self.lexical.idf)
@@ -266,19 +265,18 @@ class HybridRetriever:
         """Each chunk's best single-sentence cosine similarity to `vector` (0 when it has none).
         The sentence vectors are read from the chunk records once and then remembered."""
         wanted = [key for key in ids if key not in self._sentence_vectors]
-        if wanted:
-            for key, record in self._chunks(wanted).items():
-                rows = np.frombuffer(record.sentence_vectors, dtype=np.float16).reshape(-1, len(vector))
-                self._sentence_vectors[key] = rows.astype(np.float32)
-        matrices = [self._sentence_vectors.get(key) for key in ids]
+        unpacked = {
+            key: np.frombuffer(record.sentence_vectors, dtype=np.float16).reshape(-1, len(vector)).astype(np.float32)
+            for key, record in (self._chunks(wanted) if wanted else {}).items()
+        }
+        self._sentence_vectors.update(unpacked)
+        matrices = [unpacked[key] if key in unpacked else self._sentence_vectors.get(key) for key in ids]
         sizes = [0 if m is None else len(m) for m in matrices]
         best = np.zeros(len(ids))
         if sum(sizes):
             similarity = np.concatenate([m for m in matrices if m is not None and len(m)]) @ vector
             starts = np.cumsum([0, *[n for n in sizes if n]])[:-1]
             best[[i for i, n in enumerate(sizes) if n]] = np.maximum.reduceat(similarity, starts)
-        _touch(self._sentence_vectors, [key for key in ids if key in self._sentence_vectors],
-               REMEMBERED_SENTENCE_CHUNKS)
         return best
 
     def _nearest(self, vector: np.ndarray, k: int) -> dict[str, float]:
@@ -293,22 +291,23 @@ class HybridRetriever:
         """Chunk records by id, read from the store once and then remembered (an id names one
         content of one file, so a remembered record cannot go stale)."""
         wanted = [key for key in ids if key not in self._records]
-        if wanted:
-            self._records.update(self.store.get_chunks(wanted))
-        found = {key: self._records[key] for key in ids if key in self._records}
-        _touch(self._records, list(found), REMEMBERED_CHUNKS)
-        return found
+        fetched = self.store.get_chunks(wanted) if wanted else {}
+        self._records.update(fetched)
+        return {key: fetched[key] if key in fetched else self._records[key]
+                for key in ids if key in fetched or key in self._records}
 
     def _similarities(self, vector: np.ndarray, ids: list[str]) -> dict[str, float]:
         """Cosine similarity of `vector` to stored chunk vectors (remembered like records)."""
         wanted = [key for key in ids if key not in self._vectors]
+        fetched: dict[str, np.ndarray] = {}
         if wanted:
             got = self.store.chunks.get(ids=wanted, include=["embeddings"])
-            for key, row in zip(got["ids"], got["embeddings"], strict=True):
-                self._vectors[key] = np.asarray(row, dtype=np.float32)
-        found = [key for key in ids if key in self._vectors]
-        if not found:
+            fetched = {key: np.asarray(row, dtype=np.float32) for key, row in zip(got["ids"], got["embeddings"],
+                                                                                  strict=True)}
+            self._vectors.update(fetched)
+        rows = {key: fetched[key] if key in fetched else self._vectors[key]
+                for key in ids if key in fetched or key in self._vectors}
+        if not rows:
             return {}
-        matrix = np.stack([self._vectors[key] for key in found])
-        _touch(self._vectors, found, REMEMBERED_CHUNKS)
-        return dict(zip(found, (matrix @ vector).tolist(), strict=True))
+        matrix = np.stack(list(rows.values()))
+        return dict(zip(rows, (matrix @ vector).tolist(), strict=True))

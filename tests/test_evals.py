@@ -154,7 +154,7 @@ def test_the_abstain_threshold_is_named_when_it_drops_a_right_answer(assistant, 
 
 # ---- the command ---------------------------------------------------------------------------------------
 def test_qa_eval_exits_non_zero_and_names_the_breached_threshold(corpus_settings, capsys) -> None:  # type: ignore[no-untyped-def]
-    from qa.cli import main
+    from cli import main
 
     code = main(["eval", str(DATA / "built_to_fail.jsonl"), "--index", corpus_settings.index,
                  "--thresholds", str(DATA / "impossible_thresholds.toml")])

@@ -13,10 +13,13 @@ import pytest
 from index.chunking import split_sentences
 from index.ingest import embedding_text, ingest
 from index.settings import Settings
+from index.terms import TermCache
 from qa.answer_types import AnswerType, answer_span, answer_type
-from qa.conversation import is_follow_up, resolve_query, typed_question
-from qa.engine import Assistant, Conversation, terms
+from qa.conversation import Conversation, is_follow_up, resolve_query, typed_question
+from qa.engine import Assistant
 from qa.retrieve import FUSION_METHODS, Rerank, fuse, sentence_match
+
+terms = TermCache()  # the BM25 terms, as an assistant reads them
 
 
 # ---- fusion against a brute-force reference ------------------------------------------------------
@@ -274,7 +277,7 @@ def test_conversation_on_the_corpus(assistant: Assistant) -> None:
     for question, expected in turns:
         answer = assistant.ask(question, conversation)
         assert expected in answer.passages[0].answer_text, (question, answer.passages[0].answer_text)
-    assert len(conversation.queries) == 3 and conversation.queries[0] == turns[0][0]
+    assert len(conversation.turns) == 3 and conversation.turns[0].query == turns[0][0]
 
 
 def test_a_follow_up_is_not_answered_with_the_answer_just_given(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
@@ -294,7 +297,7 @@ def test_a_follow_up_is_not_answered_with_the_answer_just_given(tmp_path: Path, 
     assert first.passages[0].answer_text == "1987"
     follow_up = assistant.ask("and when did it reopen?", conversation)
     assert follow_up.passages[0].answer_text == "1993", [p.text for p in follow_up.passages]
-    alone = assistant.ask(conversation.queries[-1])  # the same search, outside the conversation
+    alone = assistant.ask(conversation.turns[-1].query)  # the same search, outside the conversation
     assert alone.passages[0].answer_text == "1987"
 
 

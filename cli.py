@@ -1,0 +1,56 @@
+"""`qa`, the console script: the product's commands (`qa ingest`, `qa ask`, from qa/cli.py) and, added
+here at the edge, the evals and benchmarks (`qa eval`, `qa bench squad|speed`, from evals/).
+
+Each eval and benchmark module parses its own options. Kept out of qa/ so that the product's layers
+never import evals/ (tests/test_import_hygiene.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from qa import cli as product
+
+
+def command_eval(args: argparse.Namespace) -> int:
+    """`qa eval ARGS...` → `evals.run.main`."""
+    from evals.run import main as eval_main
+
+    return eval_main(args.rest)
+
+
+def command_bench(args: argparse.Namespace) -> int:
+    """`qa bench squad ARGS...` → `evals.squad.main`; `qa bench speed ARGS...` → `evals.speed.main`."""
+    if args.which == "squad":
+        from evals.squad import main as squad_main
+
+        return squad_main(args.rest)
+    from evals.speed import main as speed_main
+
+    return speed_main(args.rest)
+
+
+def add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `eval` subcommand (its options are `evals.run`'s, passed through)."""
+    evaluate = sub.add_parser("eval", help="run the known-question evals (see `qa eval --help`)", add_help=False)
+    evaluate.add_argument("rest", nargs=argparse.REMAINDER)
+    evaluate.set_defaults(run=command_eval)
+
+
+def add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `bench squad|speed` subcommand."""
+    bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` (quality), `qa bench speed`")
+    bench.add_argument("which", choices=["squad", "speed"])
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    bench.set_defaults(run=command_bench)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Every `qa` command; the exit status."""
+    return product.main(argv, commands=(add_eval, add_bench), passed_through={"eval": command_eval})
+
+
+if __name__ == "__main__":
+    sys.exit(main())

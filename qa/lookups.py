@@ -1,0 +1,59 @@
+"""What answering looks things up in, owned by one `Assistant` (no module-level state): the cited
+files as they are now, each text's BM25 terms and idf, and, remembered, each document's context
+and each path as shown."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+from index.chunking import DATE, Span
+from index.documents import display_path
+from index.terms import TermCache
+from qa.sources import SourceFiles, SourceText
+
+REMEMBERED_DOCUMENTS = 100_000  # document contexts and shown paths kept (least recently used go first)
+
+
+def date_limit(source: SourceText) -> int:
+    """Where a document's date line may end: its first prose paragraph (or its first 500 characters)."""
+    blocks = source.blocks
+    return blocks[0].end if blocks else min(len(source.text), 500)
+
+
+def document_date(source: SourceText) -> Span | None:
+    """The document's date: the first date before or in its first paragraph."""
+    date = DATE.search(source.text, 0, date_limit(source))
+    return Span(date.start(), date.end()) if date else None
+
+
+def _document_context(path: str, title: str, text: str, limit: int) -> str:
+    date = DATE.search(text, 0, limit)
+    stem = Path(path).stem.replace("-", " ").replace("_", " ")
+    return " ".join(part for part in (stem, title, text[date.start() : date.end()] if date else "") if part)
+
+
+def _shown_in(directory: str, path: str) -> str:
+    return display_path(path)  # relative to `directory`, the working directory it is remembered for
+
+
+class Lookups:
+    """The files, terms and idf an assistant answers from, and what it remembers of its documents."""
+
+    def __init__(self, files: SourceFiles, terms: TermCache, idf: Callable[[str], float]) -> None:
+        self.files = files
+        self.terms = terms
+        self.idf = idf
+        self._contexts = lru_cache(maxsize=REMEMBERED_DOCUMENTS)(_document_context)
+        self._shown = lru_cache(maxsize=REMEMBERED_DOCUMENTS)(_shown_in)
+
+    def document_context(self, source: SourceText, path: str, title: str) -> str:
+        """What a document says about all of its sentences: its file name, its title and its date
+        line (the first date before or in its first paragraph)."""
+        return self._contexts(path, title, source.text, date_limit(source))
+
+    def shown_path(self, path: str) -> str:
+        """`display_path`, remembered for each working directory (asking for it costs a system call)."""
+        return self._shown(os.getcwd(), path)

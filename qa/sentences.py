@@ -1,0 +1,243 @@
+"""The first step of answering: every sentence of the retrieved chunks, scored by how well it
+answers the question (its words, its shape, its meaning), best first."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.chunking import Span
+from qa.answer_types import AnswerType, answer_span, answer_type, candidate_spans
+from qa.lookups import Lookups
+from qa.passages import Passage
+from qa.retrieve import Candidate, word_pairs
+from qa.sources import SourceFiles, SourceText
+from qa.tuning import TUNED
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How a sentence's score is made (the values, and where they come from, in `qa.tuning`).
+
+    chunk: per unit of the chunk's fused score below the best chunk's (z units, so <= 0);
+    coverage: idf-weighted share of the query's terms in the sentence; bigrams: share of the
+    query's adjacent term pairs in the sentence; answer_shape: the sentence holds a span of the
+    kind the question asks for (a date for "when", a number for "how many", ...); context: the
+    idf-weighted share of the query's terms the sentence lacks but its document's file name, title
+    or date line holds; dense: per unit of the chunk's cosine similarity below the best chunk's;
+    sentence: per unit of the sentence's own cosine similarity (its stored vector) below the best
+    sentence's; repeat: taken off, in a follow-up, a sentence of the passage just shown whose
+    only answer of the wanted kind is the one just given.
+    """
+
+    chunk: float = TUNED.sentence_chunk
+    coverage: float = TUNED.sentence_coverage
+    bigrams: float = TUNED.sentence_bigrams
+    answer_shape: float = TUNED.sentence_answer_shape
+    context: float = TUNED.sentence_context
+    dense: float = TUNED.sentence_dense
+    sentence: float = TUNED.sentence_similarity
+    repeat: float = TUNED.sentence_repeat
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A sentence of a retrieved chunk, with its score and the features it was made from."""
+
+    candidate: Candidate
+    source: SourceText
+    block: int
+    index: int
+    span: Span
+    score: float
+    coverage: float
+    has_shape: bool
+    bigrams: float = 0.0
+    chunk_gap: float = 0.0
+    context: float = 0.0
+    dense_gap: float = 0.0
+    sentence_gap: float = 0.0
+
+
+@dataclass(frozen=True)
+class SentenceFeatures:
+    """One sentence's features, before the best sentence similarity of the question is known."""
+
+    candidate: Candidate
+    source: SourceText
+    block: int
+    index: int
+    span: Span
+    coverage: float
+    has_shape: bool
+    bigrams: float
+    chunk_gap: float
+    context: float
+    dense_gap: float
+    similarity: float
+    repeat: bool
+
+    def scored(self, best_similarity: float, weights: Weights) -> ScoredSentence:
+        """The sentence scored by `weights`, its similarity taken relative to the best sentence's."""
+        sentence_gap = self.similarity - best_similarity
+        score = sentence_score(weights, self.chunk_gap, self.coverage, self.bigrams, self.has_shape, self.context,
+                               self.dense_gap, sentence_gap)
+        return ScoredSentence(self.candidate, self.source, self.block, self.index, self.span,
+                              score - weights.repeat * self.repeat, self.coverage, self.has_shape, self.bigrams,
+                              self.chunk_gap, self.context, self.dense_gap, sentence_gap)
+
+
+def normal_words(text: str) -> str:
+    """Lower-cased words without accents ("Fernández" and "Fernandez" are the same name)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    return " ".join(re.findall(r"\w+", plain))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The first passage of an answer, as a follow-up question needs to know it."""
+
+    path: str
+    start: int
+    end: int
+    answer: str  # its answer span's words, normalised ("" when it had none)
+
+    @classmethod
+    def of(cls, passage: Passage) -> Shown:
+        words = normal_words(passage.answer_text) if passage.answer is not None else ""
+        return cls(passage.citation.path, passage.citation.start, passage.citation.end, words)
+
+    def repeats(self, path: str, span: Span, kind: AnswerType, text: str) -> bool:
+        """Whether a sentence (`text` at `span` of `path`) lies in this passage and its only
+        answers of `kind` (a date, a name, ...) are this passage's answer again."""
+        if kind is AnswerType.OTHER or not self.answer or path != self.path:
+            return False
+        if span.start < self.start or span.end > self.end:
+            return False
+        found = {normal_words(text[s.start : s.end]) for s in candidate_spans(kind, text)}
+        return found == {self.answer}
+
+
+def sentence_score(weights: Weights, chunk_gap: float, coverage: float, bigrams: float, has_shape: bool,
+                   context: float = 0.0, dense_gap: float = 0.0, sentence_gap: float = 0.0) -> float:
+    """One sentence's score from its features (see `Weights`)."""
+    return (
+        weights.chunk * chunk_gap + weights.coverage * coverage + weights.bigrams * bigrams
+        + weights.answer_shape * has_shape + weights.context * context + weights.dense * dense_gap
+        + weights.sentence * sentence_gap
+    )
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What every sentence is compared with: the question and its query, as terms and a vector."""
+
+    question: str
+    kind: AnswerType
+    terms: list[str]  # the query's distinct terms
+    pairs: set[tuple[str, str]]  # its adjacent term pairs
+    total_idf: float
+    top: float  # the best candidate's fused score
+    top_dense: float  # the best candidate's cosine similarity
+    vector: np.ndarray | None
+    before: Shown | None
+
+
+def verified_chunks(candidates: list[Candidate], files: SourceFiles,
+                    stale: list[str] | None) -> list[tuple[Candidate, SourceText, int]]:
+    """The candidates whose file still holds their text, each with the file and its block; the
+    sources of the others are noted in `stale`."""
+    verified: list[tuple[Candidate, SourceText, int]] = []
+    for candidate in candidates:
+        chunk = candidate.chunk
+        source = files.get(chunk.source)  # the file as it is now, re-read when it changed
+        if source is None or source.text[chunk.start : chunk.end] != chunk.text:
+            if stale is not None and chunk.source not in stale:
+                stale.append(chunk.source)
+            continue
+        block = source.block_of(chunk.start)
+        if block is not None:
+            verified.append((candidate, source, block))
+    return verified
+
+
+def chunk_sentences(asked: Asked, candidate: Candidate, source: SourceText, block: int, context: str,
+                    seen: set[tuple[str, int]], lookups: Lookups) -> list[SentenceFeatures]:
+    """The features of each sentence of one chunk not already seen in another chunk."""
+    chunk, terms, idf = candidate.chunk, lookups.terms, lookups.idf
+    around = set(terms(context))
+    found = []
+    for index, span in enumerate(source.sentences(block)):
+        if span.start < chunk.start or span.end > chunk.end or (chunk.source, span.start) in seen:
+            continue
+        seen.add((chunk.source, span.start))
+        text = source.text[span.start : span.end]
+        sentence_terms = terms(text)
+        present = set(sentence_terms)
+        coverage = _coverage(asked.terms, present, idf)
+        bigrams = len(asked.pairs & word_pairs(sentence_terms)) / len(asked.pairs) if asked.pairs else 0.0
+        has_shape = asked.kind is not AnswerType.OTHER and answer_span(asked.question, text) is not None
+        # query terms the sentence lacks but its document states for all of it (its date, title)
+        context_share = sum(idf(t) for t in asked.terms if t in around and t not in present) / asked.total_idf
+        vector = asked.vector
+        stored = chunk.sentence_vector(span.start, len(vector)) if vector is not None else None
+        similarity = float(stored.astype(np.float32) @ vector) if stored is not None else candidate.dense
+        repeat = asked.before is not None and asked.before.repeats(chunk.source, span, asked.kind, text)
+        found.append(SentenceFeatures(candidate, source, block, index, span, coverage, has_shape, bigrams,
+                                      candidate.score - asked.top, context_share, candidate.dense - asked.top_dense,
+                                      similarity, repeat))
+    return found
+
+
+def _coverage(question_terms: list[str], sentence_terms: set[str], idf: Callable[[str], float]) -> float:
+    total = sum(idf(t) for t in question_terms)
+    if total <= 0:
+        return 0.0
+    return sum(idf(t) for t in question_terms if t in sentence_terms) / total
+
+
+def rank_sentences(
+    question: str,
+    query: str,
+    candidates: list[Candidate],
+    lookups: Lookups,
+    weights: Weights = Weights(),
+    stale: list[str] | None = None,
+    vector: np.ndarray | None = None,
+    before: Shown | None = None,
+) -> list[ScoredSentence]:
+    """Every sentence of the verified candidate chunks, scored, best first (a sentence shared by
+    two overlapping chunks counts once, with the better chunk). `vector` is the query's; without
+    it (or for a sentence with no stored vector) a sentence is as similar as its chunk.
+
+    A chunk whose file no longer holds its text is left out and its source noted in `stale`.
+    `before` is the passage a follow-up question follows (see `Weights.repeat`).
+    """
+    verified = verified_chunks(candidates, lookups.files, stale)
+    contexts = [lookups.document_context(source, candidate.chunk.source, candidate.chunk.title)
+                for candidate, source, _ in verified]
+    lookups.terms.prime([query, *contexts, *(
+        source.text[s.start : s.end]
+        for candidate, source, block in verified
+        for s in source.sentences(block)
+        if candidate.chunk.start <= s.start and s.end <= candidate.chunk.end
+    )])
+    query_terms = lookups.terms(query)
+    distinct = list(dict.fromkeys(query_terms))
+    asked = Asked(
+        question, answer_type(question), distinct, word_pairs(query_terms),
+        sum(lookups.idf(t) for t in distinct) or 1.0,
+        max((c.score for c in candidates), default=0.0), max((c.dense for c in candidates), default=0.0),
+        vector, before,
+    )
+    seen: set[tuple[str, int]] = set()
+    features = [feature for (candidate, source, block), context in zip(verified, contexts, strict=True)
+                for feature in chunk_sentences(asked, candidate, source, block, context, seen, lookups)]
+    best_similarity = max([-1.0, *(f.similarity for f in features)])
+    scored = [f.scored(best_similarity, weights) for f in features]
+    scored.sort(key=lambda s: (-s.score, s.candidate.ranks.fused, s.span.start))
+    return scored

@@ -1,0 +1,88 @@
+"""Every tuned value of retrieval, answer ranking and confidence, in one frozen record, each with where
+it came from. `qa bench squad --tune` searches most of them on the tune half of SQuAD v1.1 dev
+(even-numbered articles) and prints the best; the figures quoted are from the commits that set them.
+
+What a value is for is said where it is used: `qa.retrieve` (fusion and re-scoring), `qa.sentences`
+(`Weights`), `qa.answer` (passages and corroboration), `qa.engine` (`Evidence`, the confidence).
+A value not tuned, chosen by hand, says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index.settings import Settings
+
+
+@dataclass(frozen=True)
+class Tuned:
+    """The tuned values (see the module docstring); `TUNED` is the one instance."""
+
+    # ---- retrieval (qa.retrieve.HybridRetriever) ----
+    # Chunks each retriever contributes to fusion; `Settings.candidates` holds it (flag and
+    # environment can change it): `qa bench squad --tune` tried pools of 20, 50 and 100.
+    candidates: int = Settings.candidates
+    # Weight of the dense side in z-score fusion; `Settings.dense_weight` holds it (QA_DENSE_WEIGHT):
+    # `qa bench squad --tune`, 0.6 once chunks were embedded with their title (commit 3c14aa1).
+    dense_weight: float = Settings.dense_weight
+    # z-score of each side over the pool: the best normalisation of `qa bench squad --tune`
+    # (zscore, minmax, max, RRF k=5/20/60 tried).
+    fusion: str = "zscore"
+    # The first 30 fused chunks add 0.3 × their best single sentence's z-scored similarity: SQuAD
+    # tune sample R@1 0.803 -> 0.813, MRR 0.868 -> 0.875 (commit 0e5967e); deeper than 30 changed
+    # nothing on the tune half.
+    sentence_weight: float = 0.3
+    sentence_depth: int = 30
+    # The first 20 fused chunks are re-scored by their best sentence's idf-weighted term coverage
+    # (× 2.0) and word-pair share (× 1.5), z units: `qa bench squad --tune` ("rerank").
+    rerank_depth: int = 20
+    rerank_coverage: float = 2.0
+    rerank_bigrams: float = 1.5
+
+    # ---- answer ranking (qa.sentences.Weights, qa.answer) ----
+    # Sentence score weights: `qa bench squad --tune` ("sentences", answer@1 on 2,000 tune
+    # questions): chunk 0, coverage 1, pairs 0.25, shape 0.1, context 1, dense 1 (commit 5207c21);
+    # the sentence's own similarity 0.25, within the tune plateau (commit cd90b44).
+    sentence_chunk: float = 0.0
+    sentence_coverage: float = 1.0
+    sentence_bigrams: float = 0.25
+    sentence_answer_shape: float = 0.1
+    sentence_context: float = 1.0
+    sentence_dense: float = 1.0
+    sentence_similarity: float = 0.25
+    # Taken off a sentence that repeats the answer just given, in a follow-up: eval follow-ups
+    # 61.1 % -> 72.2 % answer in first passage (commit 7f328d7); not searched on SQuAD (no follow-ups).
+    sentence_repeat: float = 1.0
+    # Chunks whose sentences are read for an answer. Chosen by hand with the first version;
+    # `qa eval` names a miss "retrieval" when the answer chunk ranks below it.
+    sentence_pool: int = 8
+    # A passage is the best sentence and at most 2 more of its paragraph; a sentence under 8 words
+    # always takes the next one. Chosen by hand; which neighbour joins was measured on SQuAD's tune
+    # split (`qa bench squad --tune`, commit 1803944).
+    passage_sentences: int = 3
+    short_sentence_words: int = 8
+    # Sentences looked at when building passages and finding agreeing sources (at least 4 per
+    # passage shown): a bound for speed, chosen by hand (commit 1803944).
+    corroboration_depth: int = 12
+    # Two passages agree (one is folded into the other's "also in") when they share this share of
+    # their terms, or name the same answer and share this much. Chosen by hand.
+    same_fact_overlap: float = 0.6
+    same_answer_overlap: float = 0.25
+
+    # ---- confidence (qa.engine.Evidence) ----
+    # A first passage without an answer of the kind asked for costs a whole unit for numbers and
+    # dates: on SQuAD (1,500 questions) a right first passage lacks a number for a "how many"
+    # question 4 % of the time and a date for a "when" question 7 % (another article's passage:
+    # 19 % and 18 %); names and places are missed in 28-38 % of right passages, so they cost 0.25
+    # (commit 3d48416).
+    missing_number_cost: float = 1.0
+    missing_date_cost: float = 1.0
+    missing_answer_cost: float = 0.25
+    # The share of the question's numbers missing costs half (commit 87fdcc7; chosen by hand).
+    numbers_missing_cost: float = 0.5
+    # The total is squashed to 0..1 by 1 / (1 + exp(-4 × total)) (commit 5207c21). Only its order
+    # matters: the abstain threshold on it is calibrated by `qa eval --calibrate` (qa.toml).
+    confidence_steepness: float = 4.0
+
+
+TUNED = Tuned()

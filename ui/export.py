@@ -1,0 +1,88 @@
+"""A conversation as Markdown: each question, its passages quoted with their citations (no textual)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from index.documents import display_path
+from index.settings import Settings
+from qa.passages import Answer, Citation
+
+
+def cite(citation: Citation) -> str:
+    """`file:line`, as a person would type it to open the file."""
+    return f"{citation.source}:{citation.line}"
+
+
+def index_label(settings: Settings) -> str:
+    """The index as a person names it: the server URL, or the folder relative to here."""
+    return settings.index if settings.is_remote else display_path(settings.index)
+
+
+def flat(text: str) -> str:
+    """`text` with every whitespace character a space: same offsets, one paragraph."""
+    return re.sub(r"\s", " ", text)
+
+
+def _md_escape(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>#])", r"\\\1", text)
+
+
+def answer_markdown(answer: Answer) -> str:
+    """One answer as Markdown: the question, then each passage quoted with its citation."""
+    out = [f"## {answer.question.strip()}", ""]
+    if answer.query != answer.question:
+        out += [f"*Read as: {_md_escape(answer.query)}*", ""]
+    if answer.abstained:
+        out += [f"**{_md_escape(answer.abstain_line('Closest passages, not an answer:'))}**", ""]
+    elif answer.shortfall:
+        out += [f"*{_md_escape(answer.caution_line())}*", ""]
+    for passage in answer.passages:
+        text = flat(passage.text)
+        if passage.answer is not None and not answer.abstained:
+            a = passage.answer.start - passage.citation.start
+            b = passage.answer.end - passage.citation.start
+            quote = _md_escape(text[:a]) + "**" + _md_escape(text[a:b]) + "**" + _md_escape(text[b:])
+        else:
+            quote = _md_escape(text)
+        out.append("> " + " ".join(quote.split()))
+        out.append("")
+        source = f"— {_md_escape(passage.title)}, " if passage.title else "— "
+        also = "".join(f"; also in `{cite(c)}`" for c in passage.also_in)
+        if passage.dated is not None:
+            also += f"; dated {_md_escape(passage.dated.text)} (`{cite(passage.dated.citation)}`)"
+        out += [f"{source}`{cite(passage.citation)}` (score {passage.score:.2f}){also}", ""]
+    for source in answer.stale:
+        out += [f"*`{display_path(source)}` changed since it was indexed; its passages were left out.*", ""]
+    return "\n".join(out)
+
+
+def conversation_markdown(answers: Sequence[Answer], index: str, when: datetime) -> str:
+    """The whole conversation over the index named `index`, exported at `when`."""
+    head = [
+        "# Questions to the documents",
+        "",
+        f"Index `{index}`, exported {when:%Y-%m-%d %H:%M}.",
+        "",
+    ]
+    return "\n".join(head + [answer_markdown(a) for a in answers]).rstrip() + "\n"
+
+
+def export_path(folder: Path, when: datetime) -> Path:
+    """A new file in `folder` for an export made at `when` (a second export in the same second
+    gets a suffix, never overwrites)."""
+    path = folder / f"qa-conversation-{when:%Y%m%d-%H%M%S}.md"
+    suffix = 1
+    while path.exists():
+        suffix += 1
+        path = folder / f"qa-conversation-{when:%Y%m%d-%H%M%S}-{suffix}.md"
+    return path
+
+
+def write_export(path: Path, answers: Sequence[Answer], index: str, when: datetime) -> None:
+    """Write the conversation to `path` (made by `export_path`); OSError when it cannot."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(conversation_markdown(answers, index, when), encoding="utf-8")

@@ -1,0 +1,334 @@
+"""The widgets of the conversation: the status line, the question box, the answer cards and turns."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.events import Click, Key
+from textual.widgets import Button, Input, Label, Static
+
+from index.documents import display_path
+from qa.passages import Answer, Citation, Passage
+from ui.export import cite, flat
+from ui.history import History
+from ui.messages import CopyCitation, OpenCitation, OpenPassage, Reindex
+
+
+def score_bar(score: float, width: int = 8) -> tuple[str, str]:
+    """A bar of `width` cells for a score in [0, 1], to half a cell: (filled part, empty track)."""
+    halves = round(max(0.0, min(1.0, score)) * width * 2)
+    bar = "━" * (halves // 2) + ("╸" if halves % 2 else "")
+    return bar, "━" * (width - len(bar))
+
+
+def fit_path(text: str, width: int) -> str:
+    """`text` in `width` cells: a long path loses its start ("…/corpus/a.txt:25"), never its end."""
+    return text if len(text) <= width or width < 2 else "…" + text[len(text) - width + 1 :]
+
+
+class StatusLine(Static):
+    """What the app is doing (loading, indexing, ready, failed), with a spinner while it works."""
+
+    FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+    def __init__(self, text: str, **kwargs: Any) -> None:
+        super().__init__(text, markup=False, **kwargs)
+        self.text = text
+        self.busy = True
+        self._frame = 0
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(0.1, self._spin, pause=self.app.is_headless)
+
+    def show(self, text: str, busy: bool) -> None:
+        """Say `text`, spinning while `busy`."""
+        self.text, self.busy = text, busy
+        moving = busy and not self.app.is_headless  # no motion in screenshots and tests
+        self._timer.resume() if moving else self._timer.pause()
+        self._spin()
+
+    def _spin(self) -> None:
+        if self.busy and not self.app.is_headless:
+            self._frame = (self._frame + 1) % len(self.FRAMES)
+            self.update(f"{self.FRAMES[self._frame]} {self.text}")
+        else:
+            self.update(self.text)
+
+
+_QUESTION_KEYS = [
+    Binding("enter", "submit", "Ask"),
+    Binding("up", "history(-1)", "History", key_display="↑↓"),
+    Binding("down", "history(1)", "History", show=False),
+    Binding("tab", "app.focus_answers", "Answers"),
+    Binding("pageup", "app.scroll_conversation(-1)", "Scroll up", show=False),
+    Binding("pagedown", "app.scroll_conversation(1)", "Scroll down", show=False),
+]
+_TAKEN = {binding.key for binding in _QUESTION_KEYS}
+
+
+class QuestionInput(Input, inherit_bindings=False):
+    """The question box: Enter asks, Up/Down walk the history, Tab goes to the answers."""
+
+    # Our keys first (the footer shows bindings in this order), then the Input's own editing keys.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *_QUESTION_KEYS,
+        *[b for b in Input.BINDINGS if isinstance(b, Binding) and not set(b.key.split(",")) & _TAKEN],
+    ]
+
+    def __init__(self, history: History, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.history = history
+
+    def action_history(self, step: int) -> None:
+        text = self.history.previous(self.value) if step < 0 else self.history.next()
+        if text is not None:
+            self.value = text
+            self.cursor_position = len(text)
+
+
+class PassageText(Static):
+    """A passage's text with its answer span highlighted (offsets are the file's)."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"passage--answer"}
+
+    def __init__(self, passage: Passage, highlight: bool) -> None:
+        super().__init__(classes="passage-text")
+        self.passage = passage
+        self.highlight = highlight
+
+    @property
+    def answer_offsets(self) -> tuple[int, int] | None:
+        """The answer span in the passage's own text, or None when nothing is marked."""
+        answer, start = self.passage.answer, self.passage.citation.start
+        if answer is None or not self.highlight:
+            return None
+        return answer.start - start, answer.end - start
+
+    def render(self) -> Content:
+        content = Content(flat(self.passage.text))
+        if (offsets := self.answer_offsets) is not None:
+            content = content.stylize(".passage--answer", *offsets)
+        return content
+
+
+class CitationLabel(Static):
+    """`file:line` on one line, shortened from the left when the terminal is narrow."""
+
+    def __init__(self, citation: Citation, prefix: str = "", classes: str = "") -> None:
+        super().__init__(classes=classes)
+        self.citation = citation
+        self.prefix = prefix
+
+    def render(self) -> Content:
+        width = self.content_region.width or 80
+        return Content.assemble((self.prefix, "$text-muted"), fit_path(cite(self.citation), width - len(self.prefix)))
+
+
+class CitationLink(CitationLabel):
+    """A clickable citation of another source ("also in"): opens that file at its place."""
+
+    def on_click(self, event: Click) -> None:
+        event.stop()
+        self.post_message(OpenCitation(self.citation))
+
+
+class PassageCard(Vertical, can_focus=True):
+    """One passage of an answer: title, score, text with the answer marked, citation, other sources."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open"),
+        Binding("c", "copy", "Copy cite"),
+    ]
+
+    def __init__(self, number: int, passage: Passage, dim: bool) -> None:
+        super().__init__(classes="card -dim" if dim else "card")
+        self.number = number
+        self.passage = passage
+        self.dim = dim
+
+    def compose(self) -> ComposeResult:
+        passage = self.passage
+        bar, track = score_bar(passage.score)
+        with Horizontal(classes="card-head"):
+            yield Label(str(self.number), classes="card-number")
+            yield Label(passage.title or Path(passage.citation.source).stem, classes="card-title", markup=False)
+            yield Label(
+                Content.assemble(
+                    (bar, "$text-muted" if self.dim else "$accent"),
+                    (track, "$panel-lighten-2"),
+                    f" {passage.score:.2f}",
+                ),
+                classes="card-score",
+            )
+        yield PassageText(passage, highlight=not self.dim)
+        yield CitationLabel(passage.citation, classes="card-citation")
+        for other in passage.also_in:
+            yield CitationLink(other, prefix="also in ", classes="card-also")
+        if passage.dated is not None:
+            yield CitationLink(passage.dated.citation, prefix=f"dated {passage.dated.text} · ", classes="card-also")
+
+    def on_click(self, event: Click) -> None:
+        self.focus()
+        self.action_open()
+
+    def action_open(self) -> None:
+        self.post_message(OpenPassage(self.passage, self))
+
+    def action_copy(self) -> None:
+        self.post_message(CopyCitation(self.passage.citation))
+
+
+class StaleNotice(Horizontal):
+    """A file that changed since it was indexed, with a button to re-index it."""
+
+    def __init__(self, source: str, left_out: bool = True) -> None:
+        super().__init__(classes="stale")
+        self.source = source
+        self.left_out = left_out
+
+    def compose(self) -> ComposeResult:
+        effect = "left out of this answer" if self.left_out else "this answer quotes the old text"
+        what = "Changed" if os.path.exists(self.source) else "Gone"
+        yield Static(
+            Content.assemble((f"⚠ {what} since it was indexed; {effect}:\n", "bold"), display_path(self.source)),
+            classes="stale-text",
+        )
+        yield Button("Re-index (r)", compact=True, classes="stale-button")
+
+    @on(Button.Pressed)
+    def _reindex(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(Reindex([self.source]))
+
+
+class Turn(Vertical):
+    """One question and its answer (or, until it comes, what it is waiting for)."""
+
+    def __init__(self, question: str, waiting: str) -> None:
+        super().__init__(classes="turn")
+        self.question = question
+        self.waiting = waiting
+        self.answer: Answer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content.assemble(("› ", "$accent"), self.question), classes="question")
+        yield Static(self.waiting, classes="pending")
+
+    def set_waiting(self, text: str) -> None:
+        """Say what the question waits for now."""
+        for pending in self.query(".pending").results(Static):
+            pending.update(text)
+
+    def show_answer(self, answer: Answer) -> list[PassageCard]:
+        """Show `answer` in place of the waiting line; its cards."""
+        self.answer = answer
+        self.query(".pending").remove()
+        widgets: list[Static | Horizontal | Vertical] = []
+        if answer.query != answer.question:
+            widgets.append(Static(f"read as: {answer.query}", classes="read-as", markup=False))
+        if answer.abstained:
+            widgets.append(
+                Static(answer.abstain_line("The closest passages, not an answer:"), classes="abstain", markup=False)
+            )
+        elif answer.shortfall:
+            widgets.append(Static(answer.caution_line(), classes="caution", markup=False))
+        widgets += [StaleNotice(source) for source in answer.stale]  # first: the cards were made without them
+        cards = [PassageCard(n, p, dim=answer.abstained) for n, p in enumerate(answer.passages, start=1)]
+        widgets += cards
+        if not answer.passages and not answer.abstained:
+            widgets.append(Static("No passages found.", classes="abstain"))
+        self.mount_all(widgets)
+        return cards
+
+    def add_stale(self, source: str) -> None:
+        """Say that `source` changed since it was indexed (found when its passage was opened)."""
+        if self.answer is not None and source not in self.answer.stale:
+            self.answer.stale.append(source)
+            self.mount(StaleNotice(source, left_out=False))
+
+    def show_error(self, message: str) -> None:
+        """Show why the question got no answer."""
+        self.query(".pending").remove()
+        self.mount(Static(message, classes="turn-error", markup=False))
+
+
+ANSWER_KEYS = {"c", "j", "k", "r"}  # the letters the answers and their cards are bound to
+TYPING_WINDOW = 1.0  # seconds after a letter typed on the answers in which every key follows it
+
+
+class ConversationView(VerticalScroll, can_focus=False):
+    """The questions and answers so far; keys here act on the answer cards."""
+
+    _typing_until = 0.0  # see `on_key`
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "open_card(1)", "Open #", key_display="1-9"),
+        *[Binding(str(n), f"open_card({n})", f"Open passage {n}", show=False) for n in range(2, 10)],
+        Binding("up,k", "move(-1)", "Previous", show=False),
+        Binding("down,j", "move(1)", "Next", show=False),
+        Binding("r", "reindex", "Re-index"),
+        Binding("tab,escape", "app.focus_question", "Question"),
+        Binding("question_mark", "app.help", "Help", key_display="?"),
+    ]
+
+    def answers(self) -> list[Answer]:
+        """The answers shown so far, in the order asked."""
+        return [turn.answer for turn in self.query(Turn) if turn.answer is not None]
+
+    def stale_sources(self) -> list[str]:
+        """Files cited in this conversation that changed since they were indexed."""
+        return list(dict.fromkeys(source for answer in self.answers() for source in answer.stale))
+
+    def latest_cards(self) -> list[PassageCard]:
+        """The cards of the latest answer."""
+        turns = [t for t in self.query(Turn) if t.answer is not None]
+        return list(turns[-1].query(PassageCard)) if turns else []
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reindex":
+            return bool(self.stale_sources())
+        return True
+
+    def on_key(self, event: Key) -> None:
+        """A letter typed here that is no key of the answers starts a question in the question box,
+        so that a question typed before moving back to the box is not lost (or taken for commands);
+        the keys typed right after it, which may reach here before the box has the focus, follow it
+        whatever they are. (Key events reach this handler before the bindings.)"""
+        now = time.monotonic()
+        typing = now < self._typing_until
+        if event.character and event.is_printable and (
+            typing or (event.character.isalpha() and event.key not in ANSWER_KEYS)
+        ):
+            self._typing_until = now + TYPING_WINDOW
+            box = self.app.query_one(QuestionInput)
+            box.focus()
+            box.insert_text_at_cursor(event.character)
+            event.stop()
+            event.prevent_default()
+
+    def action_open_card(self, number: int) -> None:
+        cards = self.latest_cards()
+        if 1 <= number <= len(cards):
+            cards[number - 1].focus()
+            self.post_message(OpenPassage(cards[number - 1].passage))
+        else:
+            self.notify(f"The latest answer has no passage {number}", severity="warning")
+
+    def action_move(self, step: int) -> None:
+        cards = list(self.query(PassageCard))
+        if not cards:
+            return
+        focused = self.screen.focused
+        index = cards.index(focused) if focused in cards else (-1 if step > 0 else len(cards))
+        cards[max(0, min(len(cards) - 1, index + step))].focus()
+
+    def action_reindex(self) -> None:
+        self.post_message(Reindex(self.stale_sources()))
