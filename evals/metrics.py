@@ -165,14 +165,31 @@ def choose_abstain_threshold(
     return round((highest + above[0]) / 2, 6)
 
 
+def roc_auc(positive: Sequence[float], negative: Sequence[float]) -> float | None:
+    """The chance that a random positive scores above a random negative (ties count half; 0.5 is
+    chance, 1.0 perfect): the area under the ROC curve, from ranks (Mann-Whitney U), so it takes
+    n log n for two thousand scores a side. None without both."""
+    if not positive or not negative:
+        return None
+    ordered = sorted([(value, True) for value in positive] + [(value, False) for value in negative],
+                     key=lambda pair: pair[0])
+    positive_ranks = 0.0
+    first = 0
+    while first < len(ordered):
+        last = first
+        while last < len(ordered) and ordered[last][0] == ordered[first][0]:
+            last += 1
+        average_rank = (first + 1 + last) / 2  # ties share the mean of ranks first+1 .. last
+        positive_ranks += average_rank * sum(is_positive for _, is_positive in ordered[first:last])
+        first = last
+    n_positive, n_negative = len(positive), len(negative)
+    return (positive_ranks - n_positive * (n_positive + 1) / 2) / (n_positive * n_negative)
+
+
 def separation(answerable: Sequence[float], unanswerable: Sequence[float]) -> float | None:
     """How well confidence tells answerable from unanswerable questions, whatever the threshold: the
-    chance that a random answerable one scores above a random unanswerable one (ties count half;
-    0.5 is chance, 1.0 perfect), i.e. the area under the ROC curve."""
-    if not answerable or not unanswerable:
-        return None
-    wins = sum((a > u) + 0.5 * (a == u) for a in answerable for u in unanswerable)
-    return wins / (len(answerable) * len(unanswerable))
+    chance that a random answerable one scores above a random unanswerable one (`roc_auc`)."""
+    return roc_auc(answerable, unanswerable)
 
 
 def leave_one_out(

@@ -31,10 +31,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from evals.squad_data import SQUAD_FILE, BenchError, load_squad, paragraphs, write_paragraphs
 from index.errors import QAError
 from index.settings import PROJECT_ROOT, SettingsError, load_settings
 
-SQUAD_FILE = PROJECT_ROOT.parent / "shared" / "bench" / "squad_v1.1" / "dev-v1.1.json"
 SEED_CORPUS = PROJECT_ROOT / "corpus"
 SEED_QUESTIONS = PROJECT_ROOT / "evals" / "questions.jsonl"
 
@@ -45,10 +45,6 @@ GOALS = {
     "squad_p95_ms": ("≤", 80.0),
     "squad_vs_encode": ("≤", 2.0),
 }
-
-
-class BenchError(QAError):
-    """A benchmark that cannot run; str() is the one line to show."""
 
 
 def log(message: str) -> None:
@@ -68,26 +64,11 @@ class SquadSample:
 def write_squad_corpus(path: Path, folder: Path, sample: int | None, seed: int = 0) -> SquadSample:
     """One text file per SQuAD paragraph (its article's title as a heading, then the paragraph);
     with `sample`, that many paragraphs drawn evenly at random (fixed seed)."""
-    if not path.is_file():
-        raise BenchError(f"{path}: SQuAD v1.1 dev set not found (put dev-v1.1.json there)")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        paragraphs = [
-            (a, p, article["title"], paragraph["context"], [qa["question"] for qa in paragraph["qas"]])
-            for a, article in enumerate(data["data"])
-            for p, paragraph in enumerate(article["paragraphs"])
-        ]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise BenchError(f"{path}: not a SQuAD v1.1 file ({type(error).__name__}); use the official dev-v1.1.json") \
-            from None
-    if sample is not None and sample < len(paragraphs):
-        paragraphs = sorted(random.Random(seed).sample(paragraphs, sample))
-    folder.mkdir(parents=True, exist_ok=True)
-    questions: list[str] = []
-    for a, p, title, context, asked in paragraphs:
-        (folder / f"{a:02d}-{p:03d}.txt").write_text(f"# {title.replace('_', ' ')}\n\n{context}\n", encoding="utf-8")
-        questions.extend(asked)
-    return SquadSample(len(paragraphs), questions)
+    chosen = paragraphs(load_squad(path))
+    if sample is not None and sample < len(chosen):
+        chosen = sorted(random.Random(seed).sample(chosen, sample), key=lambda p: (p.article, p.number))
+    write_paragraphs(chosen, folder)
+    return SquadSample(len(chosen), [qa["question"] for paragraph in chosen for qa in paragraph.qas])
 
 
 def seed_questions() -> list[str]:
@@ -256,7 +237,7 @@ def benchmark(sample: int | None, questions: int, squad_file: Path = SQUAD_FILE)
 
 
 def _machine() -> str:
-    from evals.run import machine
+    from evals.report import machine
 
     return machine()
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from index.chunking import chunk_spans, document_title, split_sentences
 from index.documents import Document, find_files, read_document
-from index.embedding import Encoder
+from index.encoder_protocol import SentenceEncoder
 from index.errors import UnreadableFile
 from index.lexical import LexicalIndex, bm25_dir
 from index.lines import line_of
@@ -46,7 +46,7 @@ class IngestReport:
         )
 
 
-def chunk_document(document: Document, settings: Settings, encoder: Encoder) -> list[ChunkRecord]:
+def chunk_document(document: Document, settings: Settings, encoder: SentenceEncoder) -> list[ChunkRecord]:
     """The chunk records of one document, each `document.text[start:end]`."""
     source = str(document.path)
     title = document_title(document.text, document.path.stem)
@@ -84,7 +84,7 @@ def _under(source: str, roots: list[Path]) -> bool:
 def ingest(
     paths: Iterable[Path],
     settings: Settings,
-    encoder: Encoder,
+    encoder: SentenceEncoder,
     store: Store | None = None,
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
@@ -168,7 +168,7 @@ def ingest(
 def _embed_and_store(
     window: list[tuple[Document, bool, list[ChunkRecord]]],
     store: Store,
-    encoder: Encoder,
+    encoder: SentenceEncoder,
     settings: Settings,
     report: IngestReport,
     done: int,

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
 
-from index.settings import Settings
+from index.settings import Settings, user_dir
 
 STOPWORDS = "en"
 
@@ -38,8 +37,7 @@ def tokenize(texts: list[str]) -> list[list[str]]:
 def bm25_dir(settings: Settings) -> Path:
     """Where the BM25 index of `settings.index` lives."""
     if settings.is_remote:
-        cache_root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-        return cache_root / "qa" / ("bm25-" + hashlib.sha256(settings.index.encode()).hexdigest()[:16])
+        return user_dir("cache") / ("bm25-" + hashlib.sha256(settings.index.encode()).hexdigest()[:16])
     return Path(settings.index) / "bm25"
 
 

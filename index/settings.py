@@ -83,6 +83,18 @@ def _coerce(name: str, value: object) -> object:
         raise SettingsError(f"setting {name}={value!r}: expected {kind.__name__}") from error
 
 
+# The XDG base directories qa keeps its own folder in, and their fallbacks under the home folder.
+USER_DIRS = {"cache": ("XDG_CACHE_HOME", (".cache",)), "state": ("XDG_STATE_HOME", (".local", "state"))}
+
+
+def user_dir(kind: str, environ: dict[str, str] | None = None) -> Path:
+    """qa's folder of the user's `kind` ("cache" or "state"): $XDG_CACHE_HOME/qa or ~/.cache/qa,
+    $XDG_STATE_HOME/qa or ~/.local/state/qa."""
+    environ = os.environ if environ is None else environ
+    variable, fallback = USER_DIRS[kind]
+    return Path(environ.get(variable) or Path.home().joinpath(*fallback)) / "qa"
+
+
 def settings_path(environ: dict[str, str] | None = None) -> Path:
     """Where the settings file is read from and written to."""
     environ = os.environ if environ is None else environ

@@ -103,15 +103,17 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 CONNECTORS = {"de", "del", "la", "le", "van", "von", "der", "da", "di", "dos", "bin", "al", "y", "of"}
-# Titles and offices that stand before a name ("Deputy Assistant Secretary ... Alex Lee").
+# Titles and offices that stand before a name ("Deputy Assistant Secretary ... Alex Lee"). What an
+# office is of ("Secretary of Homeland Security", "Director of Football Operations") is found by
+# rule, not listed: see `_strip_offices`.
 OFFICE_WORDS = {
     "president", "vice", "minister", "secretary", "deputy", "assistant", "principal", "director", "general",
     "ambassador", "senator", "governor", "representative", "chairman", "chair", "chief", "head", "officer",
     "spokesperson", "spokesman", "spokeswoman", "affairs", "bureau", "department", "ministry", "office",
     "division", "state", "foreign", "mr", "mrs", "ms", "dr", "prof", "sir", "dame", "judge", "justice",
     "king", "queen", "prince", "princess", "pope", "commander", "captain", "colonel", "lieutenant",
-    "sergeant", "admiral", "mayor", "council", "committee", "agency", "administration", "homeland",
-    "security", "hemisphere", "western", "eastern", "northern", "southern", "undersecretary", "cabinet",
+    "sergeant", "admiral", "mayor", "council", "committee", "agency", "administration", "undersecretary",
+    "cabinet",
 }
 # Words that make a capitalised run an organisation, place or event rather than a person.
 NOT_PERSON_WORDS = {
@@ -124,6 +126,7 @@ NOT_PERSON_WORDS = {
     "bowl", "cup", "championship", "award", "awards", "prize", "monday", "tuesday", "wednesday", "thursday",
     "friday", "saturday", "sunday", "january", "february", "march", "april", "june", "july", "august",
     "september", "october", "november", "december", "affairs", "services", "service", "bureau", "office",
+    "northern", "southern", "eastern", "western",  # a region: "Eastern Europe", "Western Hemisphere"
 }
 _CAPITALISED = re.compile(r"[A-ZÀ-Ý][\w’'\-.À-ÿ]*")
 _PLACE_LEAD = re.compile(r"\b(?:in|at|to|from|near|outside|inside|across|into|through|throughout|via|within)\s+"
@@ -165,7 +168,9 @@ def _name_runs(text: str) -> list[Span]:
 
 
 def _strip_offices(text: str, span: Span) -> Span | None:
-    """The name left after titles and offices at the start of a run; None if nothing is left."""
+    """The name left after titles and offices at the start of a run; None if nothing is left, or
+    if what is left comes straight after an office's "of": that is what the office is of ("Secretary
+    of Homeland Security", "Department of Energy"), not a person."""
     words = list(re.finditer(r"[\w’'\-.À-ÿ]+", text[span.start : span.end]))
     last_office = -1
     for index, word in enumerate(words):
@@ -177,7 +182,7 @@ def _strip_offices(text: str, span: Span) -> Span | None:
         ):
             last_office = index
     rest = words[last_office + 1 :]
-    if not rest:
+    if not rest or (last_office >= 0 and words[last_office].group().lower() == "of"):
         return None
     return Span(span.start + rest[0].start(), span.start + rest[-1].end())
 

@@ -152,8 +152,8 @@ def _render_passage(number: int, passage: Passage, style: Style, width: int, dim
     if passage.title:
         head += "\n   " + style.dim(passage.title)
     body = passage.text
-    if passage.answer is not None and not dim:
-        a, b = passage.answer.start - passage.citation.start, passage.answer.end - passage.citation.start
+    if (offsets := passage.answer_offsets) is not None and not dim:
+        a, b = offsets
         body = body[:a] + "\x00" + body[a:b] + "\x00" + body[b:]
     body = " ".join(body.split())
     lines = textwrap.wrap(body, width=max(40, width - 3), break_on_hyphens=False)

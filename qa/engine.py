@@ -11,6 +11,7 @@ from functools import cache
 import numpy as np
 
 from index.embedding import Encoder
+from index.encoder_protocol import SentenceEncoder
 from index.errors import EmptyQuestion, QuestionTooLong
 from index.ingest import refresh_lexical
 from index.lexical import LexicalIndex, tokenize
@@ -95,7 +96,7 @@ QUESTION_WORD = re.compile(r"[\w’'.-]*\w")
 class Assistant:
     """Answers questions with verbatim, cited passages from an index."""
 
-    def __init__(self, settings: Settings, store: Store, encoder: Encoder, lexical: LexicalIndex,
+    def __init__(self, settings: Settings, store: Store, encoder: SentenceEncoder, lexical: LexicalIndex,
                  weights: Weights | None = None) -> None:
         self.settings = settings
         self.store = store
@@ -110,7 +111,7 @@ class Assistant:
                                          terms=self.terms)
 
     @classmethod
-    def open(cls, settings: Settings, encoder: Encoder | None = None) -> Assistant:
+    def open(cls, settings: Settings, encoder: SentenceEncoder | None = None) -> Assistant:
         """Open the index named by `settings` (raising IndexMissing/IndexBroken/IndexUnreachable)."""
         store = Store(settings)
         store.check_compatible()

@@ -41,12 +41,17 @@ class Passage:
     dated: Dated | None = None
 
     @property
+    def answer_offsets(self) -> tuple[int, int] | None:
+        """The answer span in the passage's own text (the file's offsets less the passage's start)."""
+        if self.answer is None:
+            return None
+        return self.answer.start - self.citation.start, self.answer.end - self.citation.start
+
+    @property
     def answer_text(self) -> str:
         """The words that answer, or the whole passage when no narrower span was found."""
-        if self.answer is None:
-            return self.text
-        offset = self.citation.start
-        return self.text[self.answer.start - offset : self.answer.end - offset]
+        offsets = self.answer_offsets
+        return self.text if offsets is None else self.text[offsets[0] : offsets[1]]
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import numpy as np
 from cachetools import LRUCache
 
 from index.chunking import split_sentences
-from index.embedding import Encoder
+from index.encoder_protocol import SentenceEncoder
 from index.lexical import LexicalIndex
 from index.store import ChunkRecord, Store
 from index.terms import TermCache
@@ -138,10 +138,10 @@ def ranked(scores: dict[str, float]) -> list[str]:
 class HybridRetriever:
     """Finds the chunks most likely to answer a query, by BM25 and by meaning together."""
 
-    def __init__(self, store: Store, encoder: Encoder, lexical: LexicalIndex, candidates: int = TUNED.candidates,
-                 dense_weight: float = TUNED.dense_weight, fusion: str = TUNED.fusion, rerank: Rerank = Rerank(),
-                 sentence_weight: float = TUNED.sentence_weight, sentence_depth: int = TUNED.sentence_depth,
-                 terms: TermCache | None = None) -> None:
+    def __init__(self, store: Store, encoder: SentenceEncoder, lexical: LexicalIndex,
+                 candidates: int = TUNED.candidates, dense_weight: float = TUNED.dense_weight,
+                 fusion: str = TUNED.fusion, rerank: Rerank = Rerank(), sentence_weight: float = TUNED.sentence_weight,
+                 sentence_depth: int = TUNED.sentence_depth, terms: TermCache | None = None) -> None:
         self.store = store
         self.encoder = encoder
         self.lexical = lexical
@@ -208,20 +208,8 @@ class HybridRetriever:
         elif mode == "dense":
             fused = dict(dense)
         else:
-            pool = list(dict.fromkeys([*lexical, *dense]))
-            missing = [key for key in pool if key not in dense]
-            if missing:
-                dense.update(self._similarities(vector, missing))  # type: ignore[arg-type]
-            for key in pool:
-                if key not in lexical and key in self._position:
-                    lexical[key] = float(all_lexical[self._position[key]])
-            scores = fuse(np.array([lexical.get(key, 0.0) for key in pool]),
-                          np.array([dense.get(key, 0.0) for key in pool]), self.dense_weight, self.fusion)
-            fused = dict(zip(pool, scores.tolist(), strict=True))
-            if self.sentence_weight and self.sentence_depth > 0:
-                head = ranked(fused)[: self.sentence_depth]
-                bonus = normalise(self._best_sentences(vector, head), "zscore")  # type: ignore[arg-type]
-                fused.update({key: fused[key] + self.sentence_weight * b for key, b in zip(head, bonus, strict=True)})
+            assert vector is not None
+            fused = self._fused(vector, lexical, dense, all_lexical)
         records: dict[str, ChunkRecord] = {}
         if mode == "hybrid" and self.rerank.depth > 0 and fused:
             head = ranked(fused)[: self.rerank.depth]
@@ -249,6 +237,27 @@ class HybridRetriever:
                 )
             )
         return candidates
+
+    def _fused(self, vector: np.ndarray, lexical: dict[str, float], dense: dict[str, float],
+               all_lexical: np.ndarray) -> dict[str, float]:
+        """The fused score of each chunk of the pool (the union of both sides' candidates), each side
+        with its exact score (looked up for the chunks the other side found; `lexical` and `dense`
+        are completed in place), the first `sentence_depth` plus their best sentence's bonus."""
+        pool = list(dict.fromkeys([*lexical, *dense]))
+        missing = [key for key in pool if key not in dense]
+        if missing:
+            dense.update(self._similarities(vector, missing))
+        for key in pool:
+            if key not in lexical and key in self._position:
+                lexical[key] = float(all_lexical[self._position[key]])
+        scores = fuse(np.array([lexical.get(key, 0.0) for key in pool]),
+                      np.array([dense.get(key, 0.0) for key in pool]), self.dense_weight, self.fusion)
+        fused = dict(zip(pool, scores.tolist(), strict=True))
+        if self.sentence_weight and self.sentence_depth > 0:
+            head = ranked(fused)[: self.sentence_depth]
+            bonus = normalise(self._best_sentences(vector, head), "zscore")
+            fused.update({key: fused[key] + self.sentence_weight * b for key, b in zip(head, bonus, strict=True)})
+        return fused
 
     def _reranked(self, query: str, chunks: list[ChunkRecord], fused: dict[str, float]) -> dict[str, float]:
         """Fused scores of `chunks` plus the weighted match of their best sentence.

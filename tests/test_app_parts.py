@@ -85,8 +85,9 @@ def test_questions_are_answered_once_each_in_the_order_asked_by_one_worker_at_a_
     queue.put(0)
     start()
     assert not workers, "nothing is answered before the index is open"
-    queue.open = True
-    start()
+    assert queue.open(), "the one that opens the queue answers what was asked meanwhile"
+    workers.append(threading.Thread(target=work))
+    workers[-1].start()
     for question in range(1, 500):
         queue.put(question)
         start()

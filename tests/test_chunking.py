@@ -10,6 +10,8 @@ import pytest
 
 from index.chunking import chunk_spans, document_title, is_prose, prose_blocks, split_sentences
 from index.documents import read_document
+from index.settings import Settings
+from index.store import Store
 from tests.conftest import CORPUS
 
 CORPUS_FILES = sorted(CORPUS.glob("*.txt"))
@@ -37,8 +39,16 @@ def texts(span_list: list, text: str) -> list[str]:
     return [text[s.start : s.end] for s in span_list]
 
 
-def test_the_bundled_corpus_has_five_articles() -> None:
-    assert len(CORPUS_FILES) == 5
+def test_the_bundled_corpus_is_indexed_whole_under_its_headlines(corpus_settings: Settings) -> None:
+    """What `qa ingest` of the bundled corpus gives a user: its five articles, none skipped, each
+    with its headline as the title its passages show."""
+    records = Store(corpus_settings).file_records()
+    assert sorted(records) == [str(path) for path in CORPUS_FILES] and len(records) == 5
+    titles = {Path(source).name: record.title for source, record in records.items()}
+    assert titles["2014-07-voa-us-committed-to-legal-cuban-migration.txt"] == (
+        "U.S. Remains Committed To Safe, Legal Cuban Migration")
+    assert titles["2022-11-15-latina-republic-havana-talks.txt"] == (
+        "Cuba and the United States Hold Immigration Talks in Havana")
 
 
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)

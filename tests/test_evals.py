@@ -4,23 +4,18 @@ fail, the gate's exit status, and calibration writing the settings file."""
 from __future__ import annotations
 
 import json
+import math
+import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from evals import metrics
+from evals.known import Asked, FileTexts, citation_problem, load_set
 from evals.metrics import Outcome
-from evals.run import (
-    Asked,
-    FileTexts,
-    build_parser,
-    citation_problem,
-    explain_miss,
-    load_set,
-    locate_gold,
-    run,
-)
+from evals.misses import explain_miss, locate_gold
+from evals.run import build_parser, run
 from index.settings import load_settings
 from qa.passages import Citation
 
@@ -87,6 +82,16 @@ def test_separation_is_the_chance_an_answerable_question_outscores_an_unanswerab
     assert metrics.separation([0.6, 0.4, 0.1], [0.05, 0.5]) == pytest.approx(4 / 6)
     assert metrics.separation([0.2], [0.2]) == 0.5
     assert metrics.separation([], [0.2]) is None
+
+
+def test_roc_auc_equals_the_share_of_pairs_won_counted_one_by_one() -> None:
+    rng = random.Random(7)
+    for _ in range(200):
+        positive = [rng.choice([0.1, 0.2, 0.3, -math.inf, rng.random()]) for _ in range(rng.randint(1, 25))]
+        negative = [rng.choice([0.1, 0.2, rng.random()]) for _ in range(rng.randint(1, 25))]
+        pairs = sum((p > n) + 0.5 * (p == n) for p in positive for n in negative)
+        assert metrics.roc_auc(positive, negative) == pytest.approx(pairs / (len(positive) * len(negative)))
+    assert metrics.roc_auc([0.3], []) is None
 
 
 def test_leave_one_out_scores_each_question_by_a_threshold_fitted_without_it() -> None:

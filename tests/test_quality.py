@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from index.chunking import split_sentences
+from index.encoder_protocol import SentenceEncoder
 from index.ingest import embedding_text, ingest
 from index.settings import Settings
 from index.terms import TermCache
@@ -77,16 +78,21 @@ def test_sentence_match_counts_one_sentence_not_the_whole_chunk() -> None:
 
 
 # ---- the retriever with a deterministic fake embedder -------------------------------------------
-class WordHashEncoder:
+class WordHashEncoder(SentenceEncoder):
     """A stand-in for the sentence encoder: a bag of hashed words, so texts that share words are
-    close. Same interface as `index.embedding.Encoder`."""
-
-    model_name = "word-hash"
-    dimension = 64
-    max_tokens = 256
+    close. It implements `SentenceEncoder`, as `index.embedding.Encoder` does."""
 
     def __init__(self) -> None:
+        self.model_name = "word-hash"
         self.texts_encoded = 0
+
+    @property
+    def dimension(self) -> int:
+        return 64
+
+    @property
+    def max_tokens(self) -> int:
+        return 256
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
@@ -123,8 +129,8 @@ def fake_assistant(tmp_path: Path) -> Assistant:
         (folder / name).write_text("# Notes\n\n" + text, encoding="utf-8")
     settings = Settings(index=str(tmp_path / "index"), model="word-hash")
     encoder = WordHashEncoder()
-    ingest([folder], settings, encoder)  # type: ignore[arg-type]
-    return Assistant.open(settings, encoder=encoder)  # type: ignore[arg-type]
+    ingest([folder], settings, encoder)
+    return Assistant.open(settings, encoder=encoder)
 
 
 def _names(candidates) -> list[str]:  # type: ignore[no-untyped-def]

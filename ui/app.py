@@ -135,7 +135,8 @@ class QAApp(App[None]):
     # -- loading (worker thread)
     @work(thread=True, name="load", exit_on_error=False)
     def _load(self) -> None:
-        """Open (or build) the index and load the model, off the UI thread."""
+        """Open (or build) the index and load the model, off the UI thread; then answer the
+        questions asked meanwhile."""
         try:
             assistant = self.assistant or self._open()
             self._status(f"Loading the model {assistant.settings.model}…")
@@ -152,22 +153,26 @@ class QAApp(App[None]):
         except Exception as error:  # the last line of defence: a notification, not a traceback
             self._load_failed(f"unexpected error: {type(error).__name__}: {error}")
         finally:
+            # the questions asked meanwhile are answered here, so waiting for this worker waits for them
+            answer_them = self._questions.open()
             self._call(self._after_load)
+            if answer_them:
+                self._answer_all()
 
     def _ready_text(self) -> str:
         files = len(self.assistant.store.file_records()) if self.assistant else 0
         return f"● Ready · {files} document{'s' * (files != 1)} indexed"
 
+    def _opener(self) -> IndexOpener:
+        may_build = self.corpus is not None or self._default_index()
+        return IndexOpener(self.settings, self.index_label, self.corpus, may_build, status=self._status,
+                           progress=lambda state: self._call(self._show_progress, state), notify=self._notify,
+                           lock=self._index_lock)
+
     def _open(self) -> Assistant:
         from index.embedding import Encoder
 
-        opener = IndexOpener(
-            self.settings, self.index_label, self.corpus, self.corpus is not None or self._default_index(),
-            status=self._status, progress=lambda state: self._call(self._show_progress, state),
-            notify=self._notify,
-            lock=self._index_lock,
-        )
-        return opener.open(self.encoder or Encoder(self.settings.model))
+        return self._opener().open(self.encoder or Encoder(self.settings.model))
 
     def _show_progress(self, state: Progress) -> None:
         bar = self.query_one("#progress", ProgressBar)
@@ -185,12 +190,10 @@ class QAApp(App[None]):
         self._notify(message, "error", timeout=10)
 
     def _after_load(self) -> None:
-        self._questions.open = True
         for turn in self.query(Turn):
             if turn.answer is None:
                 turn.set_waiting("Searching…")
         self.refresh_bindings()
-        self._start_answering()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
@@ -202,7 +205,7 @@ class QAApp(App[None]):
         if self._load_error is None:
             return
         self._load_error = None
-        self._questions.open = False
+        self._questions.close()
         self._status("Opening the index…")
         self.refresh_bindings()
         self._load()
@@ -228,20 +231,20 @@ class QAApp(App[None]):
         self.query_one(QuestionInput).value = ""
         for welcome in self.query("#welcome"):
             welcome.remove()
-        turn = Turn(question, "Searching…" if self._questions.open else "Waiting for the index and model to load…")
+        turn = Turn(question, "Searching…" if self._questions.is_open else "Waiting for the index and model to load…")
         conversation = self.query_one("#conversation", ConversationView)
         conversation.mount(turn)
         conversation.scroll_end(animate=False)
         self._questions.put((turn, time.perf_counter()))
-        self._start_answering()
-
-    def _start_answering(self) -> None:
-        """Start the worker that answers the waiting questions, unless it runs or the index is not open yet."""
-        if self._questions.claim():
+        if self._questions.claim():  # else a worker is at it, or the index is not open yet
             self._answer_waiting()
 
     @work(thread=True, group="ask", exit_on_error=False)
     def _answer_waiting(self) -> None:
+        """Answer the waiting questions, off the UI thread."""
+        self._answer_all()
+
+    def _answer_all(self) -> None:
         """Answer the waiting questions one at a time, in the order asked (a follow-up leans on the
         turn before), until none is left."""
         while (question := self._questions.take()) is not None:
@@ -342,19 +345,11 @@ class QAApp(App[None]):
     @work(thread=True, group="reindex", exclusive=True, exit_on_error=False)
     def _reindex(self, sources: list[str]) -> None:
         """Re-index changed files and reopen the index, so the next question sees them."""
-        from index.ingest import ingest
-        from qa.engine import Assistant
-
         names = ", ".join(display_path(s) for s in sources)
         self._status(f"Re-indexing {names}…", "indexing")
         try:
             assert self.assistant is not None
-            encoder = self.assistant.encoder
-            with self._index_lock:
-                report = ingest([Path(s) for s in sources], self.settings, encoder)
-                self.assistant = Assistant.open(self.settings, encoder=encoder)
-            for problem in report.skipped:
-                self._notify(str(problem), "warning")
+            self.assistant = self._opener().reindex(sources, self.assistant.encoder)
             self._call(self._reindexed, sources)
             self._notify(f"Re-indexed {names}: ask again to use the new text")
         except QAError as error:

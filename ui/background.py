@@ -69,6 +69,18 @@ class IndexOpener:
         self.build(encoder)
         return Assistant.open(self.settings, encoder=encoder)
 
+    def reindex(self, sources: list[str], encoder: Encoder) -> Assistant:
+        """Re-index the files `sources` (saying which were skipped) and reopen the index."""
+        from index.ingest import ingest
+        from qa.engine import Assistant
+
+        with self.lock:
+            report = ingest([Path(s) for s in sources], self.settings, encoder)
+            assistant = Assistant.open(self.settings, encoder=encoder)
+        for problem in report.skipped:
+            self.notify(str(problem), "warning")
+        return assistant
+
     def build(self, encoder: Encoder) -> None:
         """Index the corpus, saying how far it got; IndexMissing when it holds nothing to index."""
         from index.ingest import ingest
@@ -98,13 +110,31 @@ class AnswerQueue(Generic[Item]):
 
     `put` a question, then start a worker when `claim()` says so; the worker `take`s questions
     until there is none left (then it counts as done, and the next `claim()` starts another). No
-    question is taken before `open` is set (the index is open, or failed to open)."""
+    question is claimed before the queue is `open` (the index is open, or failed to open): the one
+    that opens it is told whether to answer the questions asked meanwhile."""
 
     def __init__(self) -> None:
-        self.open = False
+        self._open = False
         self._waiting: deque[Item] = deque()
         self._lock = threading.Lock()
         self._draining = False
+
+    @property
+    def is_open(self) -> bool:
+        """Whether questions are answered as they come."""
+        return self._open
+
+    def open(self) -> bool:
+        """Open the queue; whether the caller should now `take` the questions asked meanwhile (they
+        are claimed for it)."""
+        with self._lock:
+            self._open = True
+        return self.claim()
+
+    def close(self) -> None:
+        """Hold new questions until the queue is opened again."""
+        with self._lock:
+            self._open = False
 
     def put(self, item: Item) -> None:
         """Add a question at the end."""
@@ -114,7 +144,7 @@ class AnswerQueue(Generic[Item]):
     def claim(self) -> bool:
         """Whether the caller should start a worker: open, questions waiting, and no worker at it."""
         with self._lock:
-            if not self.open or self._draining or not self._waiting:
+            if not self._open or self._draining or not self._waiting:
                 return False
             self._draining = True
             return True

@@ -11,6 +11,8 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from index.lines import line_bounds
+
 
 class DocumentView(ScrollView, can_focus=True):
     """A whole document, wrapped, with line numbers; one passage highlighted and scrolled to."""
@@ -32,12 +34,7 @@ class DocumentView(ScrollView, can_focus=True):
         self.text = text
         self.passage = passage
         self.answer = answer
-        self.lines: list[tuple[int, int]] = []
-        start = 0
-        for line in text.splitlines(keepends=True):
-            end = start + len(line.rstrip("\r\n"))
-            self.lines.append((start, end))
-            start += len(line)
+        self.lines = line_bounds(text)
         self._strips: list[Strip] = []
         self._built_width = -1
         self.passage_rows: tuple[int, int] | None = None

@@ -42,9 +42,8 @@ def answer_markdown(answer: Answer) -> str:
         out += [f"*{_md_escape(answer.caution_line())}*", ""]
     for passage in answer.passages:
         text = flat(passage.text)
-        if passage.answer is not None and not answer.abstained:
-            a = passage.answer.start - passage.citation.start
-            b = passage.answer.end - passage.citation.start
+        if (offsets := passage.answer_offsets) is not None and not answer.abstained:
+            a, b = offsets
             quote = _md_escape(text[:a]) + "**" + _md_escape(text[a:b]) + "**" + _md_escape(text[b:])
         else:
             quote = _md_escape(text)

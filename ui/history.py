@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from index.settings import user_dir
 
 HISTORY_LIMIT = 1000
 
 
 def history_file(environ: dict[str, str] | None = None) -> Path:
     """Where asked questions are kept between runs: $XDG_STATE_HOME/qa/history."""
-    environ = os.environ if environ is None else environ
-    base = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "qa" / "history"
+    return user_dir("state", environ) / "history"
 
 
 class History:

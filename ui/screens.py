@@ -14,6 +14,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Label, Static
 
 from index.documents import display_path
+from index.lines import line_of
 from index.settings import Settings
 from qa.passages import Citation
 from ui.document import DocumentView
@@ -164,5 +165,5 @@ def place_passage(text: str, citation: Citation, expected: str | None,
     shift = found - citation.start
     moved = None if answer is None else (answer[0] + shift, answer[1] + shift)
     note = (f"{citation.source} changed since it was indexed; the passage is now at line "
-            f"{text.count(chr(10), 0, found) + 1}. Press r in the answers to re-index it.")
+            f"{line_of(text, found)}. Press r in the answers to re-index it.")
     return (found, found + len(expected)), moved, note

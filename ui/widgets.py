@@ -107,10 +107,7 @@ class PassageText(Static):
     @property
     def answer_offsets(self) -> tuple[int, int] | None:
         """The answer span in the passage's own text, or None when nothing is marked."""
-        answer, start = self.passage.answer, self.passage.citation.start
-        if answer is None or not self.highlight:
-            return None
-        return answer.start - start, answer.end - start
+        return self.passage.answer_offsets if self.highlight else None
 
     def render(self) -> Content:
         content = Content(flat(self.passage.text))
