@@ -124,8 +124,8 @@ class History:
 
 
 def cite(citation: Citation) -> str:
-    """`file:line`, as a person would type it to open the file."""
-    return f"{citation.source}:{citation.line}"
+    """`file:line` (`report.pdf:p3:12` for a page), as a person would type it to open the file."""
+    return citation.label  # formats (issue 12)
 
 
 def index_label(settings: Settings) -> str:

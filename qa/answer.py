@@ -14,9 +14,8 @@ import numpy as np
 
 from index.chunking import DATE, Span, is_dateline
 from index.documents import display_path
-from index.ingest import line_of
 from qa.answer_types import AnswerType, answer_span, answer_type, candidate_spans
-from qa.passages import Citation, Dated, Passage
+from qa.passages import Dated, Passage
 from qa.retrieve import Candidate, word_pairs
 from qa.sources import SourceFiles, SourceText
 
@@ -161,7 +160,7 @@ def dated_by(source: SourceText, path: str, passage: Span, answer: Span, questio
         return None
     if passage.start <= date.start < passage.end:
         return None
-    citation = Citation(_shown_path(path), path, line_of(source.text, date.start), date.start, date.end)
+    citation = source.citation(_shown_path(path), path, date.start, date.end)  # formats (issue 12): with its page
     return Dated(source.text[date.start : date.end], citation)
 
 
@@ -379,13 +378,8 @@ def build_passages(
                 answer = Span(span.start + answer.start, span.start + answer.end)
         answer_words = _normal(sentence.source.text[answer.start : answer.end]) if answer else ""
         sentence_terms = set(terms(best_text))
-        citation = Citation(
-            source=_shown_path(chunk.source),
-            path=chunk.source,
-            line=line_of(sentence.source.text, span.start),
-            start=span.start,
-            end=span.end,
-        )
+        # formats (issue 12): the line, and for a paged format the page and the line on it
+        citation = sentence.source.citation(_shown_path(chunk.source), chunk.source, span.start, span.end)
         merged = False
         for index, (other, other_terms, other_answer) in enumerate(kept):
             overlap = len(sentence_terms & other_terms) / max(1, len(sentence_terms | other_terms))

@@ -145,7 +145,7 @@ def render_answer(answer: Answer, style: Style, width: int) -> str:
 
 
 def _render_passage(number: int, passage: Passage, style: Style, width: int, dim: bool) -> str:
-    citation = f"{passage.citation.source}:{passage.citation.line}"
+    citation = passage.citation.label  # formats (issue 12): report.pdf:p3:12
     head = f"{number}. {style.cite(citation)}  {style.dim(f'score {passage.score:.2f}')}"
     if passage.title:
         head += "\n   " + style.dim(passage.title)
@@ -163,10 +163,10 @@ def _render_passage(number: int, passage: Passage, style: Style, width: int, dim
         text = style.dim(text)
     out = [head, text]
     for other in passage.also_in:
-        out.append("   " + style.dim("also in ") + style.cite(f"{other.source}:{other.line}"))
+        out.append("   " + style.dim("also in ") + style.cite(other.label))
     if passage.dated is not None:
         where = passage.dated.citation
-        out.append("   " + style.dim(f"dated {passage.dated.text} ") + style.cite(f"{where.source}:{where.line}"))
+        out.append("   " + style.dim(f"dated {passage.dated.text} ") + style.cite(where.label))
     return "\n".join(out)
 
 
