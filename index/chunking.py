@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 URL = re.compile(r"\b(?:https?://|www\.)\S+")
-BULLET = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)]|#{1,6})[ \t]+", re.MULTILINE)  # a list item's or a Markdown heading's marker
+# a list item's or a Markdown heading's marker, at the start of a line
+BULLET = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)]|#{1,6})[ \t]+", re.MULTILINE)
 SENTENCE_END = re.compile(r"""[.!?…:;]["'”’)\]]*$""")
 MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"

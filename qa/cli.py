@@ -67,6 +67,7 @@ def _progress_bar() -> tuple[object, object]:
 
 
 def command_ingest(args: argparse.Namespace) -> int:
+    from index.documents import display_path
     from index.embedding import Encoder
     from index.ingest import ingest
 
@@ -80,14 +81,26 @@ def command_ingest(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+    # formats (issue 12): a file of a format we do not read is counted in the summary line (named
+    # with --verbose); any other problem (corrupt, encrypted, no text layer, ...) gets its own line
+    from index.documents import skip_summary
+
     for problem in report.skipped:
-        print(f"qa: {problem}", file=sys.stderr)
+        if args.verbose or problem.kind not in ("unsupported format", "not text"):
+            print(f"qa: {problem}", file=sys.stderr)
+    if args.verbose:
+        for status, sources in (("added", report.added), ("changed", report.changed),
+                                ("unchanged", report.unchanged), ("removed", report.removed)):
+            for source in sources:
+                print(f"  {status:9} {display_path(source)}")
     print(f"Indexed {settings.index}: {report.summary()}")
+    if report.skipped:
+        print(skip_summary(report.skipped).capitalize())
     indexed = report.added or report.changed or report.unchanged
     if not indexed and not report.removed:
         if report.skipped:
             return 1
-        return _fail("nothing to index: give a folder or .txt/.md files that hold text")
+        return _fail("nothing to index: give a folder or .txt, .md, .html, .pdf or .docx files that hold text")
     return 0
 
 
@@ -203,6 +216,17 @@ def command_ask(args: argparse.Namespace) -> int:
     return status
 
 
+# ---- show (formats, issue 12) --------------------------------------------------------------------
+def command_show(args: argparse.Namespace) -> int:
+    from index.store import Store
+    from qa.show import show
+
+    heading, lines = show(args.citation, Store(_settings(args)))
+    print(heading)
+    print("\n".join(lines))
+    return 0
+
+
 # ---- evals and benchmarks (their own modules parse their own options) ----------------------------
 def command_eval(args: argparse.Namespace) -> int:
     from evals.run import main as eval_main
@@ -215,6 +239,10 @@ def command_bench(args: argparse.Namespace) -> int:
         from evals.squad import main as squad_main
 
         return squad_main(args.rest)
+    if args.which == "formats":  # formats (issue 12)
+        from evals.formats import main as formats_main
+
+        return formats_main(args.rest)
     from evals.speed import main as speed_main
 
     return speed_main(args.rest)
@@ -227,10 +255,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     index_help = "index directory or Chroma server URL (http://HOST:PORT); default: $QA_INDEX or .qa/index"
-    ingest = sub.add_parser("ingest", help="index files and folders (.txt, .md); only changes are re-embedded")
+    ingest = sub.add_parser(
+        "ingest", help="index files and folders (.txt, .md, .html, .pdf, .docx); only changes are re-embedded"
+    )
     ingest.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the bundled corpus)")
     ingest.add_argument("--index", help=index_help)
+    ingest.add_argument("--verbose", "-v", action="store_true", help="list every file and what was done with it")
     ingest.set_defaults(run=command_ingest)
+
+    show = sub.add_parser("show", help="print a cited passage with the text around it (report.pdf:p3:12)")
+    show.add_argument("citation", help="FILE:LINE or FILE:pPAGE:LINE, as an answer cites it")
+    show.add_argument("--index", help=index_help)
+    show.set_defaults(run=command_show)
 
     ask = sub.add_parser("ask", help="answer a question (or one per line of standard input)")
     ask.add_argument("question", nargs="*", help="the question; without it, questions are read from standard input")
@@ -248,8 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("rest", nargs=argparse.REMAINDER)
     evaluate.set_defaults(run=command_eval)
 
-    bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` (quality), `qa bench speed`")
-    bench.add_argument("which", choices=["squad", "speed"])
+    bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` (quality), `qa bench speed`, `qa bench formats`")
+    bench.add_argument("which", choices=["squad", "speed", "formats"])
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(run=command_bench)
     return parser

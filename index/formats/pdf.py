@@ -8,6 +8,7 @@ time (only their lines are kept), so a long PDF needs little memory.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import Counter
@@ -33,7 +34,8 @@ class Line:
     text: str
     top: float
     size: float
-    number: int  # 1-based, among the page's lines with text
+    order: int  # in PDFium's reading order, from 0
+    number: int = 0  # the line on the page counted from the top (lines at one height share a number)
 
 
 def _open(path: Path):  # type: ignore[no-untyped-def]
@@ -70,8 +72,10 @@ def _page_lines(page) -> list[Line]:  # type: ignore[no-untyped-def]
             first = match.start() + (len(match.group()) - len(match.group().lstrip()))
             _, _, _, top = textpage.get_charbox(first)
             size = float(pdfium_c.FPDFText_GetFontSize(textpage.raw, first))
-            lines.append(Line(body, float(top), size, len(lines) + 1))
-        return lines
+            lines.append(Line(body, float(top), size, len(lines)))
+        heights = sorted({round(line.top) for line in lines}, reverse=True)
+        rank = {height: number for number, height in enumerate(heights, start=1)}
+        return [dataclasses.replace(line, number=rank[round(line.top)]) for line in lines]
     finally:
         textpage.close()
 
@@ -106,7 +110,7 @@ def _furniture_key(text: str) -> str:
 
 
 def running_lines(pages: list[list[Line]]) -> set[tuple[int, int]]:
-    """(page index, line number) of running headers and footers: a line at the top or bottom of a
+    """(page index, line order) of running headers and footers: a line at the top or bottom of a
     page that is a page number ("3", "3/15", "Page 3 of 15"), or that recurs at the edge of many
     pages, digits aside (a title, a date, a URL, "Report 2024 · page 3")."""
     edges: list[tuple[int, Line]] = []
@@ -120,7 +124,7 @@ def running_lines(pages: list[list[Line]]) -> set[tuple[int, int]]:
         seen[key[1]] += 1
     needed = max(2, math.ceil(REPEATED_SHARE * pages_with_text))
     return {
-        (index, line.number)
+        (index, line.order)
         for index, line in edges
         if PAGE_NUMBER.match(line.text) or (pages_with_text >= 2 and seen[_furniture_key(line.text)] >= needed)
     }
@@ -182,7 +186,7 @@ def _build(pages: list[list[Line]], furniture: set[tuple[int, int]]) -> _Builder
     for index, lines in enumerate(pages):
         out.pages.append(out.length)
         previous: Line | None = None
-        for line in (line for line in lines if (index, line.number) not in furniture):
+        for line in (line for line in lines if (index, line.order) not in furniture):
             heading = _is_heading_size(line, body)
             if previous is None:
                 # a sentence broken across the page break goes on as one sentence
