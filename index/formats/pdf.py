@@ -192,6 +192,8 @@ def _build(pages: list[list[Line]], furniture: set[tuple[int, int]]) -> _Builder
                 # a sentence broken across the page break goes on as one sentence
                 joins = bool(out.parts) and not heading and not out.last_heading and not SENTENCE_END.search(out.last)
                 separator = out.continues(line) if joins else "\n\n"
+            elif heading and out.last_heading and not _new_paragraph(previous, line):
+                separator = " "  # a heading wrapped onto a second line
             elif heading or out.last_heading or _new_paragraph(previous, line):
                 separator = "\n\n"
             else:
@@ -200,7 +202,9 @@ def _build(pages: list[list[Line]], furniture: set[tuple[int, int]]) -> _Builder
             if previous is None:
                 out.pages[-1] = start
             out.line(line, index + 1, separator)
-            if heading:
+            if heading and separator == " ":
+                out.headings[-1] = dataclasses.replace(out.headings[-1], end=out.length)
+            elif heading:
                 out.headings.append(Heading(start, out.length, levels.get(round(line.size, 1), 1)))
             out.last_heading = heading
             previous = line

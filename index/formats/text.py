@@ -25,7 +25,7 @@ def read_text(path: Path, max_chars: int) -> str:
     if not data.strip():
         raise FormatProblem("empty file", "add text to it or remove it")
     if b"\x00" in data[:8192]:
-        raise FormatProblem("binary file, not text", "convert it to .txt", "not text")
+        raise FormatProblem("binary file, not text", "convert it to .txt", "binary")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
