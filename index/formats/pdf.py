@@ -18,6 +18,8 @@ from pathlib import Path
 
 from index.formats import Extracted, FormatProblem, Heading, too_large
 
+LIST_ITEM = re.compile(r"^(?:[•◦▪●■‣–]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s")  # a line that starts a list item
+SOFT_HYPHEN = re.compile("[\ufffe\x02\xad]")
 PAGE_NUMBER = re.compile(r"(?i)^[\W_]*(?:page\s*)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?[\W_]*$")
 SENTENCE_END = re.compile(r"""[.!?…:;]["'”’)\]]*$""")
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running headers or footers
@@ -36,6 +38,7 @@ class Line:
     size: float
     order: int  # in PDFium's reading order, from 0
     number: int = 0  # the line on the page counted from the top (lines at one height share a number)
+    end_top: float = 0.0  # the top of its last character (lower than `top` when PDFium ran two lines on)
 
 
 def _open(path: Path):  # type: ignore[no-untyped-def]
@@ -66,13 +69,18 @@ def _page_lines(page) -> list[Line]:  # type: ignore[no-untyped-def]
             text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i)) for i in range(count))
         lines: list[Line] = []
         for match in re.finditer(r"[^\r\n]+", text):
-            body = " ".join(match.group().split())
+            # PDFium marks a word hyphenated at the end of a line (U+FFFE, or U+0002) and runs the
+            # line on into the next: the word is written whole
+            body = " ".join(SOFT_HYPHEN.sub("", match.group()).split())
             if not body:
                 continue
             first = match.start() + (len(match.group()) - len(match.group().lstrip()))
-            _, _, _, top = textpage.get_charbox(first)
+            last = match.start() + len(match.group().rstrip()) - 1
+            # loose boxes: the font's full height, the same for every character of a line
+            _, _, _, top = textpage.get_charbox(first, loose=True)
+            _, _, _, end_top = textpage.get_charbox(last, loose=True)
             size = float(pdfium_c.FPDFText_GetFontSize(textpage.raw, first))
-            lines.append(Line(body, float(top), size, len(lines)))
+            lines.append(Line(body, float(top), size, len(lines), end_top=float(end_top)))
         heights = sorted({round(line.top) for line in lines}, reverse=True)
         rank = {height: number for number, height in enumerate(heights, start=1)}
         return [dataclasses.replace(line, number=rank[round(line.top)]) for line in lines]
@@ -123,10 +131,13 @@ def running_lines(pages: list[list[Line]]) -> set[tuple[int, int]]:
     for key in {(index, _furniture_key(line.text)) for index, line in edges}:
         seen[key[1]] += 1
     needed = max(2, math.ceil(REPEATED_SHARE * pages_with_text))
+    body = _body_size(pages)
+    # a line in a heading's font is the document's own (a title page's title that the running header repeats)
     return {
         (index, line.order)
         for index, line in edges
-        if PAGE_NUMBER.match(line.text) or (pages_with_text >= 2 and seen[_furniture_key(line.text)] >= needed)
+        if PAGE_NUMBER.match(line.text)
+        or (pages_with_text >= 2 and seen[_furniture_key(line.text)] >= needed and not _is_heading_size(line, body))
     }
 
 
@@ -213,12 +224,13 @@ def _build(pages: list[list[Line]], furniture: set[tuple[int, int]]) -> _Builder
 
 def _new_paragraph(previous: Line | None, line: Line) -> bool:
     """Whether `line` starts a paragraph after `previous` on the same page: a wider gap than the
-    line spacing, a change of font size, or a move up the page (a new column)."""
+    line spacing, a change of font size, a move up the page (a new column) or a list item."""
     if previous is None:
         return True
-    pitch = previous.top - line.top
+    pitch = previous.end_top - line.top
     size = max(previous.size, line.size, 1.0)
-    return pitch > PARAGRAPH_GAP * size or pitch < -0.5 * size or abs(previous.size - line.size) > 0.15 * size
+    return (pitch > PARAGRAPH_GAP * size or pitch < -0.5 * size or abs(previous.size - line.size) > 0.15 * size
+            or bool(LIST_ITEM.match(line.text)))
 
 
 def extract_pdf(path: Path, max_chars: int) -> Extracted:
