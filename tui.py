@@ -36,9 +36,10 @@ from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, S
 from textual.worker import get_current_worker
 
 from index.documents import display_path
-from index.errors import EmptyQuestion, IndexMissing, IndexOutdated, QAError, QuestionTooLong
+from index.errors import EmptyQuestion, IndexMissing, IndexOutdated, QAError, QuestionTooLong, UnreadableFile
 from index.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 from qa.passages import Answer, Citation, Passage
+from qa.sources import load_source, page_marked
 
 if TYPE_CHECKING:
     from index.embedding import Encoder
@@ -1032,13 +1033,12 @@ class QAApp(App[None]):
                       title: str = "") -> bool:
         """Show the cited file scrolled to the passage; False when the file no longer holds `expected`
         where the index said (it is shown all the same, with a note)."""
-        try:
-            with open(citation.path, "rb") as handle:
-                text = handle.read().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
-            self.notify(f"Cannot open {citation.source}: {reason}", severity="error", markup=False)
+        try:  # formats (issue 12): the canonical text, extracted again (a PDF's, a web page's main text)
+            source = load_source(citation.path)
+        except UnreadableFile as error:
+            self.notify(f"Cannot open {citation.source}: {error.problem}", severity="error", markup=False)
             return expected is None
+        text = source.text
         span: tuple[int, int] | None = (citation.start, citation.end)
         marked = None if answer is None else (answer.start, answer.end)
         note = ""
@@ -1054,6 +1054,9 @@ class QAApp(App[None]):
                 span = marked = None
                 note = f"{citation.source} changed since it was indexed and no longer holds this passage. " \
                        "Press r in the answers to re-index it."
+        if span is not None:  # formats (issue 12): page breaks marked, the spans moved to match
+            text, moved = page_marked(source, [*span, *(marked or ())])
+            span, marked = (moved[0], moved[1]), (moved[2], moved[3]) if marked else None
         self.push_screen(SourceScreen(citation, title, text, span, marked, note))
         return not note
 

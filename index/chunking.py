@@ -269,10 +269,12 @@ def is_text_line(line: str) -> bool:
     return sum(c.isalpha() for c in stripped) >= 0.5 * visible
 
 
-def structured_blocks(text: str, headings: tuple[Heading, ...]) -> list[Span]:
+def structured_blocks(text: str, headings: tuple[Heading, ...], title: str = "") -> list[Span]:
     """Runs of text lines (blank lines and rules such as `---` allowed inside), a heading always
-    starting a new one: so a section's heading is the first sentence of its first chunk."""
-    heading_starts = sorted(h.start for h in headings)
+    starting a new one: so a section's heading is the first sentence of its first chunk. A heading
+    that is the document's `title` is left out: every chunk carries the title already."""
+    titles = {h.start for h in headings if " ".join(text[h.start : h.end].split()) == title}
+    heading_starts = sorted(h.start for h in headings if h.start not in titles)
     blocks: list[Span] = []
     current: Span | None = None
     in_fence = False
@@ -284,6 +286,9 @@ def structured_blocks(text: str, headings: tuple[Heading, ...]) -> list[Span]:
             in_fence, current = not in_fence, None
             continue
         if in_fence or not line.strip() or (not is_heading and not any(c.isalnum() for c in line)):
+            continue
+        if titles and any(raw.start <= start <= raw.end for start in titles):
+            current = None
             continue
         span = _trim(text, raw)
         if span is None:
@@ -319,7 +324,7 @@ def document_blocks(extracted: Extracted) -> list[Span]:
     """The blocks of a document that chunks and passages come from: prose for plain text,
     sections of text lines for structured formats."""
     if extracted.structured:
-        return structured_blocks(extracted.text, extracted.headings)
+        return structured_blocks(extracted.text, extracted.headings, extracted.title)
     return prose_blocks(extracted.text)
 
 

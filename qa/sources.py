@@ -85,3 +85,24 @@ class SourceFiles:
         """Whether `path` still holds exactly `text` at `[start, end)`."""
         source = self.get(path)
         return source is not None and source.text[start:end] == text
+
+
+def page_marked(source: SourceText, offsets: list[int]) -> tuple[str, list[int]]:
+    """The text as the source viewer shows it: a rule line "──── page N ────" where each page
+    (after the first) begins, and `offsets` moved to match."""
+    pages = source.extracted.pages[1:] if source.extracted is not None else ()
+    if not pages:
+        return source.text, offsets
+    parts: list[str] = []
+    inserted: list[tuple[int, int]] = []  # (offset in the text, characters inserted before it)
+    cursor, added = 0, 0
+    for number, start in enumerate(pages, start=2):
+        parts.append(source.text[cursor:start])
+        mark = ("" if start == 0 or source.text[start - 1] == "\n" else "\n") + f"──── page {number} ────\n"
+        parts.append(mark)
+        added += len(mark)
+        inserted.append((start, added))
+        cursor = start
+    parts.append(source.text[cursor:])
+    moved = [offset + max((n for start, n in inserted if start <= offset), default=0) for offset in offsets]
+    return "".join(parts), moved
