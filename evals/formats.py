@@ -136,6 +136,28 @@ def write_pdf(path: Path, title: str, paragraphs: list[str], repeat: int = 1) ->
     SimpleDocTemplate(str(path), pagesize=A4, title=title).build(story, onFirstPage=furniture, onLaterPages=furniture)
 
 
+def write_scanned_looking_pdf(path: Path, pages: int, paragraphs: list[str]) -> None:
+    """A PDF of `pages` pages, each a text paragraph above a photograph-sized JPEG of its own (a
+    report with pictures: tens of MB on disk, little text)."""
+    import random
+
+    from PIL import Image
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    generator = random.Random(0)
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for number in range(pages):
+        picture = Image.frombytes("RGB", (260, 260), generator.randbytes(260 * 260 * 3))  # ~200 kB, incompressible
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(56, A4[1] - 60, paragraphs[number % len(paragraphs)][:90])
+        pdf.drawImage(ImageReader(picture), 56, 200, width=420, height=420)
+        pdf.drawRightString(A4[0] - 56, 28, f"{number + 1}/{pages}")
+        pdf.showPage()
+    pdf.save()
+
+
 def write_docx(path: Path, title: str, paragraphs: list[str]) -> None:
     import docx
 
@@ -233,8 +255,10 @@ def speed(folders: dict[str, Path], root: Path, pages: int, repeat: int) -> dict
     figures: dict[str, dict[str, float]] = {}
     baseline = extract_in_child([folders["txt"] / next(iter(sorted(os.listdir(folders["txt"]))))])
     figures["baseline"] = {"peak_mb": baseline["peak_mb"]}
+    pictures = root / "pictures.pdf"
+    write_scanned_looking_pdf(pictures, 200, paragraphs)
     sets = [(name, sorted(folders[name].iterdir()) * repeat) for name in ("pdf", "html", "docx", "clean")]
-    for name, paths in [("pdf (long)", [big]), *sets]:
+    for name, paths in [("pdf (long)", [big]), ("pdf (photos)", [pictures]), *sets]:
         measured = extract_in_child(paths)
         size = sum(path.stat().st_size for path in paths) / 1e6
         figures[name] = {"files": len(paths), "pages": measured["pages"], "mb_on_disk": round(size, 2),
@@ -310,11 +334,11 @@ def table(figures: dict) -> str:  # type: ignore[type-arg]
     mixed = figures["mixed_ingest"]
     out += ["", f"Mixed folder ingest: {mixed['files']} files, {mixed['chunks']} chunks in {mixed['seconds']} s", "",
             "Extraction (in a fresh process each; a file without pages counts as one page)",
-            f"{'format':<11} {'files':>5} {'pages':>6} {'MB':>7} {'pages/s':>8} {'MB/s':>7} {'peak MB':>8}"]
+            f"{'format':<12} {'files':>5} {'pages':>6} {'MB':>7} {'pages/s':>8} {'MB/s':>7} {'peak MB':>8}"]
     for name, row in figures["extraction"].items():
         if name == "baseline":
             continue
-        out.append(f"{name:<11} {row['files']:>5} {row['pages']:>6} {row['mb_on_disk']:>7} {row['pages_per_s']:>8} "
+        out.append(f"{name:<12} {row['files']:>5} {row['pages']:>6} {row['mb_on_disk']:>7} {row['pages_per_s']:>8} "
                    f"{row['mb_per_s']:>7} {row['peak_mb']:>8}")
     baseline = figures["extraction"]["baseline"]["peak_mb"]
     out.append(f"(a Python that reads one .txt file the same way peaks at {baseline} MB)")
