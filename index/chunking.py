@@ -8,17 +8,23 @@ like: enough words, mostly letters, ending like a sentence, and no contact addre
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from index.formats import Extracted, Heading
 
 from index.lines import line_bounds
 
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 URL = re.compile(r"\b(?:https?://|www\.)\S+")
-BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+# a list item's or a Markdown heading's marker, at the start of a line
+BULLET = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)]|#{1,6})[ \t]+", re.MULTILINE)
 SENTENCE_END = re.compile(r"""[.!?…:;]["'”’)\]]*$""")
 MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
@@ -188,13 +194,15 @@ def chunk_spans(
     max_tokens: int = 160,
     overlap: int = 1,
     count_tokens: Callable[[str], int] = approximate_tokens,
+    blocks: list[Span] | None = None,
 ) -> list[Span]:
-    """Sentence-aligned chunks of the prose in `text`, each at most `max_tokens` word pieces.
+    """Sentence-aligned chunks of the prose in `text` (or of `blocks` of it), each at most
+    `max_tokens` word pieces.
 
     Consecutive chunks of one block share their last/first `overlap` sentences.
     """
     chunks: list[Span] = []
-    for block in prose_blocks(text):
+    for block in prose_blocks(text) if blocks is None else blocks:
         units: list[tuple[Span, int]] = []
         for sentence in split_sentences(text, block.start, block.end):
             size = count_tokens(text[sentence.start : sentence.end])
@@ -238,3 +246,101 @@ def document_title(text: str, fallback: str) -> str:
         if alpha_words >= 4 and capitalised / alpha_words >= 0.6 and len(line) > len(best):
             best = line
     return best or fallback
+
+
+# ---- structured formats (Markdown, HTML, PDF, Word): headings are structure ----------------------
+TITLE_SEPARATOR = " › "
+
+
+def is_text_line(line: str) -> bool:
+    """Whether a line of an authored or extracted document is text: words, mostly letters, not a
+    table rule, a code fence, a comment or a line of links."""
+    stripped = line.strip()
+    if not stripped or stripped.startswith(("|", "<!--", "```", "~~~")):
+        return False
+    if not WORD.search(stripped):
+        return False
+    if sum(len(m) for m in URL.findall(stripped)) > 0.5 * len(stripped):
+        return False
+    visible = sum(not c.isspace() for c in stripped)
+    return sum(c.isalpha() for c in stripped) >= 0.5 * visible
+
+
+def structured_blocks(text: str, headings: tuple[Heading, ...], title: str = "") -> list[Span]:
+    """Runs of text lines (blank lines and rules such as `---` allowed inside), a heading always
+    starting a new one: so a section's heading is the first sentence of its first chunk. A heading
+    that is the document's `title` is left out: every chunk carries the title already."""
+    titles = {h.start for h in headings if " ".join(text[h.start : h.end].split()) == title}
+    heading_starts = sorted(h.start for h in headings if h.start not in titles)
+    blocks: list[Span] = []
+    current: Span | None = None
+    in_fence = False
+    for raw in _line_spans(text):
+        line = text[raw.start : raw.end]
+        first = bisect.bisect_left(heading_starts, raw.start)
+        is_heading = first < len(heading_starts) and heading_starts[first] < max(raw.end, raw.start + 1)
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence, current = not in_fence, None
+            continue
+        if in_fence or not line.strip() or (not is_heading and not any(c.isalnum() for c in line)):
+            continue
+        if titles and any(raw.start <= start <= raw.end for start in titles):
+            current = None
+            continue
+        span = _trim(text, raw)
+        if span is None:
+            continue
+        if is_heading or not is_text_line(line):
+            current = None
+        if is_heading or is_text_line(line):
+            if current is None:
+                current = Span(span.start, span.end)
+                blocks.append(current)
+            else:
+                current = Span(current.start, span.end)
+                blocks[-1] = current
+    return blocks
+
+
+def section_title(title: str, headings: tuple[Heading, ...], text: str, offset: int) -> str:
+    """The title of a passage at `offset`: its document's title and the headings it is under
+    ("releases.md › Version 1.0.0 (2015-05-15)")."""
+    chain: list[Heading] = []
+    for heading in headings:
+        if heading.start > offset:
+            break
+        while chain and chain[-1].level >= heading.level:
+            chain.pop()
+        chain.append(heading)
+    names = [" ".join(text[h.start : h.end].split()) for h in chain]
+    names = [name for name in names if name and name != title]
+    return TITLE_SEPARATOR.join([title, *names]) if title else TITLE_SEPARATOR.join(names)
+
+
+def document_blocks(extracted: Extracted) -> list[Span]:
+    """The blocks of a document that chunks and passages come from: prose for plain text,
+    sections of text lines for structured formats."""
+    if extracted.structured:
+        return structured_blocks(extracted.text, extracted.headings, extracted.title)
+    return prose_blocks(extracted.text)
+
+
+def document_chunks(
+    extracted: Extracted,
+    fallback_title: str,
+    max_tokens: int = 160,
+    overlap: int = 1,
+    count_tokens: Callable[[str], int] = approximate_tokens,
+) -> list[tuple[Span, str]]:
+    """A document's chunks, each with its title (for structured formats, its section's too)."""
+    text = extracted.text
+    if not extracted.structured:
+        title = document_title(text, fallback_title)
+        return [(span, title) for span in chunk_spans(text, max_tokens, overlap, count_tokens)]
+    title = extracted.title or fallback_title
+    spans = chunk_spans(text, max_tokens, overlap, count_tokens, blocks=document_blocks(extracted))
+    titled = []
+    for span in spans:
+        line_end = text.find("\n", span.start, span.end)  # a heading on the chunk's first line is its section's
+        titled.append((span, section_title(title, extracted.headings, text, span.end if line_end < 0 else line_end)))
+    return titled

@@ -1,25 +1,32 @@
-"""Reading source files: verbatim text with clear reasons for refusing a file."""
+"""Reading source files of every supported format: canonical text with clear reasons for refusing a file."""
 
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.errors import UnreadableFile
+from index.formats import PLAIN_TEXT_ID, Extracted, FormatProblem, format_of, formats
 
 SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".qa"}
+NOT_TEXT_TYPES = ("image/", "audio/", "video/", "font/")
 
 
 @dataclass(frozen=True)
 class Document:
-    """A source file's full text, exactly as decoded from its bytes (no newline translation)."""
+    """A source file's canonical text (for .txt and .md: exactly as decoded from its bytes, no
+    newline translation; for other formats: the extracted text) and what it was extracted with."""
 
     path: Path
     text: str
     sha256: str
+    extracted: Extracted = field(default_factory=lambda: Extracted(""), repr=False)
+    extractor: str = PLAIN_TEXT_ID
 
     @property
     def source(self) -> str:
@@ -36,61 +43,94 @@ def display_path(path: str | Path) -> str:
     return relative if not relative.startswith(".." + os.sep + "..") else str(path)
 
 
+def _cannot_read(shown: str, error: OSError) -> UnreadableFile:
+    if isinstance(error, FileNotFoundError):
+        return UnreadableFile(shown, "no such file", "check the path", kind="missing")
+    return UnreadableFile(shown, f"cannot read ({error.strerror})", "check its permissions", kind="cannot read")
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in pieces (raises OSError)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for piece in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def fingerprint(path: Path) -> tuple[str, str]:
+    """(SHA-256 of the bytes, extractor id): what decides whether an indexed file is up to date."""
+    found = format_of(path)
+    if found is None:
+        raise refusal(path)
+    try:
+        return file_sha256(path), found.id
+    except OSError as error:
+        raise _cannot_read(display_path(path), error) from None
+
+
 def read_document(path: Path, max_bytes: int) -> Document:
-    """Read `path` as UTF-8 text, or raise UnreadableFile saying why and what to do."""
+    """Read `path` and extract its canonical text, or raise UnreadableFile saying why and what to do.
+
+    `max_bytes` limits the extracted text (for .txt and .md, the file itself)."""
     shown = display_path(path)
+    found = format_of(path)
+    if found is None:
+        raise refusal(path)
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise UnreadableFile(shown, "no such file", "check the path") from None
+        sha = file_sha256(path)
+        extracted = found.extract(path, max_bytes)
     except OSError as error:
-        raise UnreadableFile(shown, f"cannot read ({error.strerror})", "check its permissions") from None
-    if size > max_bytes:
-        raise UnreadableFile(
-            shown,
-            f"too large ({size / 1e6:.1f} MB, limit {max_bytes / 1e6:.0f} MB)",
-            "split it, or raise max_file_mb / QA_MAX_FILE_MB",
-        )
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise UnreadableFile(shown, f"cannot read ({error.strerror})", "check its permissions") from None
-    if not data.strip():
-        raise UnreadableFile(shown, "empty file", "add text to it or remove it")
-    if b"\x00" in data[:8192]:
-        raise UnreadableFile(shown, "binary file, not text", "convert it to .txt")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise UnreadableFile(
-            shown,
-            f"not UTF-8 text (bad byte at offset {error.start})",
-            "re-save it as UTF-8, e.g. iconv -f latin1 -t utf-8",
-        ) from None
-    return Document(path=path, text=text, sha256=hashlib.sha256(data).hexdigest())
+        raise _cannot_read(shown, error) from None
+    except FormatProblem as problem:
+        raise UnreadableFile(shown, problem.problem, problem.action, kind=problem.kind) from None
+    if not extracted.text.strip():
+        raise UnreadableFile(shown, "empty file", "add text to it or remove it", kind="empty file")
+    return Document(path=path, text=extracted.text, sha256=sha, extracted=extracted, extractor=found.id)
+
+
+def refusal(path: Path) -> UnreadableFile:
+    """Why a file of an unsupported format is not read: not text at all (an image, audio, video),
+    or a format we do not read."""
+    kind, _ = mimetypes.guess_type(path.name)
+    suffix = path.suffix.lower() or "(no extension)"
+    readable = ", ".join(sorted(formats()))
+    if kind and kind.startswith(NOT_TEXT_TYPES):
+        what = kind.split("/")[0]
+        return UnreadableFile(display_path(path), f"{suffix} is {'an' if what[0] in 'aeiou' else 'a'} {what}, not text",
+                              "OCR or transcribe it to .txt first" if what in ("image", "audio", "video")
+                              else "nothing to index", kind="not text")
+    return UnreadableFile(display_path(path), f"unsupported format {suffix}",
+                          f"only {readable} are read; convert it to one of them", kind="unsupported format")
 
 
 def find_files(paths: Iterable[Path], extensions: tuple[str, ...]) -> Iterator[Path | UnreadableFile]:
-    """Every indexable file under `paths` (absolute), or an UnreadableFile for a path that fails.
-
-    A folder yields its files with a known extension, skipping hidden and tool folders;
-    a file named directly with another extension is refused with a reason.
-    """
+    """Every file under `paths` (absolute) that can be indexed, or an UnreadableFile for each path
+    that cannot: a folder's files of other formats included, so none is skipped silently. Hidden
+    files and tool folders (.git, node_modules, ...) are passed over."""
     for given in paths:
         path = Path(given).expanduser()
         if not path.exists():
-            yield UnreadableFile(display_path(path), "no such file or folder", "check the path")
+            yield UnreadableFile(display_path(path), "no such file or folder", "check the path", kind="missing")
         elif path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 for name in sorted(files):
-                    if not name.startswith(".") and name.lower().endswith(extensions):
-                        yield Path(os.path.abspath(Path(root) / name))
+                    if name.startswith("."):
+                        continue
+                    found = Path(os.path.abspath(Path(root) / name))
+                    yield found if name.lower().endswith(extensions) else refusal(found)
         elif path.suffix.lower() in extensions:
             yield Path(os.path.abspath(path))
         else:
-            yield UnreadableFile(
-                display_path(path),
-                f"unsupported format {path.suffix or '(no extension)'}",
-                f"only {' and '.join(extensions)} are read; convert it to .txt",
-            )
+            yield refusal(path)
+
+
+def skip_summary(skipped: list[UnreadableFile]) -> str:
+    """What was skipped and why, in one line: "skipped 3: 2 .pptx (unsupported format), 1 .png (not text)"."""
+    if not skipped:
+        return ""
+    groups = Counter((Path(p.path).suffix.lower(), p.kind) for p in skipped)
+    parts = [f"{count} {suffix} ({kind})" if suffix else f"{count} ({kind})" for (suffix, kind), count in
+             sorted(groups.items(), key=lambda item: (-item[1], item[0]))]
+    return f"skipped {len(skipped)}: " + ", ".join(parts)

@@ -8,10 +8,11 @@ class QAError(Exception):
 
 
 class UnreadableFile(QAError):
-    """A file that cannot be indexed (missing, empty, binary, not UTF-8, too large)."""
+    """A file that cannot be indexed (missing, empty, binary, not UTF-8, too large, unsupported,
+    encrypted, corrupt); `kind` names the reason in a few words for the ingest summary."""
 
-    def __init__(self, path: str, problem: str, action: str) -> None:
-        self.path, self.problem, self.action = path, problem, action
+    def __init__(self, path: str, problem: str, action: str, kind: str = "") -> None:
+        self.path, self.problem, self.action, self.kind = path, problem, action, kind or problem
         super().__init__(f"{path}: {problem}, skipped ({action})")
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.chunking import chunk_spans, document_title, split_sentences
-from index.documents import Document, find_files, read_document
+from index.chunking import document_chunks, split_sentences
+from index.documents import Document, find_files, fingerprint, read_document
 from index.encoder_protocol import SentenceEncoder
 from index.errors import UnreadableFile
 from index.lexical import LexicalIndex, bm25_dir
@@ -49,9 +49,10 @@ class IngestReport:
 def chunk_document(document: Document, settings: Settings, encoder: SentenceEncoder) -> list[ChunkRecord]:
     """The chunk records of one document, each `document.text[start:end]`."""
     source = str(document.path)
-    title = document_title(document.text, document.path.stem)
-    spans = chunk_spans(
-        document.text,
+    # formats (issue 12): the canonical text's chunks, each titled by its document and section
+    spans = document_chunks(
+        document.extracted,
+        document.path.stem,
         max_tokens=min(settings.chunk_tokens, encoder.max_tokens),
         overlap=settings.overlap_sentences,
         count_tokens=encoder.count_tokens,
@@ -66,7 +67,7 @@ def chunk_document(document: Document, settings: Settings, encoder: SentenceEnco
             text=document.text[s.start : s.end],
             title=title,
         )
-        for s in spans
+        for s, title in spans
     ]
 
 
@@ -117,16 +118,17 @@ def ingest(
             continue
         source = str(found)
         seen.add(source)
+        record = known.get(source)
         try:
+            # formats (issue 12): the bytes' hash and the extractor's version decide, before extracting
+            if record and (record.sha256, record.extractor) == fingerprint(found):
+                report.unchanged.append(source)
+                continue
             document = read_document(found, max_bytes)
         except UnreadableFile as problem:
             report.skipped.append(problem)
             continue
-        record = known.get(source)
-        if record and record.sha256 == document.sha256:
-            report.unchanged.append(source)
-        else:
-            todo.append((document, record is not None))
+        todo.append((document, record is not None))
 
     gone = [s for s in sorted(known) if s not in seen and _under(s, roots) and not Path(s).is_file()]
     # A new generation before anything changes: if this run is killed midway, the BM25 copy
@@ -209,6 +211,7 @@ def _embed_and_store(
                 sha256=document.sha256,
                 chunks=len(file_records),
                 title=file_records[0].title if file_records else document.path.stem,
+                extractor=document.extractor,  # formats (issue 12)
             )
             for document, _, file_records in window
         ]

@@ -37,7 +37,7 @@ class Settings:
     abstain_threshold: float = 0.0
     batch_size: int = 64
     ingest_window: int = 2048
-    extensions: tuple[str, ...] = (".txt", ".md")
+    extensions: tuple[str, ...] = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")  # index.formats
     # sent as "Authorization: Bearer TOKEN" to a Chroma server behind a token-checking proxy
     chroma_token: str = field(default="", repr=False, compare=False)
     settings_file: str | None = field(default=None, compare=False)

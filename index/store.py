@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from index.errors import IndexBroken, IndexMissing, IndexOutdated, IndexUnreachable
+from index.formats import PLAIN_TEXT_ID
 from index.settings import Settings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -64,6 +65,7 @@ class FileRecord:
     sha256: str
     chunks: int
     title: str
+    extractor: str = PLAIN_TEXT_ID  # formats (issue 12): what extracted its text ("pdf/1 pypdfium2==5.15.2")
 
 
 def ingest_command(settings: Settings) -> str:
@@ -208,7 +210,8 @@ class Store:
         """Every file the index holds completely, by source path."""
         got = self.files.get(include=["metadatas"])
         return {
-            i: FileRecord(source=i, sha256=m["sha256"], chunks=int(m["chunks"]), title=str(m.get("title", "")))
+            i: FileRecord(source=i, sha256=m["sha256"], chunks=int(m["chunks"]), title=str(m.get("title", "")),
+                          extractor=str(m.get("extractor", PLAIN_TEXT_ID)))
             for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
         }
 
@@ -220,7 +223,8 @@ class Store:
             self.files.upsert(
                 ids=[r.source for r in part],
                 embeddings=[[0.0]] * len(part),
-                metadatas=[{"sha256": r.sha256, "chunks": r.chunks, "title": r.title} for r in part],
+                metadatas=[{"sha256": r.sha256, "chunks": r.chunks, "title": r.title, "extractor": r.extractor}
+                           for r in part],
             )
 
     def delete_files(self, sources: list[str]) -> None:

@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 
 from index.chunking import Span, is_dateline
-from index.lines import line_of
 from index.terms import TermCache
 from qa.answer_types import AnswerType, answer_span, answer_type
 from qa.lookups import Lookups, document_date
@@ -105,7 +104,7 @@ def dated_by(source: SourceText, path: str, passage: Span, answer: Span, questio
         return None
     if passage.start <= date.start < passage.end:
         return None
-    citation = Citation(lookups.shown_path(path), path, line_of(source.text, date.start), date.start, date.end)
+    citation = source.citation(lookups.shown_path(path), path, date.start, date.end)  # with its page, if paged
     return Dated(source.text[date.start : date.end], citation)
 
 
@@ -187,8 +186,8 @@ def build_passages(question: str, query: str, sentences: list[ScoredSentence], l
         answer = answer_in(sentence, span, question, query, terms)
         answer_words = normal_words(sentence.source.text[answer.start : answer.end]) if answer else ""
         sentence_terms = set(terms(sentence.source.text[sentence.span.start : sentence.span.end]))
-        citation = Citation(source=lookups.shown_path(chunk.source), path=chunk.source,
-                            line=line_of(sentence.source.text, span.start), start=span.start, end=span.end)
+        # the line, and for a paged format the page and the line on it
+        citation = sentence.source.citation(lookups.shown_path(chunk.source), chunk.source, span.start, span.end)
         same = agreeing(kept, chunk.source, span, text, sentence_terms, answer_words, asked_numbers)
         if same is not None:
             kept[same] = _with_source(kept[same], citation)

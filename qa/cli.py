@@ -69,6 +69,7 @@ def _progress_bar() -> tuple[object, object]:
 
 
 def command_ingest(args: argparse.Namespace) -> int:
+    from index.documents import display_path
     from index.embedding import Encoder
     from index.ingest import ingest
 
@@ -82,14 +83,26 @@ def command_ingest(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+    # formats (issue 12): a file of a format we do not read is counted in the summary line (named
+    # with --verbose); any other problem (corrupt, encrypted, no text layer, ...) gets its own line
+    from index.documents import skip_summary
+
     for problem in report.skipped:
-        print(f"qa: {problem}", file=sys.stderr)
+        if args.verbose or problem.kind not in ("unsupported format", "not text"):
+            print(f"qa: {problem}", file=sys.stderr)
+    if args.verbose:
+        for status, sources in (("added", report.added), ("changed", report.changed),
+                                ("unchanged", report.unchanged), ("removed", report.removed)):
+            for source in sources:
+                print(f"  {status:9} {display_path(source)}")
     print(f"Indexed {settings.index}: {report.summary()}")
+    if report.skipped:
+        print(skip_summary(report.skipped).capitalize())
     indexed = report.added or report.changed or report.unchanged
     if not indexed and not report.removed:
         if report.skipped:
             return 1
-        return _fail("nothing to index: give a folder or .txt/.md files that hold text")
+        return _fail("nothing to index: give a folder or .txt, .md, .html, .pdf or .docx files that hold text")
     return 0
 
 
@@ -147,7 +160,7 @@ def render_answer(answer: Answer, style: Style, width: int) -> str:
 
 
 def _render_passage(number: int, passage: Passage, style: Style, width: int, dim: bool) -> str:
-    citation = f"{passage.citation.source}:{passage.citation.line}"
+    citation = passage.citation.label  # formats (issue 12): report.pdf:p3:12
     head = f"{number}. {style.cite(citation)}  {style.dim(f'score {passage.score:.2f}')}"
     if passage.title:
         head += "\n   " + style.dim(passage.title)
@@ -165,10 +178,10 @@ def _render_passage(number: int, passage: Passage, style: Style, width: int, dim
         text = style.dim(text)
     out = [head, text]
     for other in passage.also_in:
-        out.append("   " + style.dim("also in ") + style.cite(f"{other.source}:{other.line}"))
+        out.append("   " + style.dim("also in ") + style.cite(other.label))
     if passage.dated is not None:
         where = passage.dated.citation
-        out.append("   " + style.dim(f"dated {passage.dated.text} ") + style.cite(f"{where.source}:{where.line}"))
+        out.append("   " + style.dim(f"dated {passage.dated.text} ") + style.cite(where.label))
     return "\n".join(out)
 
 
@@ -206,6 +219,17 @@ def command_ask(args: argparse.Namespace) -> int:
     return status
 
 
+# ---- show (formats, issue 12) --------------------------------------------------------------------
+def command_show(args: argparse.Namespace) -> int:
+    from index.store import Store
+    from qa.show import show
+
+    heading, lines = show(args.citation, Store(_settings(args)))
+    print(heading)
+    print("\n".join(lines))
+    return 0
+
+
 # ---- the parser and the shared error handling ---------------------------------------------------
 AddCommand = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 PassThrough = Callable[[argparse.Namespace], int]
@@ -220,10 +244,18 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     index_help = "index directory or Chroma server URL (http://HOST:PORT); default: $QA_INDEX or .qa/index"
-    ingest = sub.add_parser("ingest", help="index files and folders (.txt, .md); only changes are re-embedded")
+    ingest = sub.add_parser(
+        "ingest", help="index files and folders (.txt, .md, .html, .pdf, .docx); only changes are re-embedded"
+    )
     ingest.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the bundled corpus)")
     ingest.add_argument("--index", help=index_help)
+    ingest.add_argument("--verbose", "-v", action="store_true", help="list every file and what was done with it")
     ingest.set_defaults(run=command_ingest)
+
+    show = sub.add_parser("show", help="print a cited passage with the text around it (report.pdf:p3:12)")
+    show.add_argument("citation", help="FILE:LINE or FILE:pPAGE:LINE, as an answer cites it")
+    show.add_argument("--index", help=index_help)
+    show.set_defaults(run=command_show)
 
     ask = sub.add_parser("ask", help="answer a question (or one per line of standard input)")
     ask.add_argument("question", nargs="*", help="the question; without it, questions are read from standard input")

@@ -9,13 +9,23 @@ from index.chunking import Span
 
 @dataclass(frozen=True)
 class Citation:
-    """Where a passage is: a file, its 1-based line, and character offsets into its text."""
+    """Where a passage is: a file, its 1-based line, and character offsets into its canonical text.
+
+    For a paged format (PDF), `page` is the 1-based page and `line` the line on that page."""
 
     source: str
     path: str
     line: int
     start: int
     end: int
+    page: int | None = None
+
+    @property
+    def label(self) -> str:
+        """The citation as a person reads and types it: `notes.txt:25`, `report.pdf:p3:12`."""
+        if self.page is not None:
+            return f"{self.source}:p{self.page}:{self.line}"
+        return f"{self.source}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,7 @@ class Answer:
                     "text": p.text,
                     "source": p.citation.source,
                     "line": p.citation.line,
+                    "page": p.citation.page,
                     "start": p.citation.start,
                     "end": p.citation.end,
                     "score": round(p.score, 4),

@@ -1,20 +1,36 @@
-"""Reading cited files back, to check every passage against the file it cites."""
+"""Reading cited files back, to check every passage against the file it cites.
+
+A file's canonical text is re-derived from the file itself by the same extractor that indexed it
+(extraction is deterministic), so a passage of a PDF or a web page is checked exactly as one of a
+.txt file: the file must still hold `text` at `[start, end)`. A file that changed, or that its
+extractor now reads differently, no longer matches and its passages are reported stale.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from index.chunking import Span, prose_blocks, split_sentences
+from index.chunking import Span, document_blocks, split_sentences
+from index.documents import read_document
+from index.errors import UnreadableFile
+from index.formats import Extracted
+from index.lines import line_of
+from qa.passages import Citation
+
+MAX_SOURCE_CHARS = 10**9  # re-reading a cited file: the index already applied the size limit
 
 
 @dataclass
 class SourceText:
-    """A file's current text with its prose blocks and their sentences, computed once."""
+    """A file's current canonical text with its blocks and their sentences, computed once."""
 
     text: str
     blocks: list[Span]
     _sentences: dict[int, list[Span]] = field(default_factory=dict)
+    extracted: Extracted | None = None
+    sha256: str = ""
 
     def block_of(self, offset: int) -> int | None:
         for index, block in enumerate(self.blocks):
@@ -27,6 +43,19 @@ class SourceText:
             span = self.blocks[block]
             self._sentences[block] = split_sentences(self.text, span.start, span.end)
         return self._sentences[block]
+
+    def citation(self, shown: str, path: str, start: int, end: int) -> Citation:
+        """The citation of `[start, end)` (`shown`: the path as a person types it): its line, and for
+        a paged format its page and the line on that page."""
+        page, line = (None, line_of(self.text, start)) if self.extracted is None else self.extracted.place_of(start)
+        return Citation(shown, path, line, start, end, page)
+
+
+def load_source(path: str) -> SourceText:
+    """A file's canonical text, extracted again (raises UnreadableFile)."""
+    document = read_document(Path(path), MAX_SOURCE_CHARS)
+    return SourceText(document.text, document_blocks(document.extracted), extracted=document.extracted,
+                      sha256=document.sha256)
 
 
 class SourceFiles:
@@ -46,10 +75,8 @@ class SourceFiles:
         if cached and cached[0] == key:
             return cached[1]
         try:
-            with open(path, "rb") as handle:
-                text = handle.read().decode("utf-8")
-            source: SourceText | None = SourceText(text, prose_blocks(text))
-        except (OSError, UnicodeDecodeError):
+            source: SourceText | None = load_source(path)
+        except UnreadableFile:
             source = None
         self._cache[path] = (key, source)
         return source
@@ -58,3 +85,24 @@ class SourceFiles:
         """Whether `path` still holds exactly `text` at `[start, end)`."""
         source = self.get(path)
         return source is not None and source.text[start:end] == text
+
+
+def page_marked(source: SourceText, offsets: list[int]) -> tuple[str, list[int]]:
+    """The text as the source viewer shows it: a rule line "──── page N ────" where each page
+    (after the first) begins, and `offsets` moved to match."""
+    pages = source.extracted.pages[1:] if source.extracted is not None else ()
+    if not pages:
+        return source.text, offsets
+    parts: list[str] = []
+    inserted: list[tuple[int, int]] = []  # (offset in the text, characters inserted before it)
+    cursor, added = 0, 0
+    for number, start in enumerate(pages, start=2):
+        parts.append(source.text[cursor:start])
+        mark = ("" if start == 0 or source.text[start - 1] == "\n" else "\n") + f"──── page {number} ────\n"
+        parts.append(mark)
+        added += len(mark)
+        inserted.append((start, added))
+        cursor = start
+    parts.append(source.text[cursor:])
+    moved = [offset + max((n for start, n in inserted if start <= offset), default=0) for offset in offsets]
+    return "".join(parts), moved

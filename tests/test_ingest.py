@@ -79,7 +79,8 @@ def test_bad_files_are_skipped_with_one_line_each_and_nothing_indexed_is_lost(
     (bad / "huge.txt").write_text("The bridge was closed for repairs again this week. " * 220_000)
     (bad / "broken-link.txt").symlink_to(tmp_path / "nowhere.txt")
     (bad / "notes.pdf").write_bytes(b"%PDF-1.4")
-    report = ingest([corpus_copy, bad, tmp_path / "missing-folder", bad / "notes.pdf"], settings, encoder)
+    (bad / "slides.pptx").write_bytes(b"PK\x03\x04 not read")
+    report = ingest([corpus_copy, bad, tmp_path / "missing-folder", bad / "slides.pptx"], settings, encoder)
     messages = {Path(p.path).name: str(p) for p in report.skipped}
     assert "empty file" in messages["empty.txt"] and "empty file" in messages["blank.md"]
     assert "binary" in messages["binary.txt"] and "convert it" in messages["binary.txt"]
@@ -87,7 +88,7 @@ def test_bad_files_are_skipped_with_one_line_each_and_nothing_indexed_is_lost(
     assert "too large" in messages["huge.txt"] and "11.2 MB" in messages["huge.txt"]
     assert "no such file" in messages["broken-link.txt"]
     assert "no such file or folder" in messages["missing-folder"]
-    assert "unsupported format .pdf" in messages["notes.pdf"]
+    assert "unsupported format .pptx" in messages["slides.pptx"] and "truncated PDF" in messages["notes.pdf"]
     assert all("\n" not in m for m in messages.values())
     assert report.chunks_total == before and len(report.unchanged) == 5
 

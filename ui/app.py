@@ -18,9 +18,10 @@ from textual.content import Content
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 
 from index.documents import display_path
-from index.errors import EmptyQuestion, QAError, QuestionTooLong
+from index.errors import EmptyQuestion, QAError, QuestionTooLong, UnreadableFile
 from index.settings import Settings, load_settings
 from qa.passages import Answer, Citation
+from qa.sources import load_source, page_marked
 from ui.background import AnswerQueue, IndexOpener, Moments, Progress, Severity
 from ui.export import cite, export_path, index_label, write_export
 from ui.history import History, history_file
@@ -313,14 +314,16 @@ class QAApp(App[None]):
                     title: str = "") -> bool:
         """Show the cited file scrolled to the passage; False when the file no longer holds `expected`
         where the index said (it is shown all the same, with a note)."""
-        try:
-            with open(citation.path, "rb") as handle:
-                text = handle.read().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
-            self.notify(f"Cannot open {citation.source}: {reason}", severity="error", markup=False)
+        try:  # the canonical text, extracted again (a PDF's, a web page's main text)
+            source = load_source(citation.path)
+        except UnreadableFile as error:
+            self.notify(f"Cannot open {citation.source}: {error.problem}", severity="error", markup=False)
             return expected is None
+        text = source.text
         span, marked, note = place_passage(text, citation, expected, answer)
+        if span is not None:  # page breaks marked, the spans moved to match
+            text, moved = page_marked(source, [*span, *(marked or ())])
+            span, marked = (moved[0], moved[1]), (moved[2], moved[3]) if marked else None
         self.push_screen(SourceScreen(citation, title, text, span, marked, note))
         return not note
 

@@ -13,8 +13,8 @@ from qa.passages import Answer, Citation
 
 
 def cite(citation: Citation) -> str:
-    """`file:line`, as a person would type it to open the file."""
-    return f"{citation.source}:{citation.line}"
+    """`file:line` (`report.pdf:p3:12` for a page), as a person would type it to open the file."""
+    return citation.label
 
 
 def index_label(settings: Settings) -> str:

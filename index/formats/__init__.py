@@ -1,0 +1,173 @@
+"""Turning a file of any supported format into its canonical text.
+
+Each extractor returns an `Extracted`: the text every chunk, passage and citation is a slice of,
+the document's title, its headings (the structure passages are titled by) and, for a paged
+format, where each page and each of the page's lines begins in that text. Extraction is
+deterministic: the same bytes and the same extractor version give the same text, so a citation
+can be checked later by extracting again. The extractor's name and version are recorded in the
+index (`Format.id`); when they change, the file is extracted again.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+
+class FormatProblem(Exception):
+    """Why a file cannot be extracted: the problem, what to do, and its kind for the summary."""
+
+    def __init__(self, problem: str, action: str, kind: str = "") -> None:
+        self.problem, self.action, self.kind = problem, action, kind or problem
+        super().__init__(f"{problem} ({action})")
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading of the canonical text: its span and its level (1 is the highest)."""
+
+    start: int
+    end: int
+    level: int
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A document's canonical text and its structure.
+
+    pages: the offset where each page begins (paged formats; empty otherwise). lines: for a paged
+    format, each kept line of a page as (offset where it begins, page, line on the page), the line
+    counted as the page shows it (running headers and footers included in the count).
+    """
+
+    text: str
+    title: str = ""
+    headings: tuple[Heading, ...] = ()
+    pages: tuple[int, ...] = ()
+    lines: tuple[tuple[int, int, int], ...] = field(default=(), repr=False)
+    structured: bool = False  # True: blocks follow headings and text lines; False: the prose rule (.txt)
+
+    def page_of(self, offset: int) -> int | None:
+        """The 1-based page that holds `offset`, or None for a document without pages."""
+        if not self.pages:
+            return None
+        return max(1, bisect.bisect_right(self.pages, offset))
+
+    def place_of(self, offset: int) -> tuple[int | None, int]:
+        """(page, line): the 1-based page and line on it of `offset`; (None, line in the text) without pages."""
+        if not self.lines:
+            return self.page_of(offset), self.text.count("\n", 0, offset) + 1
+        row = bisect.bisect_right(self.lines, (offset, 1 << 30, 1 << 30)) - 1
+        if row < 0:
+            return self.page_of(offset), 1
+        _, page, line = self.lines[row]
+        return page, line
+
+    def offset_of(self, page: int | None, line: int) -> int | None:
+        """Where page `page`, line `line` begins in the text (the nearest kept line at or after it)."""
+        if page is None or not self.lines:
+            if line < 1:
+                return None
+            offset = 0
+            for _ in range(line - 1):
+                offset = self.text.find("\n", offset) + 1
+                if offset == 0:
+                    return None
+            return offset
+        after = [start for start, p, n in self.lines if p == page and n >= line]
+        on_page = [start for start, p, _ in self.lines if p == page]
+        return after[0] if after else (on_page[-1] if on_page else None)
+
+
+@dataclass(frozen=True)
+class Format:
+    """One file format: its name, the version of the rules that extract it, and the extractor."""
+
+    name: str
+    rules: int  # bumped whenever our own extraction rules change
+    library: str  # the PyPI package that does the reading ("" for none)
+    extract: Callable[[Path, int], Extracted]  # (path, limit on the text's characters)
+    paged: bool = False
+
+    @property
+    def id(self) -> str:
+        """What the index records: "pdf/1 pypdfium2==5.15.2"."""
+        if not self.library:
+            return f"{self.name}/{self.rules}"
+        return f"{self.name}/{self.rules} {self.library}=={library_version(self.library)}"
+
+
+@cache
+def library_version(package: str) -> str:
+    """The installed version of a PyPI package ("missing" when it is not installed)."""
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "missing"
+
+
+@cache
+def formats() -> dict[str, Format]:
+    """Every supported format by file suffix (imported lazily: PDF and HTML libraries load on use)."""
+    from index.formats import docx, html, pdf, text
+
+    table = {
+        ".txt": Format("text", 1, "", text.extract_plain),
+        ".md": Format("markdown", 1, "", text.extract_markdown),
+        ".markdown": Format("markdown", 1, "", text.extract_markdown),
+        ".html": Format("html", 1, "trafilatura", html.extract_html),
+        ".htm": Format("html", 1, "trafilatura", html.extract_html),
+        ".pdf": Format("pdf", 1, "pypdfium2", pdf.extract_pdf, paged=True),
+        ".docx": Format("docx", 1, "python-docx", docx.extract_docx),
+    }
+    return table
+
+
+PLAIN_TEXT_ID = "text/1"  # what an index written before formats were recorded holds
+
+
+def format_of(path: Path) -> Format | None:
+    """The format of `path` by its suffix, or None when unsupported."""
+    return formats().get(path.suffix.lower())
+
+
+class TextBuilder:
+    """Builds a canonical text paragraph by paragraph: one line each, a blank line between them."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.headings: list[Heading] = []
+        self.max_chars = max_chars
+
+    def add(self, text: str, heading_level: int = 0) -> None:
+        """Append a paragraph (its white space runs made single spaces); a level makes it a heading."""
+        text = " ".join(text.split())
+        if not text:
+            return
+        if self.parts:
+            self.parts.append("\n\n")
+            self.length += 2
+        start = self.length
+        self.parts.append(text)
+        self.length += len(text)
+        if heading_level:
+            self.headings.append(Heading(start, self.length, heading_level))
+        if self.length > self.max_chars:
+            raise too_large(self.length, self.max_chars)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def too_large(chars: int, max_chars: int) -> FormatProblem:
+    """The problem of a document whose extracted text passes the limit."""
+    return FormatProblem(
+        f"extracted text too large (over {chars / 1e6:.1f} MB, limit {max_chars / 1e6:.0f} MB)",
+        "split it, or raise max_file_mb / QA_MAX_FILE_MB",
+        "too large",
+    )

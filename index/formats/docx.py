@@ -1,0 +1,58 @@
+"""Word (.docx): paragraphs and headings in document order by python-docx, tables row by row."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from index.formats import Extracted, FormatProblem, TextBuilder
+
+HEADING_STYLE = re.compile(r"^Heading (\d)$")
+MAX_DOCX_FACTOR = 20  # a .docx may be this many times its text limit on disk (images, styles)
+
+
+def _level(paragraph: Any) -> int:
+    """A paragraph's heading level from its style (Title is 1, Heading N is N), 0 for body text."""
+    name = paragraph.style.name if paragraph.style is not None else ""
+    if name == "Title":
+        return 1
+    found = HEADING_STYLE.match(name or "")
+    return int(found.group(1)) if found else 0
+
+
+def extract_docx(path: Path, max_chars: int) -> Extracted:
+    """The text of a Word document: each paragraph one line, headings marked; the title is the
+    document's Title property, else its first Title or Heading 1 paragraph, else its file name."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+
+    size = path.stat().st_size
+    if size > max_chars * MAX_DOCX_FACTOR:
+        raise FormatProblem(f"too large ({size / 1e6:.1f} MB)", "split it, or raise max_file_mb / QA_MAX_FILE_MB",
+                            "too large")
+    try:
+        document = docx.Document(str(path))
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as error:
+        raise FormatProblem(
+            f"not a readable .docx ({type(error).__name__}: corrupt, truncated or password-protected)",
+            "open it in Word and save it again without a password", "corrupt",
+        ) from None
+    out = TextBuilder(max_chars)
+    first_heading = ""
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            for row in block.rows:
+                cells = list(dict.fromkeys(cell.text for cell in row.cells))  # merged cells repeat
+                out.add(" | ".join(" ".join(c.split()) for c in cells))
+            continue
+        level = _level(block)
+        out.add(block.text, heading_level=level)
+        if level == 1 and not first_heading:
+            first_heading = " ".join(block.text.split())
+    if not out.parts:
+        raise FormatProblem("no text in the document", "add text to it or remove it", "empty file")
+    title = " ".join((document.core_properties.title or "").split()) or first_heading or path.name
+    return Extracted(out.text(), title=title, headings=tuple(out.headings), structured=True)

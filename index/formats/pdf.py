@@ -1,0 +1,262 @@
+"""PDF: the text of each page in reading order by pypdfium2 (PDFium), running headers and footers
+left out, lines joined into paragraphs and a sentence broken across a page joined into one.
+
+The canonical text is built here: a paragraph is one line and a blank line separates paragraphs,
+so the chunker's sentences never break where the PDF broke a line. Pages are read one at a
+time (only their lines are kept), so a long PDF needs little memory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.formats import Extracted, FormatProblem, Heading, too_large
+
+LIST_ITEM = re.compile(r"^(?:[•◦▪●■‣–]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s")  # a line that starts a list item
+SOFT_HYPHEN = re.compile("[\ufffe\x02\xad]")
+PAGE_NUMBER = re.compile(r"(?i)^[\W_]*(?:page\s*)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?[\W_]*$")
+SENTENCE_END = re.compile(r"""[.!?…:;]["'”’)\]]*$""")
+EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running headers or footers
+REPEATED_SHARE = 0.4  # an edge line repeated on this share of the pages (digits aside) is furniture
+HEADING_SIZE = 1.15  # a line this many times the body's font size (and short) is a heading
+HEADING_WORDS = 20
+PARAGRAPH_GAP = 1.6  # a line further below the one before than this many font sizes starts a paragraph
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a page as PDFium reads it: its text, where it is and its font size."""
+
+    text: str
+    top: float
+    size: float
+    order: int  # in PDFium's reading order, from 0
+    number: int = 0  # the line on the page counted from the top (lines at one height share a number)
+    end_top: float = 0.0  # the top of its last character (lower than `top` when PDFium ran two lines on)
+
+
+def _open(path: Path):  # type: ignore[no-untyped-def]
+    import pypdfium2 as pdfium
+
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 4096))
+        if b"%%EOF" not in handle.read():
+            raise FormatProblem("truncated PDF (no end-of-file marker)", "download or save it again", "truncated")
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as error:
+        if "password" in str(error).lower():
+            raise FormatProblem("encrypted PDF (password-protected)",
+                                "save a copy without the password, e.g. qpdf --decrypt", "encrypted") from None
+        raise FormatProblem("corrupt PDF (PDFium cannot read it)", "download or save it again", "corrupt") from None
+
+
+def _page_lines(page) -> list[Line]:  # type: ignore[no-untyped-def]
+    """The lines of one page with text, in PDFium's reading order."""
+    import pypdfium2.raw as pdfium_c
+
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        text = textpage.get_text_range(0, count) if count else ""
+        if len(text) != count:  # one character per index is needed to place each line
+            text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i)) for i in range(count))
+        lines: list[Line] = []
+        for match in re.finditer(r"[^\r\n]+", text):
+            # PDFium marks a word hyphenated at the end of a line (U+FFFE, or U+0002) and runs the
+            # line on into the next: the word is written whole
+            body = " ".join(SOFT_HYPHEN.sub("", match.group()).split())
+            if not body:
+                continue
+            first = match.start() + (len(match.group()) - len(match.group().lstrip()))
+            last = match.start() + len(match.group().rstrip()) - 1
+            # loose boxes: the font's full height, the same for every character of a line
+            _, _, _, top = textpage.get_charbox(first, loose=True)
+            _, _, _, end_top = textpage.get_charbox(last, loose=True)
+            size = float(pdfium_c.FPDFText_GetFontSize(textpage.raw, first))
+            lines.append(Line(body, float(top), size, len(lines), end_top=float(end_top)))
+        heights = sorted({round(line.top) for line in lines}, reverse=True)
+        rank = {height: number for number, height in enumerate(heights, start=1)}
+        return [dataclasses.replace(line, number=rank[round(line.top)]) for line in lines]
+    finally:
+        textpage.close()
+
+
+def _pages(path: Path, max_chars: int) -> Iterator[list[Line]]:
+    """Each page's lines, one page at a time."""
+    import pypdfium2 as pdfium
+
+    document = _open(path)
+    try:
+        total = 0
+        for index in range(len(document)):
+            try:
+                page = document[index]
+            except pdfium.PdfiumError:
+                raise FormatProblem(f"corrupt PDF (page {index + 1} cannot be read)", "download or save it again",
+                                    "corrupt") from None
+            try:
+                lines = _page_lines(page)
+            finally:
+                page.close()
+            total += sum(len(line.text) + 1 for line in lines)
+            if total > max_chars:
+                raise too_large(total, max_chars)
+            yield lines
+    finally:
+        document.close()
+
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", text.lower())
+
+
+def running_lines(pages: list[list[Line]]) -> set[tuple[int, int]]:
+    """(page index, line order) of running headers and footers: a line at the top or bottom of a
+    page that is a page number ("3", "3/15", "Page 3 of 15"), or that recurs at the edge of many
+    pages, digits aside (a title, a date, a URL, "Report 2024 · page 3")."""
+    edges: list[tuple[int, Line]] = []
+    for index, lines in enumerate(pages):
+        by_height = sorted(lines, key=lambda line: -line.top)
+        chosen = {id(line): line for line in by_height[:EDGE_LINES] + by_height[-EDGE_LINES:]}
+        edges.extend((index, line) for line in chosen.values())
+    pages_with_text = sum(1 for lines in pages if lines)
+    seen: Counter[str] = Counter()
+    for key in {(index, _furniture_key(line.text)) for index, line in edges}:
+        seen[key[1]] += 1
+    needed = max(2, math.ceil(REPEATED_SHARE * pages_with_text))
+    body = _body_size(pages)
+    # a line in a heading's font is the document's own (a title page's title that the running header repeats)
+    return {
+        (index, line.order)
+        for index, line in edges
+        if PAGE_NUMBER.match(line.text)
+        or (pages_with_text >= 2 and seen[_furniture_key(line.text)] >= needed and not _is_heading_size(line, body))
+    }
+
+
+def _body_size(pages: list[list[Line]]) -> float:
+    weights: Counter[float] = Counter()
+    for lines in pages:
+        for line in lines:
+            weights[round(line.size, 1)] += len(line.text)
+    return weights.most_common(1)[0][0] if weights else 0.0
+
+
+class _Builder:
+    """The canonical text of a PDF, paragraph by paragraph, with where each page and line begins."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.pages: list[int] = []
+        self.lines: list[tuple[int, int, int]] = []
+        self.headings: list[Heading] = []
+        self.last = ""  # the line just written
+        self.last_heading = False
+
+    def write(self, piece: str) -> None:
+        self.parts.append(piece)
+        self.length += len(piece)
+
+    def line(self, line: Line, page: int, separator: str) -> None:
+        if self.parts:
+            self.write(separator)
+        self.lines.append((self.length, page, line.number))
+        self.write(line.text)
+        self.last = line.text
+
+    def continues(self, line: Line) -> str:
+        """The separator before `line` inside a paragraph: none after a hyphen that breaks a word."""
+        last = self.last
+        if len(last) > 1 and last.endswith("-") and last[-2].isalpha() and line.text[:1].islower():
+            return ""
+        return " "
+
+
+def _heading_levels(pages: list[list[Line]], body: float) -> dict[float, int]:
+    sizes = sorted({round(line.size, 1) for lines in pages for line in lines
+                    if _is_heading_size(line, body)}, reverse=True)
+    return {size: min(6, rank + 1) for rank, size in enumerate(sizes)}
+
+
+def _is_heading_size(line: Line, body: float) -> bool:
+    return body > 0 and line.size >= HEADING_SIZE * body and len(line.text.split()) <= HEADING_WORDS
+
+
+def _build(pages: list[list[Line]], furniture: set[tuple[int, int]]) -> _Builder:
+    body = _body_size(pages)
+    levels = _heading_levels(pages, body)
+    out = _Builder()
+    for index, lines in enumerate(pages):
+        out.pages.append(out.length)
+        previous: Line | None = None
+        for line in (line for line in lines if (index, line.order) not in furniture):
+            heading = _is_heading_size(line, body)
+            if previous is None:
+                # a sentence broken across the page break goes on as one sentence
+                joins = bool(out.parts) and not heading and not out.last_heading and not SENTENCE_END.search(out.last)
+                separator = out.continues(line) if joins else "\n\n"
+            elif heading and out.last_heading and not _new_paragraph(previous, line):
+                separator = " "  # a heading wrapped onto a second line
+            elif heading or out.last_heading or _new_paragraph(previous, line):
+                separator = "\n\n"
+            else:
+                separator = out.continues(line)
+            start = out.length + (len(separator) if out.parts else 0)
+            if previous is None:
+                out.pages[-1] = start
+            out.line(line, index + 1, separator)
+            if heading and separator == " ":
+                out.headings[-1] = dataclasses.replace(out.headings[-1], end=out.length)
+            elif heading:
+                out.headings.append(Heading(start, out.length, levels.get(round(line.size, 1), 1)))
+            out.last_heading = heading
+            previous = line
+    return out
+
+
+def _new_paragraph(previous: Line | None, line: Line) -> bool:
+    """Whether `line` starts a paragraph after `previous` on the same page: a wider gap than the
+    line spacing, a change of font size, a move up the page (a new column) or a list item."""
+    if previous is None:
+        return True
+    pitch = previous.end_top - line.top
+    size = max(previous.size, line.size, 1.0)
+    return (pitch > PARAGRAPH_GAP * size or pitch < -0.5 * size or abs(previous.size - line.size) > 0.15 * size
+            or bool(LIST_ITEM.match(line.text)))
+
+
+def extract_pdf(path: Path, max_chars: int) -> Extracted:
+    """A PDF's canonical text, its pages and the place of each kept line."""
+    pages = list(_pages(path, max_chars))
+    if not any(pages):
+        raise FormatProblem(
+            "no text layer (a scanned or image-only PDF)", "OCR it first, e.g. ocrmypdf in.pdf out.pdf", "no text layer"
+        )
+    out = _build(pages, running_lines(pages))
+    text = "".join(out.parts)
+    title = _metadata_title(path) or next((text[h.start : h.end] for h in out.headings if h.level == 1), "") \
+        or path.name
+    return Extracted(text, title=title, headings=tuple(out.headings), pages=tuple(out.pages), lines=tuple(out.lines),
+                     structured=True)
+
+
+def _metadata_title(path: Path) -> str:
+    """The Title of the PDF's document information, unless it is a producer's placeholder."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(path))
+    try:
+        title = " ".join(str(document.get_metadata_value("Title") or "").split())
+    finally:
+        document.close()
+    if title.lower() in ("untitled", "untitled document") or re.search(r"\.(docx?|odt|pdf|txt|html?)$", title, re.I):
+        return ""
+    return title

@@ -1,0 +1,262 @@
+"""HTML, PDF, Word and Markdown files made by real tools: canonical text, pages, furniture, skips."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index.chunking import document_blocks, document_chunks, split_sentences
+from index.documents import read_document, skip_summary
+from index.ingest import ingest
+from index.settings import Settings
+from index.store import Store
+from qa.engine import Assistant
+from qa.show import show
+from qa.sources import load_source
+from tests.test_cli import run_qa
+from tests.test_server import chroma_server as chroma_server  # a real `chroma run`, as a fixture
+
+DATA = Path(__file__).parent / "data"
+HEADER = "Riverton Harbour Authority - Annual Report 2024"
+FOOTER_URL = "https://riverton.example/annual-report"
+BROKEN_SENTENCE = "The committee decided after a long debate to postpone the vote on the new toll until the spring."
+PAGE_THREE_SENTENCE = "The ferry carried forty-one thousand passengers during the eleven weeks of the closure."
+FILLER = [
+    "Engineers walked the whole deck of the bridge every morning and wrote down each crack they found.",
+    "Every loose bolt was marked with yellow paint so that the night shift could tighten it.",
+    "The rusted plates under the central span were cut out and replaced with new galvanised steel.",
+    "Traffic counts were taken at both ends of the bridge to plan the diversions for the summer.",
+]
+
+
+def make_report_pdf(path: Path) -> None:
+    """A three-page report drawn with reportlab: a running header and footer (URL, "n/3") on every
+    page, headings in a larger font, and a sentence that runs from page 1 onto page 2."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    width, height = A4
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.setTitle("Harbour Bridge Annual Report 2024")
+    pages = [
+        [("Inspection", 16), *[(line, 11) for line in FILLER * 2], ("", 11),
+         ("The committee decided after a long debate to", 11)],
+        [("postpone the vote on the new toll until the spring.", 11), *[(line, 11) for line in FILLER]],
+        [("Closure", 16), *[(line, 11) for line in FILLER[:2]], ("", 11), (PAGE_THREE_SENTENCE, 11)],
+    ]
+    for number, lines in enumerate(pages, start=1):
+        pdf.setFont("Helvetica", 9)
+        pdf.drawString(60, height - 40, HEADER)
+        pdf.drawString(60, 30, FOOTER_URL)
+        pdf.drawRightString(width - 60, 30, f"{number}/3")
+        y = height - 90
+        for text, size in lines:
+            if size > 11:
+                y -= 10
+            pdf.setFont("Helvetica-Bold" if size > 11 else "Helvetica", size)
+            pdf.drawString(60, y, text)
+            y -= size * 1.3 + (12 if size > 11 else 0)
+        pdf.showPage()
+    pdf.save()
+
+
+def make_scanned_pdf(path: Path) -> None:
+    """An image-only PDF, as a scanner makes it (Pillow draws the page and saves it as PDF)."""
+    from PIL import Image, ImageDraw
+
+    page = Image.new("RGB", (800, 1000), "white")
+    ImageDraw.Draw(page).text((50, 50), "The scanned minutes of the harbour committee.", fill="black")
+    page.save(path, "PDF", resolution=100.0)
+
+
+def make_encrypted_pdf(source: Path, path: Path) -> None:
+    """`source` encrypted with a user password by pypdf."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(source))
+    writer.encrypt("secret")
+    with path.open("wb") as handle:
+        writer.write(handle)
+
+
+def make_memo_docx(path: Path) -> None:
+    """A Word memo with a title, headings and paragraphs, written by python-docx."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Bridge closure memo", 0)
+    document.add_paragraph("This memo sets out what the closure of the harbour bridge will cost the council.")
+    document.add_heading("Costs", 1)
+    document.add_paragraph("The repairs will cost 2.4 million pounds, paid from the road maintenance fund.")
+    document.add_heading("Staffing", 1)
+    document.add_paragraph("Four extra wardens will guide pedestrians to the temporary ferry each weekday.")
+    document.save(path)
+
+
+def assert_verbatim(extracted, spans) -> None:  # type: ignore[no-untyped-def]
+    """Every span is a slice of the canonical text, inside it."""
+    for span, _title in spans:
+        assert 0 <= span.start < span.end <= len(extracted.text)
+        assert extracted.text[span.start : span.end].strip() == extracted.text[span.start : span.end]
+
+
+def sentences(extracted) -> list[str]:  # type: ignore[no-untyped-def]
+    return [extracted.text[s.start : s.end] for b in document_blocks(extracted)
+            for s in split_sentences(extracted.text, b.start, b.end)]
+
+
+@pytest.fixture
+def report_pdf(tmp_path: Path) -> Path:
+    path = tmp_path / "report.pdf"
+    make_report_pdf(path)
+    return path
+
+
+def test_html_gives_the_main_text_titled_by_the_page_and_no_furniture() -> None:
+    document = read_document(DATA / "bridge-news.html", 10**7)
+    extracted = document.extracted
+    assert extracted.title.startswith("Harbour bridge to close for repairs")
+    assert document.extractor.startswith("html/1 trafilatura==")
+    chunks = document_chunks(extracted, "bridge-news")
+    assert_verbatim(extracted, chunks)
+    texts = [extracted.text[s.start : s.end] for s, _ in chunks]
+    assert any("Buses will be diverted over the old stone bridge" in t for t in texts)
+    for furniture in ("cookie", "Local news and events", "Most read", "newsletter", "Copyright", "dataLayer",
+                      "news@riverton", "comment widget", "bakery"):
+        assert all(furniture not in t for t in texts), furniture
+    assert {title for _, title in chunks} >= {"Harbour bridge to close for repairs › Diversions"}
+
+
+def test_pdf_pages_running_furniture_and_a_sentence_across_the_page_break(report_pdf: Path) -> None:
+    document = read_document(report_pdf, 10**7)
+    extracted = document.extracted
+    assert document.extractor.startswith("pdf/1 pypdfium2==") and len(extracted.pages) == 3
+    chunks = document_chunks(extracted, "report")
+    assert_verbatim(extracted, chunks)
+    for furniture in (HEADER, FOOTER_URL, "1/3", "2/3", "3/3", "riverton.example"):
+        assert furniture not in extracted.text
+    # the sentence broken by the page is one sentence of the canonical text, starting on page 1
+    assert BROKEN_SENTENCE in sentences(extracted)
+    start = extracted.text.index(BROKEN_SENTENCE)
+    assert extracted.page_of(start) == 1 and extracted.page_of(extracted.text.index("postpone the vote")) == 2
+    # a known sentence on page 3, cited with its page and its line on that page (the header is line 1)
+    known = load_source(str(report_pdf))
+    offset = known.text.index(PAGE_THREE_SENTENCE)
+    citation = known.citation("report.pdf", str(report_pdf), offset, offset + len(PAGE_THREE_SENTENCE))
+    assert citation.page == 3 and citation.line == 5 and citation.label == "report.pdf:p3:5"
+    assert {title for _, title in chunks} >= {"Harbour Bridge Annual Report 2024 › Closure"}
+    assert read_document(report_pdf, 10**7).text == extracted.text  # deterministic
+
+
+def test_docx_paragraphs_and_headings(tmp_path: Path) -> None:
+    path = tmp_path / "memo.docx"
+    make_memo_docx(path)
+    extracted = read_document(path, 10**7).extracted
+    assert extracted.title == "Bridge closure memo"
+    assert [(extracted.text[h.start : h.end], h.level) for h in extracted.headings] == [
+        ("Bridge closure memo", 1), ("Costs", 1), ("Staffing", 1)]
+    chunks = document_chunks(extracted, "memo")
+    assert_verbatim(extracted, chunks)
+    titled = {extracted.text[s.start : s.end]: title for s, title in chunks}
+    costs = next(text for text in titled if "2.4 million pounds" in text)
+    assert titled[costs] == "Bridge closure memo › Costs" and costs.startswith("Costs")
+
+
+def test_markdown_headings_are_structure_and_title_their_passages() -> None:
+    extracted = read_document(DATA / "releases.md", 10**7).extracted
+    chunks = document_chunks(extracted, "releases")
+    assert_verbatim(extracted, chunks)
+    by_title = {title: extracted.text[s.start : s.end] for s, title in chunks}
+    section = by_title["Changelog › Version 1.0.0 (2015-05-15)"]
+    assert section.startswith("Version 1.0.0 (2015-05-15)") and "First stable release." in section
+    assert "Version 1.0.0 (2015-05-15)" in sentences(extracted)
+    assert all("pip install" not in text for text in by_title.values())  # code is not prose
+
+
+def test_bad_documents_are_one_line_each_and_named_in_the_summary(
+    tmp_path: Path, report_pdf: Path, encoder  # type: ignore[no-untyped-def]
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("The harbour bridge was closed for repairs in March 2019 by the council.\n")
+    settings = Settings(index=str(tmp_path / "index"))
+    before = ingest([folder], settings, encoder).chunks_total
+    make_scanned_pdf(folder / "scanned.pdf")
+    make_encrypted_pdf(report_pdf, folder / "locked.pdf")
+    (folder / "cut.pdf").write_bytes(report_pdf.read_bytes()[: report_pdf.stat().st_size // 2])
+    (folder / "broken.docx").write_bytes(b"PK\x03\x04 this is not a whole zip file")
+    (folder / "slides.pptx").write_bytes(b"PK\x03\x04 slides")
+    (folder / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    report = ingest([folder], settings, encoder)
+    messages = {Path(p.path).name: str(p) for p in report.skipped}
+    assert "no text layer" in messages["scanned.pdf"] and "OCR it first" in messages["scanned.pdf"]
+    assert "encrypted" in messages["locked.pdf"]
+    assert "truncated" in messages["cut.pdf"]
+    assert "not a readable .docx" in messages["broken.docx"]
+    assert "unsupported format .pptx" in messages["slides.pptx"] and "not text" in messages["photo.png"]
+    assert all("\n" not in m for m in messages.values())
+    assert report.chunks_total == before and report.unchanged == [str(folder / "notes.txt")]
+    summary = skip_summary(report.skipped)
+    assert summary.startswith("skipped 6: ")
+    for part in ("1 .pptx (unsupported format)", "1 .png (not text)", "1 .pdf (no text layer)",
+                 "1 .pdf (encrypted)", "1 .pdf (truncated)", "1 .docx (corrupt)"):
+        assert part in summary
+
+
+def test_extracted_text_over_the_limit_is_refused_whatever_the_size_on_disk(report_pdf: Path) -> None:
+    from index.errors import UnreadableFile
+
+    assert report_pdf.stat().st_size > 1500
+    with pytest.raises(UnreadableFile, match="extracted text too large"):
+        read_document(report_pdf, 1500)
+
+
+def test_a_mixed_folder_answers_with_page_citations_and_qa_show(tmp_path: Path, report_pdf: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    shutil.copy(report_pdf, folder / "report.pdf")
+    shutil.copy(DATA / "bridge-news.html", folder)
+    shutil.copy(DATA / "releases.md", folder)
+    make_memo_docx(folder / "memo.docx")
+    make_scanned_pdf(folder / "scanned.pdf")
+    (folder / "slides.pptx").write_bytes(b"PK\x03\x04 slides")
+    index = str(tmp_path / "index")
+    result = run_qa("ingest", str(folder), "--index", index, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "4 added" in result.stdout
+    assert "Skipped 2: 1 .pdf (no text layer), 1 .pptx (unsupported format)" in result.stdout
+    assert result.stderr.count("\n") == 1 and "scanned.pdf: no text layer" in result.stderr  # the pptx: counted
+    asked = run_qa("ask", "--json", "--index", index, cwd=tmp_path,
+                   stdin="when will the vote on the new toll take place?\nhow much will the repairs cost?\n")
+    first, second = (json.loads(line) for line in asked.stdout.splitlines())
+    passage = first["passages"][0]
+    assert passage["source"] == "mixed/report.pdf" and passage["page"] == 1 and BROKEN_SENTENCE in passage["text"]
+    assert load_source(str(folder / "report.pdf")).text[passage["start"] : passage["end"]] == passage["text"]
+    assert second["passages"][0]["source"] == "mixed/memo.docx" and second["passages"][0]["page"] is None
+    shown = run_qa("show", f"mixed/report.pdf:p{passage['page']}:{passage['line']}", "--index", index, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "──── page 2 ────" in shown.stdout and "> The committee decided" in shown.stdout
+    # a file changed since indexing is reported stale, never misquoted
+    make_report_pdf(folder / "report.pdf")
+    (folder / "report.pdf").write_bytes((folder / "report.pdf").read_bytes() + b"\n% edited\n")
+    stale = run_qa("show", f"mixed/report.pdf:p{passage['page']}:{passage['line']}", "--index", index, cwd=tmp_path)
+    assert stale.returncode == 1 and "changed since it was indexed" in stale.stderr
+
+
+def test_qa_show_through_a_chroma_server_with_and_without_the_file(
+    chroma_server: str, report_pdf: Path, encoder  # type: ignore[no-untyped-def]
+) -> None:
+    settings = Settings(index=chroma_server)
+    ingest([report_pdf], settings, encoder)
+    heading, lines = show("report.pdf:p3:5", Store(settings))
+    assert heading.startswith("report.pdf") or "report.pdf" in heading
+    assert any(line.startswith("> ") and PAGE_THREE_SENTENCE in line for line in lines)
+    report_pdf.unlink()  # as on a teammate's machine: the index still shows what it holds
+    heading, lines = show("report.pdf:p3:5", Store(settings))
+    assert "not on this machine" in heading and any("ferry" in line for line in lines)
+    answer = Assistant.open(settings, encoder).ask("how many passengers did the ferry carry?")
+    assert answer.stale and not answer.passages  # never quoted from a file that is not there
