@@ -230,6 +230,9 @@ def test_a_mixed_folder_answers_with_page_citations_and_qa_show(tmp_path: Path, 
     assert "4 added" in result.stdout
     assert "Skipped 2: 1 .pdf (no text layer), 1 .pptx (unsupported format)" in result.stdout
     assert result.stderr.count("\n") == 1 and "scanned.pdf: no text layer" in result.stderr  # the pptx: counted
+    listed = run_qa("ingest", str(folder), "--index", index, "--verbose", cwd=tmp_path)
+    assert "unchanged mixed/report.pdf" in " ".join(listed.stdout.split()) and "4 unchanged" in listed.stdout
+    assert "slides.pptx: unsupported format .pptx" in listed.stderr
     asked = run_qa("ask", "--json", "--index", index, cwd=tmp_path,
                    stdin="when will the vote on the new toll take place?\nhow much will the repairs cost?\n")
     first, second = (json.loads(line) for line in asked.stdout.splitlines())
@@ -240,6 +243,8 @@ def test_a_mixed_folder_answers_with_page_citations_and_qa_show(tmp_path: Path, 
     shown = run_qa("show", f"mixed/report.pdf:p{passage['page']}:{passage['line']}", "--index", index, cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert "──── page 2 ────" in shown.stdout and "> The committee decided" in shown.stdout
+    past = run_qa("show", "mixed/report.pdf:p1:99", "--index", index, cwd=tmp_path)
+    assert past.returncode == 1 and "has no page 1, line 99" in past.stderr
     # a file changed since indexing is reported stale, never misquoted
     make_report_pdf(folder / "report.pdf")
     (folder / "report.pdf").write_bytes((folder / "report.pdf").read_bytes() + b"\n% edited\n")
