@@ -265,3 +265,30 @@ def test_qa_show_through_a_chroma_server_with_and_without_the_file(
     assert "not on this machine" in heading and any("ferry" in line for line in lines)
     answer = Assistant.open(settings, encoder).ask("how many passengers did the ferry carry?")
     assert answer.stale and not answer.passages  # never quoted from a file that is not there
+
+
+def test_a_new_extractor_version_re_extracts_and_an_unchanged_file_costs_a_hash(
+    tmp_path: Path, report_pdf: Path, encoder  # type: ignore[no-untyped-def]
+) -> None:
+    from index.store import FileRecord
+
+    settings = Settings(index=str(tmp_path / "index"))
+    first = ingest([report_pdf], settings, encoder)
+    store = Store(settings)
+    (record,) = store.file_records().values()
+    assert first.added == [str(report_pdf)] and record.extractor.startswith("pdf/1 pypdfium2==")
+    assert ingest([report_pdf], settings, encoder).unchanged == [str(report_pdf)]
+    store.put_files([FileRecord(record.source, record.sha256, record.chunks, record.title, "pdf/0 pypdfium2==4.0")])
+    again = ingest([report_pdf], settings, encoder)
+    assert again.changed == [str(report_pdf)] and again.chunks_total == first.chunks_total
+
+
+def test_the_source_viewer_text_marks_page_breaks_and_keeps_the_passage(report_pdf: Path) -> None:
+    from qa.sources import page_marked
+
+    source = load_source(str(report_pdf))
+    start = source.text.index(BROKEN_SENTENCE)
+    end = start + len(BROKEN_SENTENCE)
+    shown, (moved_start, moved_end) = page_marked(source, [start, end])
+    assert shown.count("──── page ") == 2 and "──── page 2 ────" in shown[moved_start:moved_end]
+    assert shown[moved_start:moved_end].replace("\n──── page 2 ────\n", "") == BROKEN_SENTENCE
