@@ -230,6 +230,9 @@ def test_a_mixed_folder_answers_with_page_citations_and_qa_show(tmp_path: Path, 
     assert "4 added" in result.stdout
     assert "Skipped 2: 1 .pdf (no text layer), 1 .pptx (unsupported format)" in result.stdout
     assert result.stderr.count("\n") == 1 and "scanned.pdf: no text layer" in result.stderr  # the pptx: counted
+    listed = run_qa("ingest", str(folder), "--index", index, "--verbose", cwd=tmp_path)
+    assert "unchanged mixed/report.pdf" in " ".join(listed.stdout.split()) and "4 unchanged" in listed.stdout
+    assert "slides.pptx: unsupported format .pptx" in listed.stderr
     asked = run_qa("ask", "--json", "--index", index, cwd=tmp_path,
                    stdin="when will the vote on the new toll take place?\nhow much will the repairs cost?\n")
     first, second = (json.loads(line) for line in asked.stdout.splitlines())
@@ -240,6 +243,8 @@ def test_a_mixed_folder_answers_with_page_citations_and_qa_show(tmp_path: Path, 
     shown = run_qa("show", f"mixed/report.pdf:p{passage['page']}:{passage['line']}", "--index", index, cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert "──── page 2 ────" in shown.stdout and "> The committee decided" in shown.stdout
+    past = run_qa("show", "mixed/report.pdf:p1:99", "--index", index, cwd=tmp_path)
+    assert past.returncode == 1 and "has no page 1, line 99" in past.stderr
     # a file changed since indexing is reported stale, never misquoted
     make_report_pdf(folder / "report.pdf")
     (folder / "report.pdf").write_bytes((folder / "report.pdf").read_bytes() + b"\n% edited\n")
@@ -260,3 +265,30 @@ def test_qa_show_through_a_chroma_server_with_and_without_the_file(
     assert "not on this machine" in heading and any("ferry" in line for line in lines)
     answer = Assistant.open(settings, encoder).ask("how many passengers did the ferry carry?")
     assert answer.stale and not answer.passages  # never quoted from a file that is not there
+
+
+def test_a_new_extractor_version_re_extracts_and_an_unchanged_file_costs_a_hash(
+    tmp_path: Path, report_pdf: Path, encoder  # type: ignore[no-untyped-def]
+) -> None:
+    from index.store import FileRecord
+
+    settings = Settings(index=str(tmp_path / "index"))
+    first = ingest([report_pdf], settings, encoder)
+    store = Store(settings)
+    (record,) = store.file_records().values()
+    assert first.added == [str(report_pdf)] and record.extractor.startswith("pdf/1 pypdfium2==")
+    assert ingest([report_pdf], settings, encoder).unchanged == [str(report_pdf)]
+    store.put_files([FileRecord(record.source, record.sha256, record.chunks, record.title, "pdf/0 pypdfium2==4.0")])
+    again = ingest([report_pdf], settings, encoder)
+    assert again.changed == [str(report_pdf)] and again.chunks_total == first.chunks_total
+
+
+def test_the_source_viewer_text_marks_page_breaks_and_keeps_the_passage(report_pdf: Path) -> None:
+    from qa.sources import page_marked
+
+    source = load_source(str(report_pdf))
+    start = source.text.index(BROKEN_SENTENCE)
+    end = start + len(BROKEN_SENTENCE)
+    shown, (moved_start, moved_end) = page_marked(source, [start, end])
+    assert shown.count("──── page ") == 2 and "──── page 2 ────" in shown[moved_start:moved_end]
+    assert shown[moved_start:moved_end].replace("\n──── page 2 ────\n", "") == BROKEN_SENTENCE

@@ -68,7 +68,8 @@ class Extracted:
         return page, line
 
     def offset_of(self, page: int | None, line: int) -> int | None:
-        """Where page `page`, line `line` begins in the text (the nearest kept line at or after it)."""
+        """Where page `page`, line `line` begins in the text (a line left out, such as a running
+        header, gives the next kept line); None past the page's last line of text."""
         if page is None or not self.lines:
             if line < 1:
                 return None
@@ -78,9 +79,10 @@ class Extracted:
                 if offset == 0:
                     return None
             return offset
-        after = [start for start, p, n in self.lines if p == page and n >= line]
-        on_page = [start for start, p, _ in self.lines if p == page]
-        return after[0] if after else (on_page[-1] if on_page else None)
+        on_page = [(n, start) for start, p, n in self.lines if p == page]
+        if not on_page or line < 1 or line > on_page[-1][0]:
+            return None
+        return next(start for n, start in on_page if n >= line)
 
 
 @dataclass(frozen=True)
