@@ -278,7 +278,7 @@ def versions() -> dict[str, str]:
 
 def benchmark(pages: int, repeat: int) -> dict[str, object]:
     """Every figure of the benchmark, as one JSON-ready dictionary."""
-    from evals.run import machine
+    from evals.report import machine
     from index.embedding import Encoder
 
     encoder = Encoder()
