@@ -30,7 +30,6 @@ class EvalInputError(QAError):
     """A question file, thresholds file or report path that cannot be used."""
 
 
-
 # ---- the known questions ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class KnownQuestion:
