@@ -84,12 +84,13 @@ def _coerce(name: str, value: object) -> object:
 
 
 # The XDG base directories qa keeps its own folder in, and their fallbacks under the home folder.
-USER_DIRS = {"cache": ("XDG_CACHE_HOME", (".cache",)), "state": ("XDG_STATE_HOME", (".local", "state"))}
+USER_DIRS = {"cache": ("XDG_CACHE_HOME", (".cache",)), "state": ("XDG_STATE_HOME", (".local", "state")),
+             "data": ("XDG_DATA_HOME", (".local", "share"))}
 
 
 def user_dir(kind: str, environ: dict[str, str] | None = None) -> Path:
-    """qa's folder of the user's `kind` ("cache" or "state"): $XDG_CACHE_HOME/qa or ~/.cache/qa,
-    $XDG_STATE_HOME/qa or ~/.local/state/qa."""
+    """qa's folder of the user's `kind` ("cache", "state" or "data"): $XDG_CACHE_HOME/qa or
+    ~/.cache/qa, $XDG_STATE_HOME/qa or ~/.local/state/qa, $XDG_DATA_HOME/qa or ~/.local/share/qa."""
     environ = os.environ if environ is None else environ
     variable, fallback = USER_DIRS[kind]
     return Path(environ.get(variable) or Path.home().joinpath(*fallback)) / "qa"

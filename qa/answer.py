@@ -187,7 +187,8 @@ def build_passages(question: str, query: str, sentences: list[ScoredSentence], l
         answer_words = normal_words(sentence.source.text[answer.start : answer.end]) if answer else ""
         sentence_terms = set(terms(sentence.source.text[sentence.span.start : sentence.span.end]))
         # the line, and for a paged format the page and the line on it
-        citation = sentence.source.citation(lookups.shown_path(chunk.source), chunk.source, span.start, span.end)
+        citation = sentence.source.citation(lookups.shown_path(chunk.source), chunk.source, span.start, span.end,
+                                            lookups.date_of(sentence.source, chunk.source, chunk.title))
         same = agreeing(kept, chunk.source, span, text, sentence_terms, answer_words, asked_numbers)
         if same is not None:
             kept[same] = _with_source(kept[same], citation)

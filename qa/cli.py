@@ -160,8 +160,8 @@ def render_answer(answer: Answer, style: Style, width: int) -> str:
 
 
 def _render_passage(number: int, passage: Passage, style: Style, width: int, dim: bool) -> str:
-    citation = passage.citation.label  # formats (issue 12): report.pdf:p3:12
-    head = f"{number}. {style.cite(citation)}  {style.dim(f'score {passage.score:.2f}')}"
+    date = passage.citation.date or "undated"
+    head = f"{number}. {style.dim(date + ' ·')} {style.cite(passage.citation.label)}"
     if passage.title:
         head += "\n   " + style.dim(passage.title)
     body = passage.text
@@ -178,7 +178,7 @@ def _render_passage(number: int, passage: Passage, style: Style, width: int, dim
         text = style.dim(text)
     out = [head, text]
     for other in passage.also_in:
-        out.append("   " + style.dim("also in ") + style.cite(other.label))
+        out.append("   " + style.dim(f"also in {other.date or 'undated'} · ") + style.cite(other.label))
     if passage.dated is not None:
         where = passage.dated.citation
         out.append("   " + style.dim(f"dated {passage.dated.text} ") + style.cite(where.label))

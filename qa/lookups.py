@@ -9,7 +9,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from index.chunking import DATE, Span
+from index.chunking import DATE, TITLE_SEPARATOR, Span
+from index.dates import TOP_CHARS, date_in_title, find_document_date
 from index.documents import display_path
 from index.terms import TermCache
 from qa.sources import SourceFiles, SourceText
@@ -35,6 +36,13 @@ def _document_context(path: str, title: str, text: str, limit: int) -> str:
     return " ".join(part for part in (stem, title, text[date.start() : date.end()] if date else "") if part)
 
 
+def _date_of(path: str, title: str, head: str) -> str | None:
+    """A passage's date: its section heading's ("Releases › 1.0.0 (2015-05-15)"), else its document's."""
+    _, _, section = title.rpartition(TITLE_SEPARATOR)
+    found = (date_in_title(section) if section else None) or find_document_date(head, Path(path).name, title)
+    return found.iso if found else None
+
+
 def _shown_in(directory: str, path: str) -> str:
     return display_path(path)  # relative to `directory`, the working directory it is remembered for
 
@@ -48,11 +56,17 @@ class Lookups:
         self.idf = idf
         self._contexts = lru_cache(maxsize=REMEMBERED_DOCUMENTS)(_document_context)
         self._shown = lru_cache(maxsize=REMEMBERED_DOCUMENTS)(_shown_in)
+        self._dates = lru_cache(maxsize=REMEMBERED_DOCUMENTS)(_date_of)
 
     def document_context(self, source: SourceText, path: str, title: str) -> str:
         """What a document says about all of its sentences: its file name, its title and its date
         line (the first date before or in its first paragraph)."""
         return self._contexts(path, title, source.text, date_limit(source))
+
+    def date_of(self, source: SourceText, path: str, title: str) -> str | None:
+        """The date of a passage of `path` titled `title`: its section's date, else its document's
+        (`index.dates`: a dateline, a date line near the top, the title, the file name); None: undated."""
+        return self._dates(path, title, source.text[:TOP_CHARS])
 
     def shown_path(self, path: str) -> str:
         """`display_path`, remembered for each working directory (asking for it costs a system call)."""

@@ -19,6 +19,7 @@ class Citation:
     start: int
     end: int
     page: int | None = None
+    date: str | None = None  # the document's own date, ISO at its precision ("2014-07"); None: undated
 
     @property
     def label(self) -> str:
@@ -26,6 +27,11 @@ class Citation:
         if self.page is not None:
             return f"{self.source}:p{self.page}:{self.line}"
         return f"{self.source}:{self.line}"
+
+    @property
+    def dated_label(self) -> str:
+        """The label after its document's date: `2022-04-20 · news.txt:12`, `undated · notes.txt:3`."""
+        return f"{self.date or 'undated'} · {self.label}"
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,7 @@ class Answer:
                     "source": p.citation.source,
                     "line": p.citation.line,
                     "page": p.citation.page,
+                    "date": p.citation.date,
                     "start": p.citation.start,
                     "end": p.citation.end,
                     "score": round(p.score, 4),

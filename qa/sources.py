@@ -44,11 +44,11 @@ class SourceText:
             self._sentences[block] = split_sentences(self.text, span.start, span.end)
         return self._sentences[block]
 
-    def citation(self, shown: str, path: str, start: int, end: int) -> Citation:
+    def citation(self, shown: str, path: str, start: int, end: int, date: str | None = None) -> Citation:
         """The citation of `[start, end)` (`shown`: the path as a person types it): its line, and for
-        a paged format its page and the line on that page."""
+        a paged format its page and the line on that page; `date`: its document's."""
         page, line = (None, line_of(self.text, start)) if self.extracted is None else self.extracted.place_of(start)
-        return Citation(shown, path, line, start, end, page)
+        return Citation(shown, path, line, start, end, page, date)
 
 
 def load_source(path: str) -> SourceText:

@@ -26,6 +26,7 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     monkeypatch.setenv("QA_SETTINGS", str(home / "qa.toml"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     for name in ("QA_INDEX", "QA_MODEL", "QA_TOP_K", "QA_ABSTAIN_THRESHOLD"):
         monkeypatch.delenv(name, raising=False)
 

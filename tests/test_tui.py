@@ -4,6 +4,7 @@ its main states."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -223,6 +224,23 @@ def test_export_writes_markdown_with_quotes_and_citations(app_for: Callable[...,
                    "but were suspended in **2003**." in text
             assert f"{CITATION}`" in text
             assert any(files[0].name in m for m in messages(app)), "the notification says where the file is"
+
+    run(scenario)
+
+
+def test_export_goes_to_the_documented_folder_and_says_where_in_full(app_for: Callable[..., QAApp],
+                                                                     tmp_path: Path) -> None:
+    async def scenario() -> None:
+        app = app_for(export_dir=None)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            await ask(pilot, QUESTION)
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+            folder = Path(os.environ["XDG_DATA_HOME"]) / "qa" / "exports"  # the README's folder
+            files = list(folder.glob("qa-conversation-*.md"))
+            assert len(files) == 1 and not list(Path.cwd().glob("qa-conversation-*.md"))
+            assert any(str(files[0].resolve()) in m for m in messages(app)), "the notice gives the absolute path"
 
     run(scenario)
 

@@ -23,7 +23,7 @@ from index.settings import Settings, load_settings
 from qa.passages import Answer, Citation
 from qa.sources import load_source, page_marked
 from ui.background import AnswerQueue, IndexOpener, Moments, Progress, Severity
-from ui.export import cite, export_path, index_label, write_export
+from ui.export import cite, export_folder, export_path, index_label, write_export
 from ui.history import History, history_file
 from ui.messages import CopyCitation, OpenCitation, OpenPassage, Reindex
 from ui.screens import HelpScreen, Offsets, SourceScreen, place_passage
@@ -377,14 +377,14 @@ class QAApp(App[None]):
             self.notify("Nothing to export yet: ask a question first", severity="warning")
             return None
         now = datetime.now()
-        path = export_path(self.export_dir or Path.cwd(), now)
+        path = export_path(self.export_dir or export_folder(), now)
         try:
             write_export(path, answers, self.index_label, now)
         except OSError as error:
             self.notify(f"Cannot export to {path}: {error.strerror}", severity="error", markup=False)
             return None
         self.last_export = path
-        self.notify(f"Conversation saved to {display_path(path)}", title="Exported", markup=False, timeout=8)
+        self.notify(f"Conversation saved to {path.resolve()}", title="Exported", markup=False, timeout=8)
         return path
 
     def action_help(self) -> None:
@@ -400,7 +400,7 @@ def make_app(settings: Settings | None = None, assistant: Assistant | None = Non
     loaded `encoder`) saves loading the model again; `corpus` is indexed when the index is missing
     (without it, the bundled corpus, and only for the default index location); `history` is the
     question history file (default: $XDG_STATE_HOME/qa/history); exports go to `export_dir`
-    (default: the current directory)."""
+    (default: `export_folder()`, $XDG_DATA_HOME/qa/exports)."""
     settings = settings or load_settings()
     return QAApp(settings, assistant=assistant, corpus=corpus, history=history or history_file(),
                  export_dir=export_dir, encoder=encoder)

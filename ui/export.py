@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from index.documents import display_path
-from index.settings import Settings
+from index.settings import Settings, user_dir
 from qa.passages import Answer, Citation
 
 
@@ -50,10 +50,10 @@ def answer_markdown(answer: Answer) -> str:
         out.append("> " + " ".join(quote.split()))
         out.append("")
         source = f"— {_md_escape(passage.title)}, " if passage.title else "— "
-        also = "".join(f"; also in `{cite(c)}`" for c in passage.also_in)
+        also = "".join(f"; also in {c.date or 'undated'} · `{cite(c)}`" for c in passage.also_in)
         if passage.dated is not None:
             also += f"; dated {_md_escape(passage.dated.text)} (`{cite(passage.dated.citation)}`)"
-        out += [f"{source}`{cite(passage.citation)}` (score {passage.score:.2f}){also}", ""]
+        out += [f"{source}{passage.citation.date or 'undated'} · `{cite(passage.citation)}`{also}", ""]
     for source in answer.stale:
         out += [f"*`{display_path(source)}` changed since it was indexed; its passages were left out.*", ""]
     return "\n".join(out)
@@ -68,6 +68,11 @@ def conversation_markdown(answers: Sequence[Answer], index: str, when: datetime)
         "",
     ]
     return "\n".join(head + [answer_markdown(a) for a in answers]).rstrip() + "\n"
+
+
+def export_folder() -> Path:
+    """Where the app's exports go: $XDG_DATA_HOME/qa/exports (~/.local/share/qa/exports)."""
+    return user_dir("data") / "exports"
 
 
 def export_path(folder: Path, when: datetime) -> Path:

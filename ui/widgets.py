@@ -117,12 +117,12 @@ class PassageText(Static):
 
 
 class CitationLabel(Static):
-    """`file:line` on one line, shortened from the left when the terminal is narrow."""
+    """`date · file:line` on one line, the path shortened from the left when the terminal is narrow."""
 
-    def __init__(self, citation: Citation, prefix: str = "", classes: str = "") -> None:
+    def __init__(self, citation: Citation, prefix: str = "", classes: str = "", dated: bool = True) -> None:
         super().__init__(classes=classes)
         self.citation = citation
-        self.prefix = prefix
+        self.prefix = prefix + (f"{citation.date or 'undated'} · " if dated else "")
 
     def render(self) -> Content:
         width = self.content_region.width or 80
@@ -170,7 +170,8 @@ class PassageCard(Vertical, can_focus=True):
         for other in passage.also_in:
             yield CitationLink(other, prefix="also in ", classes="card-also")
         if passage.dated is not None:
-            yield CitationLink(passage.dated.citation, prefix=f"dated {passage.dated.text} · ", classes="card-also")
+            yield CitationLink(passage.dated.citation, prefix=f"dated {passage.dated.text} · ", classes="card-also",
+                               dated=False)
 
     def on_click(self, event: Click) -> None:
         self.focus()
