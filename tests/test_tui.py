@@ -13,6 +13,7 @@ from rich.style import Style
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
+from textual.widgets._toast import Toast
 
 import ui.app
 from evals.app_speed import known_questions, measure, time_app
@@ -41,7 +42,7 @@ def runs(widget: Widget) -> list[tuple[str, Style]]:
     children = [child for child in widget.children if child.display]
     if children:
         return [run for child in children for run in runs(child)]
-    strips = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    strips = widget.render_lines(Region(0, 0, widget.outer_size.width, widget.outer_size.height))  # padding too
     return [(segment.text, segment.style or Style()) for strip in strips for segment in strip]
 
 
@@ -55,7 +56,8 @@ def errors(app: QAApp) -> list[str]:
 
 
 def messages(app: QAApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    """Every notice the app gave: the information ones in its status line, the rest as toasts."""
+    return app.notices + [n.message for n in app._notifications]
 
 
 async def ask(pilot: Pilot, question: str) -> None:
@@ -241,6 +243,8 @@ def test_export_goes_to_the_documented_folder_and_says_where_in_full(app_for: Ca
             files = list(folder.glob("qa-conversation-*.md"))
             assert len(files) == 1 and not list(Path.cwd().glob("qa-conversation-*.md"))
             assert any(str(files[0].resolve()) in m for m in messages(app)), "the notice gives the absolute path"
+            # said in the status line, not in a toast over the cards and their citations
+            assert not app.query(Toast) and str(files[0].resolve()) in str(app.query_one("#notice").render())
 
     run(scenario)
 

@@ -15,6 +15,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 
 from index.documents import display_path
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from qa.engine import Assistant
 
 EXAMPLE_QUESTION = "when were talks suspended?"
+NOTICE_SECONDS = 6  # an information notice stays this long in the status line
 
 
 class QAApp(App[None]):
@@ -60,6 +62,8 @@ class QAApp(App[None]):
         self.corpus = corpus
         self.history = History(history)
         self.export_dir = export_dir
+        self.notices: list[str] = []  # every information notice shown in the status line
+        self._notice_timer: Timer | None = None
         self.last_export: Path | None = None
         self.conversation: Conversation | None = None  # the follow-up context, made once the assistant is open
         self.moments = Moments()
@@ -75,6 +79,7 @@ class QAApp(App[None]):
         with Vertical(id="composer"):
             with Horizontal(id="status-bar"):
                 yield StatusLine("Opening the index…", id="status")
+                yield Static("", id="notice", markup=False)
                 yield ProgressBar(id="progress", show_eta=False, show_percentage=True)
             example = f", e.g. {EXAMPLE_QUESTION}" if self._default_index() else " about the documents"
             # a question half typed stays as it is when the box gets the focus back (not selected,
@@ -129,6 +134,20 @@ class QAApp(App[None]):
             for name in ("loading", "ready", "error", "indexing"):
                 bar.set_class(name == state, f"-{name}")
         self._call(update)
+
+    def notify(self, message: str, *, title: str = "", severity: Severity = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """A notice: information goes to the status line for `NOTICE_SECONDS` (a toast would cover
+        the citation of the card under it); warnings and errors are toasts."""
+        if severity != "information":
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+            return
+        self.notices.append(message)
+        notice = self.query_one("#notice", Static)
+        notice.update(f"{title}: {message}" if title else message)
+        if self._notice_timer is not None:
+            self._notice_timer.stop()
+        self._notice_timer = self.set_timer(NOTICE_SECONDS, lambda: notice.update(""))
 
     def _notify(self, message: str, severity: Severity = "information", timeout: float | None = None) -> None:
         self._call(lambda: self.notify(message, severity=severity, markup=False, timeout=timeout))

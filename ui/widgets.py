@@ -128,6 +128,9 @@ class CitationLabel(Static):
         width = self.content_region.width or 80
         return Content.assemble((self.prefix, "$text-muted"), fit_path(cite(self.citation), width - len(self.prefix)))
 
+    def on_resize(self) -> None:
+        self.refresh()  # shortened for the width it had when first drawn, perhaps before layout
+
 
 class CitationLink(CitationLabel):
     """A clickable citation of another source ("also in"): opens that file at its place."""
