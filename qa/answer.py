@@ -80,7 +80,7 @@ def _numbers_named(numbers: set[str], text: str) -> set[str]:
     return numbers & set(NUMBER_TOKEN.findall(text)) if numbers else set()
 
 
-def _same_answer(one: str, other: str) -> bool:
+def same_answer(one: str, other: str) -> bool:
     """Whether two normalised answers name the same thing: equal, or one name of two words or
     more inside the other ("carlos fernandez de cossio" in "... de cossio dominguez")."""
     if not one or not other:
@@ -140,12 +140,12 @@ def agreeing(kept: list[Kept], path: str, span: Span, text: str, sentence_terms:
     question's year (or other number) is not corroborated by one that does not."""
     for index, other in enumerate(kept):
         overlap = len(sentence_terms & other.terms) / max(1, len(sentence_terms | other.terms))
-        same_answer = _same_answer(answer_words, other.answer)
+        agrees = same_answer(answer_words, other.answer)
         citation = other.passage.citation
         overlapping = citation.path == path and not (span.end <= citation.start or span.start >= citation.end)
         same_numbers = _numbers_named(asked_numbers, other.passage.text) == _numbers_named(asked_numbers, text)
         if overlapping or (same_numbers and (overlap >= TUNED.same_fact_overlap or (
-                same_answer and overlap >= TUNED.same_answer_overlap))):
+                agrees and overlap >= TUNED.same_answer_overlap))):
             return index
     return None
 

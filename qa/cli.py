@@ -17,6 +17,7 @@ from typing import TextIO
 from index.errors import EmptyQuestion, QAError, QuestionTooLong
 from index.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 from qa.passages import Answer, Passage
+from qa.timeline import Timeline
 
 DEFAULT_CORPUS = PROJECT_ROOT / "corpus"
 
@@ -154,8 +155,19 @@ def render_answer(answer: Answer, style: Style, width: int) -> str:
         else:
             out.append(style.bold(f"{source} is gone since it was indexed; its passages were left out "
                                   "(run `qa ingest` to drop it from the index)"))
+    if answer.timeline is not None:
+        out.append(_render_timeline(answer.timeline, style, width))
     for number, passage in enumerate(answer.passages, start=1):
         out.append(_render_passage(number, passage, style, width, dim=answer.abstained))
+    return "\n".join(out)
+
+
+def _render_timeline(timeline: Timeline, style: Style, width: int) -> str:
+    """The lead line, then each run of one answer: the answer, then its dates and citations."""
+    out = [style.bold(timeline.lead_line())]
+    for run in timeline.runs:
+        cited = ", ".join(f"{style.dim(entry.date + ' ·')} {style.cite(entry.citation.label)}" for entry in run.entries)
+        out.append(f"   {style.answer(run.answer)} — {cited}")
     return "\n".join(out)
 
 

@@ -18,14 +18,15 @@ from index.lexical import LexicalIndex, tokenize
 from index.settings import Settings
 from index.store import Store
 from index.terms import TermCache
-from qa.answer import NUMBER_TOKEN, build_passages
+from qa.answer import NUMBER_TOKEN, build_passages, same_answer
 from qa.answer_types import AnswerType, answer_type, without_type_words
 from qa.conversation import Conversation, ConversationTurn, follow_up_topic, resolve_query, typed_question
 from qa.lookups import Lookups
 from qa.passages import Answer, Passage
 from qa.retrieve import Candidate, HybridRetriever
-from qa.sentences import ScoredSentence, Shown, Weights, rank_sentences
+from qa.sentences import ScoredSentence, Shown, Weights, normal_words, rank_sentences
 from qa.sources import SourceFiles
+from qa.timeline import lead_with_latest, timeline_of, years_named
 from qa.tuning import TUNED
 
 SENTENCE_POOL = TUNED.sentence_pool
@@ -164,7 +165,9 @@ class Assistant:
         abstain."""
         stale: list[str] = []
         sentences = rank_sentences(question, query, candidates, self.lookups, self.weights, stale, vector, before)
-        passages = build_passages(question, query, sentences, self.lookups, top_k)
+        sentences = self.keep_to_years(sentences, years_named(question))
+        pool = build_passages(question, query, sentences, self.lookups, max(top_k, TUNED.timeline_depth))
+        passages = pool[:top_k]
         if not sentences:
             return Answer(question, query, True, passages, 0.0, stale)
         first = passages[0] if passages else None
@@ -173,7 +176,38 @@ class Assistant:
         # why, in words, only when it is said (naming the words costs a tokenizer call each); an
         # answer that is given still says what it visibly lacks
         shortfall = evidence.shortfall(self.missing_words(evidence)) if abstained else evidence.caution()
-        return Answer(question, query, abstained, passages, evidence.confidence, stale, shortfall=shortfall)
+        timeline = None
+        if not abstained and answer_type(question) is not AnswerType.OTHER:
+            timeline = timeline_of(question, pool, lambda p: self.lacking(query, p) <= TUNED.timeline_max_lacking,
+                                   lambda a, b: same_answer(normal_words(a), normal_words(b)))
+            if timeline is not None and timeline.present:
+                passages = lead_with_latest(pool, timeline)[:top_k]
+        return Answer(question, query, abstained, passages, evidence.confidence, stale, shortfall=shortfall,
+                      timeline=timeline)
+
+    def keep_to_years(self, sentences: list[ScoredSentence], years: frozenset[int]) -> list[ScoredSentence]:
+        """For a question that names a time ("in 2014"): the sentences of documents of that time, or
+        that name it, first (the ranking within each part kept)."""
+        if not years:
+            return sentences
+
+        def of_time(s: ScoredSentence) -> bool:
+            date = self.lookups.date_of(s.source, s.candidate.chunk.source, s.candidate.chunk.title)
+            return (date is not None and date[:4].isdigit() and int(date[:4]) in years) or any(
+                str(year) in s.source.text[s.span.start : s.span.end] for year in years)
+
+        return sorted(sentences, key=lambda s: not of_time(s))
+
+    def lacking(self, query: str, passage: Passage) -> float:
+        """The idf-weighted share of the question's content words that `passage`, with its
+        document's name, title and date line, lacks (0: it has them all)."""
+        source = self.files.get(passage.citation.path)
+        context = self.lookups.document_context(source, passage.citation.path, passage.title) if source else ""
+        about = without_type_words(query)
+        content = [t for t in dict.fromkeys(self.terms(about)) if t not in function_terms()]
+        present = set(self.terms(passage.text + " " + context))
+        total = sum(self.idf(t) for t in content) or 1.0
+        return sum(self.idf(t) for t in content if t not in present) / total
 
     def evidence(self, query: str, sentences: list[ScoredSentence], passage: Passage | None = None,
                  question: str | None = None) -> Evidence:

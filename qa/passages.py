@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from index.chunking import Span
+
+if TYPE_CHECKING:
+    from qa.timeline import Timeline
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,9 @@ class Answer:
     # What the first passage lacks ("holds no date and does not mention “2018”"): when abstaining,
     # why; when answering, what a reader should check before quoting it ("" when nothing).
     shortfall: str = ""
+    # Different answers at different dates among the answering passages, oldest first (None when
+    # the documents agree, or the question asks for no name, date, number or place).
+    timeline: Timeline | None = None
 
     def abstain_line(self, closest: str) -> str:
         """The one line that says the documents do not answer, why, and (`closest`, when there are
@@ -134,4 +141,6 @@ class Answer:
             ],
             "stale": self.stale,
             "shortfall": self.shortfall or None,
+            "timeline": [] if self.timeline is None else self.timeline.to_json(),
+            "timeline_lead": None if self.timeline is None else self.timeline.lead_line(),
         }

@@ -4,9 +4,10 @@ date order, each with its date and citation, equal neighbours folded together.""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from qa.passages import Citation
+from qa.passages import Citation, Passage
 
 UNDATED = "undated"
 # A question that asks for the present: the newest document leads, and says as of when.
@@ -85,7 +86,8 @@ def _date_order(entry: TimelineEntry) -> tuple[int, str]:
     return (entry.date == UNDATED, entry.date)
 
 
-def build_timeline(entries: list[TimelineEntry], same_answer, present: bool = False) -> Timeline | None:
+def build_timeline(entries: list[TimelineEntry], same_answer: Callable[[str, str], bool],
+                   present: bool = False) -> Timeline | None:
     """The timeline of `entries` (one per document: its best answering passage's answer), or None
     when they do not disagree: fewer than two different answers, or all of one date.
     `same_answer(a, b)` says whether two answers name the same thing."""
@@ -104,3 +106,47 @@ def build_timeline(entries: list[TimelineEntry], same_answer, present: bool = Fa
     if len(distinct_answers) < 2 or len(dates) < 2:
         return None
     return Timeline(tuple(ordered), tuple(TimelineRun(run[0].answer, tuple(run)) for run in runs), present)
+
+
+def _year_of(date: str | None) -> int | None:
+    return int(date[:4]) if date and date[:4].isdigit() else None
+
+
+def of_years(passage: Passage, years: frozenset[int]) -> bool:
+    """Whether a passage belongs to one of `years`: its document is dated in one, or it names one."""
+    return _year_of(passage.citation.date) in years or any(str(year) in passage.text for year in years)
+
+
+def keep_to_years(passages: list[Passage], years: frozenset[int]) -> list[Passage]:
+    """For a question that names a time ("in 2014"): the passages of that time first, the others
+    after them (so a document of another year never answers first when one of that year can)."""
+    if not years:
+        return passages
+    return sorted(passages, key=lambda p: not of_years(p, years))  # stable: the ranking within each part kept
+
+
+def timeline_of(question: str, passages: list[Passage], answers: Callable[[Passage], bool],
+                same_answer: Callable[[str, str], bool]) -> Timeline | None:
+    """The timeline of the answering `passages` (best first; `answers(p)` says whether one answers
+    the question), one entry per document: each passage's answer at its document's date, and the
+    same answer at the dates of the sources folded into it ("also in"). A question that names a
+    time keeps to it; one that asks for the present says so in its lead line."""
+    years = years_named(question)
+    entries: list[TimelineEntry] = []
+    seen: set[str] = set()
+    for passage in passages:
+        if passage.answer is None or not answers(passage) or (years and not of_years(passage, years)):
+            continue
+        for citation in (passage.citation, *passage.also_in):
+            if citation.path in seen:
+                continue
+            seen.add(citation.path)
+            entries.append(TimelineEntry(citation.date or UNDATED, passage.answer_text, citation, citation.page))
+    return build_timeline(entries, same_answer, present=asks_for_present(question))
+
+
+def lead_with_latest(passages: list[Passage], timeline: Timeline) -> list[Passage]:
+    """For a question that asks for the present: the passage of the newest answer first."""
+    latest = timeline.latest.citation
+    first = next((p for p in passages if latest == p.citation or latest in p.also_in), None)
+    return passages if first is None else [first, *(p for p in passages if p is not first)]

@@ -39,6 +39,15 @@ class Tuned:
     rerank_coverage: float = 2.0
     rerank_bigrams: float = 1.5
 
+    # ---- answers over time (qa.timeline, qa.engine) ----
+    # Passages looked at for a timeline, one entry per document: chosen by hand (the bundled
+    # corpus's five documents and SQuAD's paragraphs fit in 8).
+    timeline_depth: int = 8
+    # Without the reader, a passage joins the timeline when its text and its document's name, title
+    # and date lack at most this idf-weighted share of the question's content words. Chosen by hand
+    # (half: a paraphrase of one of two words is allowed); not tuned on the timeline eval.
+    timeline_max_lacking: float = 0.5
+
     # ---- answer ranking (qa.sentences.Weights, qa.answer) ----
     # Sentence score weights: `qa bench squad --tune` ("sentences", answer@1 on 2,000 tune
     # questions): chunk 0, coverage 1, pairs 0.25, shape 0.1, context 1, dense 1 (commit 5207c21);
