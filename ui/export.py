@@ -40,6 +40,12 @@ def answer_markdown(answer: Answer) -> str:
         out += [f"**{_md_escape(answer.abstain_line('Closest passages, not an answer:'))}**", ""]
     elif answer.shortfall:
         out += [f"*{_md_escape(answer.caution_line())}*", ""]
+    if answer.timeline is not None:
+        out += [f"**{_md_escape(answer.timeline.lead_line())}**", ""]
+        for run in answer.timeline.runs:
+            cited = ", ".join(f"{entry.date} · `{cite(entry.citation)}`" for entry in run.entries)
+            out.append(f"- **{_md_escape(run.answer)}** — {cited}")
+        out.append("")
     for passage in answer.passages:
         text = flat(passage.text)
         if (offsets := passage.answer_offsets) is not None and not answer.abstained:

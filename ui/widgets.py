@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from index.documents import display_path
 from qa.passages import Answer, Citation, Passage
+from qa.timeline import Timeline
 from ui.export import cite, flat
 from ui.history import History
 from ui.messages import CopyCitation, OpenCitation, OpenPassage, Reindex
@@ -187,6 +188,22 @@ class PassageCard(Vertical, can_focus=True):
         self.post_message(CopyCitation(self.passage.citation))
 
 
+class TimelineSection(Vertical):
+    """Different answers at different dates: the lead line, then each answer with the dates and
+    citations that give it (each opens its source)."""
+
+    def __init__(self, timeline: Timeline) -> None:
+        super().__init__(classes="timeline")
+        self.timeline = timeline
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.timeline.lead_line(), classes="timeline-lead", markup=False)
+        for run in self.timeline.runs:
+            yield Static(Content.assemble(("◆ ", "$accent"), (run.answer, "bold")), classes="timeline-answer")
+            for entry in run.entries:
+                yield CitationLink(entry.citation, classes="timeline-entry")
+
+
 class StaleNotice(Horizontal):
     """A file that changed since it was indexed, with a button to re-index it."""
 
@@ -242,6 +259,8 @@ class Turn(Vertical):
         elif answer.shortfall:
             widgets.append(Static(answer.caution_line(), classes="caution", markup=False))
         widgets += [StaleNotice(source) for source in answer.stale]  # first: the cards were made without them
+        if answer.timeline is not None:
+            widgets.append(TimelineSection(answer.timeline))
         cards = [PassageCard(n, p, dim=answer.abstained) for n, p in enumerate(answer.passages, start=1)]
         widgets += cards
         if not answer.passages and not answer.abstained:
