@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from evals import metrics
 from evals.known import Asked, EvalInputError, shown
 from evals.misses import Miss, explain_miss
+from evals.timeline import load_cases, score_timeline
 from index.settings import Settings
 
 if TYPE_CHECKING:
@@ -34,6 +35,9 @@ FIGURES: dict[str, str] = {
     "wrongly_abstained": "answerable wrongly abstained",
     "followup_answer_at_1": "follow-ups: answer in first passage",
     "correct_as_shown": "right as shown (answer first / abstained)",
+    "timeline_precision": "timeline: (date, answer) pairs shown that are right",
+    "timeline_recall": "timeline: (date, answer) pairs of the documents shown",
+    "timeline_latest_first": "timeline: 'current' questions led by the newest",
     "latency_p50_ms": "latency p50 (ms)",
     "latency_p95_ms": "latency p95 (ms)",
 }
@@ -383,6 +387,7 @@ def score(asked: list[Asked], assistant: Assistant, settings: Settings, sets: li
     for item in asked:
         item.why = explain_miss(item, threshold, assistant, top_k)
     values = figures(asked, threshold, top_k)
+    values.update(score_timeline(assistant, load_cases(), top_k).figures())
     return Report(
         settings=settings, sets=sets, asked=asked, top_k=top_k, threshold=threshold, values=values,
         thresholds=thresholds, failed=breaches(values, thresholds),
