@@ -299,6 +299,8 @@ def test_help_copy_and_footer(app_for: Callable[..., QAApp]) -> None:
             descriptions = {b.binding.description for b in app.screen.active_bindings.values() if b.binding.show}
             assert {"Ask", "History", "Answers", "Export", "Help", "Quit"} <= descriptions
             assert "Retry loading" not in descriptions and "Re-index" not in descriptions, "only when they apply"
+            await pilot.press("tab", "r")  # pressed anyway: it says why nothing happens
+            assert any(m.startswith("Nothing to re-index") for m in messages(app))
 
     run(scenario)
 

@@ -333,6 +333,10 @@ class ConversationView(VerticalScroll, can_focus=False):
             box.insert_text_at_cursor(event.character)
             event.stop()
             event.prevent_default()
+        elif event.key == "r" and not self.stale_sources():
+            # the binding shows only when a cited file changed; pressed anyway, r says so
+            event.stop()
+            self.post_message(Reindex([]))
 
     def action_open_card(self, number: int) -> None:
         cards = self.latest_cards()
