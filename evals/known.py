@@ -208,7 +208,9 @@ class Asked:
         return Outcome(
             answers=self.known.answers,
             sources=self.known.paths,
-            passages=tuple(p.text for p in answer.passages),
+            # a passage as the card shows it: with its document's date line when the answer is a
+            # date without a year ("said Wednesday" · "dated April 20, 2022")
+            passages=tuple(p.text if p.dated is None else f"{p.text} · dated {p.dated.text}" for p in answer.passages),
             cited=tuple((p.citation.path, *(c.path for c in p.also_in)) for p in answer.passages),
             abstained=self.abstains(threshold),
             confidence=answer.confidence,

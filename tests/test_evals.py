@@ -222,3 +222,15 @@ def test_speed_bench_without_squad_says_where_it_looked(tmp_path: Path, capsys) 
     missing = tmp_path / "dev-v1.1.json"
     assert err == f"qa bench speed: {missing}: SQuAD v1.1 dev set not found (put dev-v1.1.json there)"
     assert main(["--sample", "0"]) == 2
+
+
+def test_a_date_without_a_year_counts_with_the_date_line_the_card_shows(assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "dated.jsonl").write_text(json.dumps({
+        "id": "dated", "question": "what date did mayorkas give the press conference after the panama meeting?",
+        "answers": ["April 20, 2022"], "sources": ["corpus/2022-04-20-news-americas-migration-talks.txt"],
+        "kind": "article-date"}) + "\n", encoding="utf-8")
+    (known,) = load_set(tmp_path / "dated.jsonl")
+    answer = assistant.ask(known.question, top_k=3)
+    first = answer.passages[0]
+    assert "April 20, 2022" not in first.text and first.dated is not None and first.dated.text == "April 20, 2022"
+    assert metrics.answer_rank(Asked(known, answer, 0, []).outcome(0.0), 1) == 1
