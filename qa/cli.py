@@ -128,6 +128,18 @@ def _questions(args: argparse.Namespace) -> Iterator[str]:
             yield line.rstrip("\n")
 
 
+LINE_BREAKING = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"}
+
+
+def json_line(value: object) -> str:
+    """One JSON line, with the characters that `str.splitlines()` breaks on (U+2028, U+2029,
+    U+0085) escaped, so a reader that splits lines gets one object a line."""
+    text = json.dumps(value, ensure_ascii=False)
+    for raw, escaped in LINE_BREAKING.items():
+        text = text.replace(raw, escaped)
+    return text
+
+
 def passage_count(text: str) -> int:
     """`--top-k`: a whole number of passages from 1 to 50."""
     try:
@@ -205,7 +217,9 @@ def command_ask(args: argparse.Namespace) -> int:
     if args.question and not " ".join(args.question).strip():
         raise EmptyQuestion()
     assistant = Assistant.open(settings)
-    conversation = None if args.no_context else Conversation()
+    # a terminal session is a conversation; lines from a pipe or file are separate questions
+    chained = (args.conversation or (not args.question and sys.stdin.isatty())) and not args.no_context
+    conversation = Conversation() if chained else None
     if not args.question and sys.stdin.isatty():
         print("Loading the model…", end="", file=sys.stderr, flush=True)
         assistant.warm_up()
@@ -219,10 +233,12 @@ def command_ask(args: argparse.Namespace) -> int:
             answer = assistant.ask(question, conversation, top_k=args.top_k)
         except (EmptyQuestion, QuestionTooLong) as error:  # the next question may be fine
             print(f"qa: {error}", file=sys.stderr)
+            if args.json:  # one line per question, so that answers can be matched to questions
+                print(json_line({"question": question, "error": str(error)}), flush=True)
             status = 1
             continue
         if args.json:
-            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+            print(json_line(answer.to_json()), flush=True)
         else:
             if not first:
                 print()
@@ -278,6 +294,11 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
         "--no-context",
         action="store_true",
         help="treat every question on its own, not as a follow-up of the one before",
+    )
+    ask.add_argument(
+        "--conversation",
+        action="store_true",
+        help="read questions from a pipe or file as one conversation (a terminal session always is one)",
     )
     ask.set_defaults(run=command_ask)
 

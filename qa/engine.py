@@ -134,7 +134,7 @@ class Assistant:
             mode: str = "hybrid") -> Answer:
         """Answer `question`; with a conversation, a follow-up is read in the light of the last turn."""
         began = time.perf_counter()
-        question = " ".join(question.split())
+        question = " ".join(valid_text(question).split())
         if not any(ch.isalnum() for ch in question):
             raise EmptyQuestion()
         if len(question) > QuestionTooLong.LIMIT:
@@ -237,6 +237,20 @@ class Assistant:
                    if word in evidence.absent_numbers or any(t in evidence.absent_terms for t in self.terms(word))]
         missing.sort(key=lambda word: -max((self.idf(t) for t in self.terms(word)), default=99.0))
         return tuple(missing)
+
+
+def valid_text(text: str) -> str:
+    """`text` with any lone surrogate (a byte that was not UTF-8, as Python decodes argv and stdin)
+    replaced by U+FFFD, so that the tokenizer never meets one."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:
+            raw = text.encode("utf-8", "surrogateescape")  # the bytes as they came
+        except UnicodeEncodeError:
+            raw = text.encode("utf-8", "surrogatepass")
+        return raw.decode("utf-8", "replace")
 
 
 @cache

@@ -105,7 +105,7 @@ def test_ask_on_a_terminal_shows_citation_and_marks_the_answer(corpus_settings: 
     assert "**2003**" in result.stdout
 
 
-def test_questions_from_standard_input_get_one_json_line_each_and_follow_ups_use_context(
+def test_questions_from_standard_input_get_one_json_line_each_asked_on_their_own(
     corpus_settings: Settings,
 ) -> None:
     stdin = "when were talks suspended?\n\nwho led the 2022 talks for the United States?\nand for cuba?\n"
@@ -117,10 +117,36 @@ def test_questions_from_standard_input_get_one_json_line_each_and_follow_ups_use
         "who led the 2022 talks for the United States?",
         "and for cuba?",
     ]
-    assert answers[2]["query"] != "and for cuba?" and "2022" in answers[2]["query"]
+    assert [a["query"] for a in answers] == [a["question"] for a in answers], "a batch is not a conversation"
     for answer in answers:
         for passage in answer["passages"]:
             verify(passage)
+    # asked as one conversation, the follow-up leans on the question before it
+    chained = run_qa("ask", "--json", "--conversation", "--index", corpus_settings.index, stdin=stdin)
+    last = json.loads(chained.stdout.splitlines()[-1])
+    assert last["query"] != "and for cuba?" and "2022" in last["query"]
+
+
+def test_a_json_batch_answers_every_line_even_bad_bytes_and_rejected_questions(corpus_settings: Settings) -> None:
+    long_question = "why " * 300
+    stdin = b"when were talks \xff suspended?\n" + long_question.encode() + b"\nwho led the Cuban delegation?\n"
+    result = subprocess.run([*QA, "ask", "--json", "--index", corpus_settings.index], input=stdin,
+                            capture_output=True, cwd=PROJECT_ROOT, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+    assert b"Traceback" not in result.stderr
+    lines = result.stdout.decode("utf-8").splitlines()
+    assert len(lines) == 3, "one JSON line per question, in order"
+    first, rejected, third = (json.loads(line) for line in lines)
+    assert first["question"] == "when were talks \ufffd suspended?" and "2003" in first["passages"][0]["text"]
+    assert rejected["question"] == long_question and rejected["error"].startswith("question of 1,199 characters")
+    assert third["question"] == "who led the Cuban delegation?" and third["passages"]
+    assert result.returncode == 1  # one question was rejected
+
+
+def test_json_lines_escape_the_characters_that_split_lines(tmp_path: Path) -> None:
+    from qa.cli import json_line
+
+    line = json_line({"text": "a\u2028b\u0085c\u2029d"})
+    assert len(line.splitlines()) == 1 and json.loads(line) == {"text": "a\u2028b\u0085c\u2029d"}
 
 
 def test_bad_questions_and_indexes_get_one_clear_line(tmp_path: Path, corpus_settings: Settings) -> None:
