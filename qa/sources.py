@@ -8,12 +8,11 @@ extractor now reads differently, no longer matches and its passages are reported
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.chunking import Span, document_blocks, split_sentences
-from index.documents import read_document
+from index.documents import file_sha256, read_document
 from index.errors import UnreadableFile
 from index.formats import Extracted
 from index.lines import line_of
@@ -59,26 +58,27 @@ def load_source(path: str) -> SourceText:
 
 
 class SourceFiles:
-    """Cited files, re-read only when their size or modification time changes."""
+    """Cited files, re-extracted only when their bytes change: each look-up hashes the file, so an
+    edit that keeps the size and the modification time (`cp -p`, `touch -r`, a coarse clock) is
+    seen too, and a passage is never quoted from a text the file no longer holds."""
 
     def __init__(self) -> None:
-        self._cache: dict[str, tuple[tuple[int, int], SourceText | None]] = {}
+        self._cache: dict[str, tuple[str, SourceText | None]] = {}
 
     def get(self, path: str) -> SourceText | None:
         """The file's text, or None when it is gone or unreadable."""
         try:
-            stat = os.stat(path)
+            digest = file_sha256(Path(path))
         except OSError:
             return None
-        key = (stat.st_mtime_ns, stat.st_size)
         cached = self._cache.get(path)
-        if cached and cached[0] == key:
+        if cached and cached[0] == digest:
             return cached[1]
         try:
             source: SourceText | None = load_source(path)
         except UnreadableFile:
             source = None
-        self._cache[path] = (key, source)
+        self._cache[path] = (digest, source)
         return source
 
     def verify(self, path: str, start: int, end: int, text: str) -> bool:

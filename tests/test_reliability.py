@@ -1,0 +1,40 @@
+"""Nothing indexed is lost, nothing misquoted (issue 15): each test failed before its fix."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from index.encoder_protocol import SentenceEncoder
+from index.ingest import ingest
+from index.settings import Settings
+from qa.engine import Assistant
+
+HARBOUR = (
+    "The Harbour Wall\n\n"
+    "The harbour wall was rebuilt in 1998 by four hundred workers from the town. "
+    "It had been broken by the storm of 1994.\n"
+)
+
+
+def test_a_same_size_edit_that_keeps_the_mtime_is_never_quoted_as_it_was(tmp_path: Path,
+                                                                         encoder: SentenceEncoder) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    path = folder / "harbour.txt"
+    path.write_text(HARBOUR, encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([folder], settings, encoder)
+    assistant = Assistant.open(settings, encoder)
+    question = "when was the harbour wall rebuilt?"
+    assert "rebuilt in 1998" in assistant.ask(question).passages[0].text
+
+    stat = path.stat()
+    path.write_text(HARBOUR.replace("1998", "2003"), encoding="utf-8")  # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as `cp -p` or `touch -r` leave it
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+
+    again = assistant.ask(question)  # the same session, which read the file before
+    text = path.read_text(encoding="utf-8")
+    assert all(p.text == text[p.citation.start : p.citation.end] for p in again.passages)
+    assert not any("1998" in p.text for p in again.passages) and str(path) in again.stale
