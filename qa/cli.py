@@ -17,6 +17,7 @@ from typing import TextIO
 from index.errors import EmptyQuestion, QAError, QuestionTooLong
 from index.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 from qa.passages import Answer, Passage
+from qa.sources import stale_line
 from qa.timeline import Timeline
 
 DEFAULT_CORPUS = PROJECT_ROOT / "corpus"
@@ -161,12 +162,7 @@ def render_answer(answer: Answer, style: Style, width: int) -> str:
     elif answer.shortfall:
         out.append(style.bold(answer.caution_line()))
     for source in answer.stale:  # first: the answer below was made without them
-        if os.path.exists(source):
-            out.append(style.bold(f"{source} changed since it was indexed; its passages were left out "
-                                  "(run `qa ingest` to refresh it)"))
-        else:
-            out.append(style.bold(f"{source} is gone since it was indexed; its passages were left out "
-                                  "(run `qa ingest` to drop it from the index)"))
+        out.append(style.bold(stale_line(source)))
     if answer.timeline is not None:
         out.append(_render_timeline(answer.timeline, style, width))
     for number, passage in enumerate(answer.passages, start=1):

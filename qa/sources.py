@@ -8,11 +8,12 @@ extractor now reads differently, no longer matches and its passages are reported
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.chunking import Span, document_blocks, split_sentences
-from index.documents import file_sha256, read_document
+from index.documents import display_path, file_sha256, read_document
 from index.errors import UnreadableFile
 from index.formats import Extracted
 from index.lines import line_of
@@ -85,6 +86,21 @@ class SourceFiles:
         """Whether `path` still holds exactly `text` at `[start, end)`."""
         source = self.get(path)
         return source is not None and source.text[start:end] == text
+
+
+def stale_line(source: str) -> str:
+    """Why a cited file's passages were left out, and the step that mends it: it changed (`qa
+    ingest` refreshes it), it is gone (`qa ingest` drops it), or it can no longer be read (a binary
+    file, say, where a re-ingest would only skip it again)."""
+    shown = display_path(source)
+    if not os.path.exists(source):
+        return f"{shown} is gone since it was indexed; its passages were left out (run `qa ingest` to drop it)"
+    try:
+        load_source(source)
+    except UnreadableFile as error:
+        return (f"{shown} can no longer be read ({error.problem}); its passages were left out "
+                "(restore it, or remove it and run `qa ingest` to drop it)")
+    return f"{shown} changed since it was indexed; its passages were left out (run `qa ingest` to refresh it)"
 
 
 def page_marked(source: SourceText, offsets: list[int]) -> tuple[str, list[int]]:

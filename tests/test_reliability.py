@@ -38,3 +38,21 @@ def test_a_same_size_edit_that_keeps_the_mtime_is_never_quoted_as_it_was(tmp_pat
     text = path.read_text(encoding="utf-8")
     assert all(p.text == text[p.citation.start : p.citation.end] for p in again.passages)
     assert not any("1998" in p.text for p in again.passages) and str(path) in again.stale
+
+
+def test_a_file_replaced_by_binary_bytes_says_so_with_a_step_that_helps(tmp_path: Path,
+                                                                        encoder: SentenceEncoder) -> None:
+    from qa.cli import Style, render_answer
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    path = folder / "harbour.txt"
+    path.write_text(HARBOUR, encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([folder], settings, encoder)
+    path.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4)
+    assert ingest([folder], settings, encoder).skipped, "the ingest names it and keeps what it had"
+    answer = Assistant.open(settings, encoder).ask("when was the harbour wall rebuilt?")
+    shown = render_answer(answer, Style(open(os.devnull, "w")), 100)  # noqa: SIM115
+    assert "can no longer be read (binary file, not text)" in shown and "remove it and run `qa ingest`" in shown
+    assert "run `qa ingest` to refresh it" not in shown
