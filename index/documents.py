@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import mimetypes
 import os
@@ -46,6 +47,8 @@ def display_path(path: str | Path) -> str:
 def _cannot_read(shown: str, error: OSError) -> UnreadableFile:
     if isinstance(error, FileNotFoundError):
         return UnreadableFile(shown, "no such file", "check the path", kind="missing")
+    if error.errno == errno.ELOOP:
+        return UnreadableFile(shown, "a symbolic link that loops", "fix or remove the link", kind="link loop")
     return UnreadableFile(shown, f"cannot read ({error.strerror})", "check its permissions", kind="cannot read")
 
 
@@ -113,7 +116,15 @@ def find_files(paths: Iterable[Path], extensions: tuple[str, ...]) -> Iterator[P
         if not path.exists():
             yield UnreadableFile(display_path(path), "no such file or folder", "check the path", kind="missing")
         elif path.is_dir():
-            for root, dirs, files in os.walk(path):
+            seen: set[str] = set()  # real paths of the folders walked: a link back to one is a loop
+            for root, dirs, files in os.walk(path, followlinks=True):  # a linked folder is read too
+                real = os.path.realpath(root)
+                if real in seen:
+                    dirs[:] = []
+                    yield UnreadableFile(display_path(root), f"a folder link back to {display_path(real)}, not "
+                                         "followed again", "nothing to do: its files are read once", kind="link loop")
+                    continue
+                seen.add(real)
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 for name in sorted(files):
                     if name.startswith("."):

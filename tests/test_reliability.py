@@ -56,3 +56,19 @@ def test_a_file_replaced_by_binary_bytes_says_so_with_a_step_that_helps(tmp_path
     shown = render_answer(answer, Style(open(os.devnull, "w")), 100)  # noqa: SIM115
     assert "can no longer be read (binary file, not text)" in shown and "remove it and run `qa ingest`" in shown
     assert "run `qa ingest` to refresh it" not in shown
+
+
+def test_linked_folders_are_read_and_link_loops_are_named(tmp_path: Path, encoder: SentenceEncoder) -> None:
+    folder, elsewhere = tmp_path / "docs", tmp_path / "elsewhere"
+    (folder / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    (elsewhere / "harbour.txt").write_text(HARBOUR, encoding="utf-8")
+    (folder / "linked").symlink_to(elsewhere, target_is_directory=True)  # a folder of the corpus kept elsewhere
+    (folder / "sub" / "up").symlink_to(folder, target_is_directory=True)  # a loop back to the top
+    (folder / "a.txt").symlink_to(folder / "b.txt")
+    (folder / "b.txt").symlink_to(folder / "a.txt")
+    report = ingest([folder], Settings(index=str(tmp_path / "index")), encoder)
+    assert [Path(p).name for p in report.added] == ["harbour.txt"], "the linked folder's file is indexed"
+    problems = {Path(p.path).name: str(p) for p in report.skipped}
+    assert set(problems) == {"a.txt", "b.txt", "up"}
+    assert all("link" in line and "permissions" not in line for line in problems.values())
