@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class QAError(Exception):
     """Base of every error the product explains to its user."""
@@ -54,3 +56,33 @@ class QuestionTooLong(QAError):
 
 class ModelMissing(QAError):
     """An embedding model that cannot be loaded from disk."""
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def known_failure(error: BaseException, index: str) -> QAError | None:
+    """What a failure from below (the disk, SQLite, the network) means for the index at `index`,
+    as one line that says what to do, or None when it is none of these. A full disk, a read-only
+    index and a dead server leave the index as it was: none of them is a reason to delete it."""
+    for cause in _chain(error):
+        text = str(cause).lower()
+        number = getattr(cause, "errno", None)
+        if number == errno.ENOSPC or "disk is full" in text or "no space left" in text:
+            return IndexBroken(f"disk full at {index}: free some space and run the command again; "
+                               "the index is intact")
+        if number in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly database" in text \
+                or "read-only file system" in text:
+            return IndexBroken(f"index at {index} is read-only ({cause}): run as a user who may write it, "
+                               "or copy it somewhere writable; the index is intact")
+        if type(cause).__name__ in ("ConnectError", "ConnectTimeout", "RemoteProtocolError", "ReadError") \
+                or isinstance(cause, ConnectionError):
+            return IndexUnreachable(f"Chroma server {index} stopped answering ({type(cause).__name__}): check "
+                                    "that it runs, then run the command again")
+    return None

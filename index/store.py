@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from index.errors import IndexBroken, IndexMissing, IndexOutdated, IndexUnreachable
+from index.errors import IndexBroken, IndexMissing, IndexOutdated, IndexUnreachable, known_failure
 from index.formats import PLAIN_TEXT_ID
 from index.settings import Settings
 
@@ -115,6 +115,9 @@ def _client(settings: Settings, create: bool) -> Any:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as error:
+        known = known_failure(error, str(path))  # a full disk or a read-only folder is no corruption
+        if known is not None:
+            raise known from None
         raise IndexBroken(
             f"index at {path} cannot be opened ({type(error).__name__}: {error}): "
             "delete the folder and run `qa ingest` again"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from index.errors import EmptyQuestion, QAError, QuestionTooLong
+from index.errors import EmptyQuestion, QAError, QuestionTooLong, known_failure
 from index.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 from qa.passages import Answer, Passage
 from qa.sources import stale_line
@@ -326,6 +326,9 @@ def main(argv: Sequence[str] | None = None, commands: Sequence[AddCommand] = (),
     except Exception as error:  # the last line of defence: one line, not a traceback
         if os.environ.get("QA_DEBUG"):
             raise
+        known = known_failure(error, getattr(args, "index", None) or os.environ.get("QA_INDEX") or "the index")
+        if known is not None:
+            return _fail(str(known))
         return _fail(f"unexpected error: {type(error).__name__}: {error} (set QA_DEBUG=1 for details)")
 
 

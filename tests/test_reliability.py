@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from index.encoder_protocol import SentenceEncoder
 from index.ingest import ingest
-from index.settings import Settings
+from index.settings import PROJECT_ROOT, Settings
 from qa.engine import Assistant
 
 HARBOUR = (
@@ -72,3 +77,42 @@ def test_linked_folders_are_read_and_link_loops_are_named(tmp_path: Path, encode
     problems = {Path(p.path).name: str(p) for p in report.skipped}
     assert set(problems) == {"a.txt", "b.txt", "up"}
     assert all("link" in line and "permissions" not in line for line in problems.values())
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 3 MB tmpfs (root can mount one here; elsewhere the test is skipped)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def _qa(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=600,
+                          cwd=PROJECT_ROOT, env={**os.environ, "NO_COLOR": "1"})
+
+
+def test_a_full_disk_and_a_read_only_index_say_what_they_are_and_never_advise_deleting(
+        small_disk: Path, tmp_path: Path) -> None:
+    big = tmp_path / "big"
+    big.mkdir()
+    for n in range(6):  # more text than the disk holds, as vectors and BM25
+        (big / f"wall-{n}.txt").write_text(HARBOUR + "The wall was tall and long and old. " * 2000, encoding="utf-8")
+    full = _qa("ingest", str(big), "--index", str(small_disk / "index"))
+    assert full.returncode != 0 and "Traceback" not in full.stderr
+    assert f"disk full at {small_disk / 'index'}" in full.stderr and "delete" not in full.stderr
+
+    subprocess.run(["umount", "-l", str(small_disk)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(small_disk)], check=True)
+    built = _qa("ingest", str(PROJECT_ROOT / "corpus"), "--index", str(small_disk / "index"))
+    assert built.returncode == 0, built.stderr
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    refused = _qa("ingest", str(big), "--index", str(small_disk / "index"))
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert f"index at {small_disk / 'index'} is read-only" in refused.stderr and "delete" not in refused.stderr
