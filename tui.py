@@ -847,7 +847,7 @@ class QAApp(App[None]):
         from index.embedding import Encoder
         from qa.engine import Assistant
 
-        encoder = self.encoder or Encoder(self.settings.model)
+        encoder = self.encoder or Encoder.from_settings(self.settings)
         try:
             return Assistant.open(self.settings, encoder=encoder)
         except (IndexMissing, IndexOutdated) as error:

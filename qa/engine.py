@@ -125,7 +125,7 @@ class Assistant:
         store = Store(settings)
         store.check_compatible()
         lexical = refresh_lexical(store, settings)
-        return cls(settings, store, encoder or Encoder(settings.model), lexical)
+        return cls(settings, store, encoder or Encoder.from_settings(settings), lexical)
 
     def warm_up(self) -> None:
         """Load the model and run one query, so the first real question is fast."""
