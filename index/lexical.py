@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from bisect import bisect_left
 from functools import cache, cached_property
 from pathlib import Path
@@ -27,11 +28,14 @@ import numpy as np
 
 from index.settings import Settings
 
-STOPWORDS = "en"
 K1, B = 1.5, 0.75
 FORMAT = 2
 MANIFEST = "lexical.json"
 MERGE_RATIO = 3  # a segment is merged into the one before it once it is a third of its size
+
+
+TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's (and scikit-learn's) word pattern
+_STEMS: dict[str, str] = {}
 
 
 @cache
@@ -41,11 +45,34 @@ def _stemmer():  # type: ignore[no-untyped-def]
     return Stemmer.Stemmer("english")
 
 
-def tokenize(texts: list[str]) -> list[list[str]]:
-    """Lower-cased, stop-word-free, stemmed terms of each text, as bm25s makes them."""
-    import bm25s
+@cache
+def english_stopwords(plus: bool = False) -> frozenset[str]:
+    """bm25s's English stop words ("en", or "en_plus" with `plus`), read from its stopwords module
+    file: importing bm25s itself would import scipy, a third of a second on the question path."""
+    import importlib.util
 
-    return bm25s.tokenize(texts, stopwords=STOPWORDS, stemmer=_stemmer(), return_ids=False, show_progress=False)
+    found = importlib.util.find_spec("bm25s")
+    if found is None or not found.submodule_search_locations:
+        raise ImportError("bm25s is not installed (pip install bm25s==0.3.16)")
+    spec = importlib.util.spec_from_file_location(
+        "_bm25s_stopwords", Path(next(iter(found.submodule_search_locations))) / "stopwords.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return frozenset(module.STOPWORDS_EN_PLUS if plus else module.STOPWORDS_EN)
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Lower-cased, stop-word-free, stemmed terms of each text, exactly as
+    `bm25s.tokenize(texts, stopwords="en", stemmer=english_stemmer, return_ids=False)` makes them."""
+    stop = english_stopwords()
+    words = [[w for w in TOKEN.findall(text.lower()) if w not in stop] for text in texts]
+    new = list({w for chunk in words for w in chunk if w not in _STEMS})
+    if new:
+        if len(_STEMS) > 2_000_000:
+            _STEMS.clear()
+            new = list({w for chunk in words for w in chunk})
+        _STEMS.update(zip(new, _stemmer().stemWords(new), strict=True))
+    return [[_STEMS[w] for w in chunk] for chunk in words]
 
 
 _TERMS: dict[str, tuple[str, ...]] = {}

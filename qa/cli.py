@@ -218,6 +218,10 @@ def command_bench(args: argparse.Namespace) -> int:
         from evals.squad import main as squad_main
 
         return squad_main(args.rest)
+    if args.which == "scale":
+        from evals.scale import main as scale_main
+
+        return scale_main(args.rest)
     from evals.speed import main as speed_main
 
     return speed_main(args.rest)
@@ -251,8 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("rest", nargs=argparse.REMAINDER)
     evaluate.set_defaults(run=command_eval)
 
-    bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` (quality), `qa bench speed`")
-    bench.add_argument("which", choices=["squad", "speed"])
+    bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` (quality), `qa bench speed`, `qa bench scale`")
+    bench.add_argument("which", choices=["squad", "speed", "scale"])
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(run=command_bench)
     return parser

@@ -220,6 +220,6 @@ class Assistant:
 @cache
 def function_terms() -> frozenset[str]:
     """Stemmed English function words (who, did, were, ...), which say nothing of a topic."""
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
+    from index.lexical import english_stopwords
 
-    return frozenset(t for word in STOPWORDS_EN_PLUS for t in terms(word))
+    return frozenset(t for word in english_stopwords(plus=True) for t in terms(word))

@@ -27,6 +27,17 @@ QUESTIONS = ["when were talks suspended?", "who led the Cuban delegation?", "mig
              "how many visas a year", "Havana embassy reopened"]
 
 
+def test_terms_are_those_bm25s_makes() -> None:
+    import bm25s
+    import Stemmer
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted(CORPUS.glob("*.txt"))]
+    texts += ["", "The U.S. Coast Guard's 2,000 intercepts—in Havana, Cuba's capital, 1994–95!", "ça coûte 5€; naïve"]
+    expected = bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), return_ids=False,
+                              show_progress=False)
+    assert tokenize(texts) == [list(chunk) for chunk in expected]
+
+
 def bm25s_scores(texts: list[str], query: str) -> np.ndarray:
     """The scores bm25s gives `query` over an index of `texts` built from scratch."""
     import bm25s
