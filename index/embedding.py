@@ -125,6 +125,8 @@ class Encoder:
 
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # no busy-waiting between operators: on a shared CPU it burns time others need, for no gain
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             return onnxruntime.InferenceSession(str(self.graph_path), options, providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own kinds for a bad file

@@ -128,6 +128,12 @@ def ingest(
     todo = _changed_files(roots, settings, known, report)
     seen = set(report.unchanged) | {str(document.path) for document, _ in todo}
     gone = [s for s in sorted(known) if s not in seen and _under(s, roots) and not Path(s).is_file()]
+    generation = store.generation()
+    if not (todo or gone or report.rebuilt or repaired) and generation \
+            and LexicalIndex.saved_generation(bm25_dir(settings)) == generation:
+        report.chunks_total = store.count()  # nothing changed, and BM25 matches: nothing to load
+        report.seconds = time.perf_counter() - began
+        return report
     lexical = refresh_lexical(store, settings)
     # A new generation before anything changes: if this run is killed midway, the BM25 copy
     # saved for the old content no longer matches and is brought in line with what Chroma holds.
@@ -199,7 +205,7 @@ def _embed_in_windows(todo: list[tuple[Document, bool]], store: Store, encoder: 
                 done = _embed_and_store(window, store, encoder, settings, lexical, report, done, total, progress)
                 window = []
     except KeyboardInterrupt:
-        raise IngestInterrupted(done, total) from None
+        raise IngestInterrupted(report.chunks_embedded, total) from None
 
 
 def _embed_and_store(
@@ -252,12 +258,12 @@ def _embed_and_store(
             for document, _, file_records in window
         ]
     )
+    for document, was_known, file_records in window:  # stored now: counted as kept, whatever comes next
+        (report.changed if was_known else report.added).append(str(document.path))
+        report.chunks_embedded += len(file_records)
     lexical.remove(replaced)
     lexical.add([r.id for r in records], [r.text for r in records])
     lexical.generation = generation
-    for document, was_known, file_records in window:
-        (report.changed if was_known else report.added).append(str(document.path))
-        report.chunks_embedded += len(file_records)
     return done + len(records)
 
 

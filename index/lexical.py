@@ -269,6 +269,15 @@ class LexicalIndex:
             if path.name not in keep and path.is_file():
                 path.unlink(missing_ok=True)
 
+    @staticmethod
+    def saved_generation(folder: Path) -> str | None:
+        """The generation the saved index was made for (its manifest only), or None."""
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text())
+        except (OSError, ValueError):
+            return None
+        return str(manifest.get("generation")) if manifest.get("format") == FORMAT else None
+
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex | None:
         """The saved index, or None when there is none or it cannot be read."""
