@@ -164,8 +164,9 @@ def measure_level(files: list[Path], corpus: Path, settings, encoder, questions:
     }
 
 
-def benchmark(levels: list[int], question_count: int, squad_file: Path) -> dict:  # type: ignore[type-arg]
-    """Grow one index through `levels` chunks and measure at each."""
+def benchmark(levels: list[int], question_count: int, squad_file: Path, plot_to: Path | None = None) -> dict:  # type: ignore[type-arg]
+    """Grow one index through `levels` chunks and measure at each; after each level the figures so
+    far are saved (figures.json in the cache folder, and the plot), so a long run cut short keeps them."""
     from index.embedding import Encoder
     from index.ingest import ingest
 
@@ -183,6 +184,7 @@ def benchmark(levels: list[int], question_count: int, squad_file: Path) -> dict:
     shutil.rmtree(settings.index, ignore_errors=True)
     corpus.mkdir(parents=True)
     rows: list[dict] = []  # type: ignore[type-arg]
+    figures: dict = {"levels": rows}  # type: ignore[type-arg]
     taken, chunks, copied, per_byte = 0, 0, 0, 1 / 1500
     for level in levels:
         if taken >= len(files):
@@ -210,8 +212,13 @@ def benchmark(levels: list[int], question_count: int, squad_file: Path) -> dict:
         row.update(measure_level(files[:taken], corpus, settings, encoder, questions))
         rows.append(row)
         log(json.dumps(row))
-    return {"when": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), "machine": _machine(),
-            "encoder": encoder.identity, "load_average": [round(x, 2) for x in os.getloadavg()], "levels": rows}
+        figures = {"when": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+                   "machine": _machine(), "encoder": encoder.identity,
+                   "load_average": [round(x, 2) for x in os.getloadavg()], "levels": rows}
+        (root / "figures.json").write_text(json.dumps(figures, indent=1))
+        if plot_to:
+            plot(figures, plot_to)
+    return figures
 
 
 def _machine() -> str:
@@ -281,9 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"qa bench scale: --levels {args.levels}: give chunk counts such as 1000,10000", file=sys.stderr)
         return 2
     try:
-        figures = benchmark(levels, args.questions, args.squad)
-        if args.plot:
-            plot(figures, args.plot)
+        figures = benchmark(levels, args.questions, args.squad, args.plot)
     except (QAError, SettingsError) as error:
         print(f"qa bench scale: {error}", file=sys.stderr)
         return 1

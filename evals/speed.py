@@ -215,23 +215,29 @@ def start_up_ratios(index: str, rounds: int = 3) -> dict[str, object]:
             "ask_peak_mb": max(peaks), "ask_vs_import": round(ask_s / base, 2), "app_vs_import": round(app_s / base, 2)}
 
 
-def torch_rate(texts: list[str], encoder, batch_size: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    """Chunks/s of the PyTorch encoder and of `encoder` on the same sample of `texts`."""
+def torch_rate(texts: list[str], encoder, batch_size: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Chunks/s (wall and CPU) of the PyTorch encoder, the float32 and int8 ONNX graphs and
+    `encoder`, in turn on the same sample of `texts`, and the int8 graph's least cosine to PyTorch."""
+    from index.embedding import Encoder, cpu_has_int8_dot_product
     from index.export import TorchEncoder
 
     sample = random.Random(2).sample(texts, min(TORCH_SAMPLE, len(texts)))
-    reference = TorchEncoder(encoder.model_name)
-    reference.encode(["warm up"])
-    cpu = time.process_time()
-    torch_s, _ = timed(lambda: reference.encode(sample, batch_size=batch_size))
-    torch_cpu = time.process_time() - cpu
-    cpu = time.process_time()
-    ours_s, _ = timed(lambda: encoder.encode(sample, batch_size=batch_size))
-    ours_cpu = time.process_time() - cpu
-    return {"chunks": len(sample), "torch_chunks_per_s": round(len(sample) / torch_s, 1),
-            "ours_chunks_per_s": round(len(sample) / ours_s, 1),
-            "torch_chunks_per_cpu_s": round(len(sample) / torch_cpu, 1),
-            "ours_chunks_per_cpu_s": round(len(sample) / ours_cpu, 1)}
+    rates: dict[str, dict[str, float]] = {}
+    vectors = {}
+    for name, candidate in (("torch", TorchEncoder(encoder.model_name)), ("onnx-fp32", Encoder(backend="onnx-fp32")),
+                            ("onnx-int8", Encoder(backend="onnx-int8"))):
+        candidate.encode(["warm up"])
+        cpu = time.process_time()
+        seconds, vectors[name] = timed(lambda c=candidate: c.encode(sample, batch_size=batch_size))
+        rates[name] = {"chunks_per_s": round(len(sample) / seconds, 1),
+                       "chunks_per_cpu_s": round(len(sample) / (time.process_time() - cpu), 1)}
+    cosine = {name: round(float((vectors[name] * vectors["torch"]).sum(axis=1).min()), 4)  # type: ignore[operator]
+              for name in ("onnx-fp32", "onnx-int8")}
+    ours = rates.get(encoder.backend, rates["onnx-fp32"])
+    return {"chunks": len(sample), "vnni": cpu_has_int8_dot_product(), "rates": rates, "min_cosine_to_torch": cosine,
+            "torch_chunks_per_s": rates["torch"]["chunks_per_s"],
+            "torch_chunks_per_cpu_s": rates["torch"]["chunks_per_cpu_s"],
+            "ours_chunks_per_s": ours["chunks_per_s"], "ours_chunks_per_cpu_s": ours["chunks_per_cpu_s"]}
 
 
 def peak_mb() -> float:
@@ -375,6 +381,9 @@ def table(figures: dict) -> str:  # type: ignore[type-arg]
          _goal("ingest_vs_torch", figures["ingest_vs_torch"])),
         ("ingest / PyTorch encoder, by CPU time", f"{figures['ingest_vs_torch_cpu']:.2f} ×",
          f"PyTorch {torch['torch_chunks_per_cpu_s']:.1f}, ours {torch['ours_chunks_per_cpu_s']:.1f} chunks per CPU s"),
+        *((f"encoder {name} (sample)", f"{rate['chunks_per_s']:.1f} chunks/s, {rate['chunks_per_cpu_s']:.1f} per CPU s",
+           f"min cosine to PyTorch {torch['min_cosine_to_torch'][name]:.4f}" if name != "torch" else
+           f"VNNI: {'yes' if torch['vnni'] else 'no'}") for name, rate in torch["rates"].items()),
         ("`python -c 'import chromadb'`", f"{start['import_chromadb_s']:.2f} s", "median of 3, in turn with:"),
         ("cold `qa ask` / that import", f"{start['ask_vs_import']:.2f} × ({start['ask_s']:.2f} s)",
          _goal("ask_vs_import", start["ask_vs_import"])),
