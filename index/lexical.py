@@ -5,7 +5,8 @@ Each ingest adds one segment holding only its new chunks' term counts, and marks
 replaced or removed as deleted; nothing already indexed is tokenized again. Scores are computed
 at question time from the term counts, the live chunks' lengths and document frequencies, so they
 equal those of one index built from scratch. Small segments are merged into bigger ones as they
-come (each chunk is merged O(log n) times, never re-tokenized), and a segment with most of its
+come (segment sizes at least double down the list, so each chunk is merged O(log n) times and
+never re-tokenized), and a segment with most of its
 chunks deleted is compacted.
 
 The index is derived from the chunk texts stored in Chroma and saved beside it (inside a local
@@ -31,7 +32,7 @@ from index.settings import Settings
 K1, B = 1.5, 0.75
 FORMAT = 2
 MANIFEST = "lexical.json"
-MERGE_RATIO = 3  # a segment is merged into the one before it once it is a third of its size
+MERGE_RATIO = 1  # a segment is merged into the one before it once it is as big: sizes double, log n merges
 
 
 TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's (and scikit-learn's) word pattern
