@@ -52,11 +52,11 @@ def cpu_has_int8_dot_product() -> bool:
 
 
 def resolve_backend(backend: str) -> str:
-    """The encoder `backend` names. "auto" is the float32 graph on every CPU: it gives PyTorch's
-    vectors (cosine 1.000) at about 1.4 times its speed. The int8 graph is 1.8 times faster again on
-    a CPU with VNNI (`cpu_has_int8_dot_product`), and within cosine 0.99 of PyTorch, but that small
-    difference moves 2 to 3 of the 103 eval questions (below the gate in evals/thresholds.toml), so
-    it is chosen by hand (QA_ENCODER=onnx-int8), not by "auto"."""
+    """The encoder `backend` names. "auto" is the float32 graph on every CPU: PyTorch's vectors
+    (cosine 1.000) at PyTorch's speed per CPU second, without importing torch. The int8 graph is
+    1.8 times faster per CPU second on a CPU with VNNI (`cpu_has_int8_dot_product`) and within
+    cosine 0.99 of PyTorch, but that difference moves 2 to 3 of the 103 eval questions (below the
+    gate in evals/thresholds.toml), so it is chosen by hand (QA_ENCODER=onnx-int8), not by "auto"."""
     if backend not in BACKENDS:
         raise ModelMissing(f"encoder {backend!r}: unknown (known: {', '.join(BACKENDS)}); set QA_ENCODER to one")
     return "onnx-fp32" if backend == "auto" else backend

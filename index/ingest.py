@@ -205,7 +205,12 @@ def _embed_in_windows(todo: list[tuple[Document, bool]], store: Store, encoder: 
                 done = _embed_and_store(window, store, encoder, settings, lexical, report, done, total, progress)
                 window = []
     except KeyboardInterrupt:
-        raise IngestInterrupted(report.chunks_embedded, total) from None
+        # Counted from the manifest: Ctrl-C can land just after a store call has committed, before
+        # this run has counted that window.
+        stored = store.file_records()
+        kept = sum(len(records) for document, _, records in pending
+                   if (record := stored.get(str(document.path))) is not None and record.sha256 == document.sha256)
+        raise IngestInterrupted(kept, total) from None
 
 
 def _embed_and_store(
