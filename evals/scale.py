@@ -179,13 +179,14 @@ def benchmark(levels: list[int], question_count: int, squad_file: Path, plot_to:
     questions = random.Random(1).sample(asked, question_count)
     settings = load_settings().replace(index=str(root / "index"))
     encoder = Encoder.from_settings(settings)
+    os.environ["QA_ENCODER"] = encoder.backend  # the `qa` and app subprocesses use the same encoder
     corpus = root / "corpus"
     shutil.rmtree(corpus, ignore_errors=True)
     shutil.rmtree(settings.index, ignore_errors=True)
     corpus.mkdir(parents=True)
     rows: list[dict] = []  # type: ignore[type-arg]
     figures: dict = {"levels": rows}  # type: ignore[type-arg]
-    taken, chunks, copied, per_byte = 0, 0, 0, 1 / 1500
+    taken, chunks, copied, per_byte = 0, 0, 0, 1 / 630  # chunks per byte, as measured here
     for level in levels:
         if taken >= len(files):
             log(f"{level:,} chunks: the corpus has only {chunks:,}; stopping")
@@ -267,7 +268,9 @@ def plot(figures: dict, path: Path) -> None:  # type: ignore[type-arg]
     cold.set(xscale="log", xlabel="chunks in the index", ylabel="s", title="start-up")
     cold.set_ylim(bottom=0)
     cold.legend()
-    figure.suptitle(f"qa bench scale, {figures['when']}, {figures['machine']}", fontsize=8)
+    load = ", ".join(f"{x:.1f}" for x in figures["load_average"])
+    figure.suptitle(f"qa bench scale, {figures['when']}, {figures['machine']}, {figures['encoder']}; "
+                    f"load average {load}", fontsize=8)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
