@@ -1,5 +1,5 @@
 """`qa`, the console script: the product's commands (`qa ingest`, `qa ask`, from qa/cli.py) and, added
-here at the edge, the evals and benchmarks (`qa eval`, `qa bench squad|speed|formats`, from evals/).
+here at the edge, the evals and benchmarks (`qa eval`, `qa bench squad|speed|formats|scale`, from evals/).
 
 Each eval and benchmark module parses its own options. Kept out of qa/ so that the product's layers
 never import evals/ (tests/test_import_hygiene.py).
@@ -22,11 +22,15 @@ def command_eval(args: argparse.Namespace) -> int:
 
 
 def command_bench(args: argparse.Namespace) -> int:
-    """`qa bench squad|speed|formats ARGS...` → `evals.squad.main`, `evals.speed.main`, `evals.formats.main`."""
+    """`qa bench squad|speed|formats|scale ARGS...` → `evals.squad.main`, `evals.speed.main`, `evals.formats.main`."""
     if args.which == "squad":
         from evals.squad import main as squad_main
 
         return squad_main(args.rest)
+    if args.which == "scale":
+        from evals.scale import main as scale_main
+
+        return scale_main(args.rest)
     if args.which == "formats":
         from evals.formats import main as formats_main
 
@@ -44,10 +48,10 @@ def add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `bench squad|speed|formats` subcommand."""
+    """The `bench squad|speed|formats|scale` subcommand."""
     bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` (quality), `qa bench speed`, "
-                                         "`qa bench formats`")
-    bench.add_argument("which", choices=["squad", "speed", "formats"])
+                                         "`qa bench formats`, `qa bench scale`")
+    bench.add_argument("which", choices=["squad", "speed", "formats", "scale"])
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(run=command_bench)
 

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace, encoder: SentenceEncoder | None = None) -> int
             raise EvalInputError(f"--report {report_path}: folder {report_path.parent} does not exist")
 
     settings = load_settings(index=args.index, top_k=args.top_k)
-    encoder = encoder or Encoder(settings.model)
+    encoder = encoder or Encoder.from_settings(settings)
     indexed = ingest([PROJECT_ROOT / "corpus"], settings, encoder)
     if indexed.chunks_embedded or indexed.removed or indexed.rebuilt:
         print(f"qa eval: indexed the bundled corpus into {settings.index}: {indexed.summary()}", file=sys.stderr)

@@ -77,7 +77,7 @@ def prepared_index(data_path: Path, settings: Settings, cache: Path | None = Non
     index_settings = settings.replace(index=str(folder / "index"))
     began = time.perf_counter()
     log(f"squad: corpus and index in {folder}")
-    report = ingest([folder / "corpus"], index_settings, Encoder(settings.model))
+    report = ingest([folder / "corpus"], index_settings, Encoder.from_settings(settings))
     if report.chunks_embedded:
         log(f"squad: ingested in {time.perf_counter() - began:.0f} s: {report.summary()}")
     return index_settings, questions

@@ -13,6 +13,7 @@ class SentenceEncoder(Protocol):
     """Turns texts into unit-length vectors, and counts the word pieces the model reads."""
 
     model_name: str
+    backend: str  # how it runs the model ("onnx-fp32", "torch", ...): the index records it
     texts_encoded: int  # how many texts it has encoded (tests count re-embedding with it)
 
     @property

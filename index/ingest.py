@@ -15,13 +15,21 @@ import numpy as np
 from index.chunking import document_chunks, split_sentences
 from index.documents import Document, find_files, fingerprint, read_document
 from index.encoder_protocol import SentenceEncoder
-from index.errors import UnreadableFile
+from index.errors import QAError, UnreadableFile
 from index.lexical import LexicalIndex, bm25_dir
 from index.lines import line_of
 from index.settings import Settings
 from index.store import ChunkRecord, FileRecord, Store, chunk_id
 
 Progress = Callable[[int, int], None]
+
+
+class IngestInterrupted(QAError):
+    """Ctrl-C during an ingest: what was stored is kept and says so."""
+
+    def __init__(self, kept: int, total: int) -> None:
+        self.kept, self.total = kept, total
+        super().__init__(f"interrupted: kept {kept:,} of {total:,} chunks; run again to finish")
 
 
 @dataclass
@@ -35,6 +43,7 @@ class IngestReport:
     skipped: list[UnreadableFile] = field(default_factory=list)
     chunks_embedded: int = 0
     chunks_total: int = 0
+    chunks_tokenized: int = 0  # chunk texts the BM25 index tokenized (only new ones)
     rebuilt: str = ""
     seconds: float = 0.0
 
@@ -94,12 +103,16 @@ def ingest(
 
     Unchanged files (same SHA-256) cost a hash; changed files are re-chunked and re-embedded;
     files that were indexed under one of `paths` and are gone are removed. An index built with
-    other model or chunking settings is rebuilt from scratch.
+    other model, encoder or chunking settings is rebuilt from scratch. Work is stored in windows
+    of `settings.ingest_window` chunks, so an interruption loses at most one window; Ctrl-C
+    raises IngestInterrupted, saying how much was kept.
     """
     began = time.perf_counter()
     store = store or Store(settings, create=True)
     report = IngestReport()
-    built, wanted = store.built_with(), settings.index_fingerprint()
+    # the encoder's own model and backend: what actually makes the vectors
+    wanted = {**settings.index_fingerprint(), "model": encoder.model_name, "encoder": encoder.backend}
+    built = store.built_with()
     if built and any(built.get(k) != v for k, v in wanted.items()):
         report.rebuilt = ", ".join(f"{k} {built.get(k)!r} → {v!r}" for k, v in wanted.items() if built.get(k) != v)
         if warn:
@@ -109,7 +122,46 @@ def ingest(
     roots = [Path(os.path.abspath(Path(p).expanduser())) for p in paths]
     known = store.file_records()
     repaired = store.remove_orphans(known)
-    seen: set[str] = set()
+    todo = _changed_files(roots, settings, known, report)
+    seen = set(report.unchanged) | {str(document.path) for document, _ in todo}
+    gone = [s for s in sorted(known) if s not in seen and _under(s, roots) and not Path(s).is_file()]
+    generation = store.generation()
+    if not (todo or gone or report.rebuilt or repaired) and generation \
+            and LexicalIndex.saved_generation(bm25_dir(settings)) == generation:
+        report.chunks_total = store.count()  # nothing changed, and BM25 matches: nothing to load
+        report.seconds = time.perf_counter() - began
+        return report
+    lexical = refresh_lexical(store, settings)
+    # A new generation before anything changes: if this run is killed midway, the BM25 copy
+    # saved for the old content no longer matches and is brought in line with what Chroma holds.
+    if todo or gone or report.rebuilt or repaired or not store.generation():
+        store.mark_changed(wanted)
+        lexical.generation = store.generation()
+    try:
+        _remove_files(gone, store, lexical)
+        report.removed.extend(gone)
+        _embed_in_windows(todo, store, encoder, settings, lexical, report, progress)
+    finally:
+        report.chunks_tokenized = lexical.texts_tokenized
+        with contextlib.suppress(OSError):  # a read-only cache only costs a reconciliation next time
+            lexical.save(bm25_dir(settings))
+    report.chunks_total = store.count()
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def _remove_files(sources: list[str], store: Store, lexical: LexicalIndex) -> None:
+    """Files' chunks out of Chroma, then out of BM25. Until both are done the BM25 copy is not
+    known to match Chroma (an empty generation), so an interruption between them is repaired."""
+    generation, lexical.generation = lexical.generation, ""
+    lexical.remove(store.delete_files(sources))
+    lexical.generation = generation
+
+
+def _changed_files(roots: list[Path], settings: Settings, known: dict[str, FileRecord],
+                   report: IngestReport) -> list[tuple[Document, bool]]:
+    """The files under `roots` that are new or changed (with whether they were indexed before);
+    the unchanged and the unreadable ones go into `report`."""
     todo: list[tuple[Document, bool]] = []
     max_bytes = int(settings.max_file_mb * 1e6)
     for found in find_files(roots, settings.extensions):
@@ -117,7 +169,6 @@ def ingest(
             report.skipped.append(found)
             continue
         source = str(found)
-        seen.add(source)
         record = known.get(source)
         try:
             # formats (issue 12): the bytes' hash and the extractor's version decide, before extracting
@@ -129,42 +180,35 @@ def ingest(
             report.skipped.append(problem)
             continue
         todo.append((document, record is not None))
+    return todo
 
-    gone = [s for s in sorted(known) if s not in seen and _under(s, roots) and not Path(s).is_file()]
-    # A new generation before anything changes: if this run is killed midway, the BM25 copy
-    # saved for the old content no longer matches and is rebuilt from what Chroma holds.
-    if todo or gone or report.rebuilt or repaired or not store.generation():
-        store.mark_changed(wanted)
-    store.delete_files(gone)
-    report.removed.extend(gone)
 
-    total_chunks = 0
+def _embed_in_windows(todo: list[tuple[Document, bool]], store: Store, encoder: SentenceEncoder, settings: Settings,
+                      lexical: LexicalIndex, report: IngestReport, progress: Progress | None) -> None:
+    """Chunk the files, then embed and store them a window of whole files at a time (a window is
+    about `settings.ingest_window` chunks: enough for even model batches and few Chroma writes,
+    few enough that an interruption loses little)."""
     pending: list[tuple[Document, bool, list[ChunkRecord]]] = []
     for document, was_known in todo:
-        records = chunk_document(document, settings, encoder)
-        pending.append((document, was_known, records))
-        total_chunks += len(records)
-
+        pending.append((document, was_known, chunk_document(document, settings, encoder)))
+    total = sum(len(records) for _, _, records in pending)
     done = 0
     if progress:
-        progress(0, total_chunks)
+        progress(0, total)
     window: list[tuple[Document, bool, list[ChunkRecord]]] = []
-    window_chunks = 0
-    for item in pending:
-        window.append(item)
-        window_chunks += len(item[2])
-        # Chunks embedded together before they are written (settings.ingest_window): enough for
-        # even model batches and few Chroma writes, few enough that an interruption loses little.
-        if window_chunks >= settings.ingest_window:
-            done = _embed_and_store(window, store, encoder, settings, report, done, total_chunks, progress)
-            window, window_chunks = [], 0
-    if window:
-        _embed_and_store(window, store, encoder, settings, report, done, total_chunks, progress)
-
-    refresh_lexical(store, settings)
-    report.chunks_total = store.count()
-    report.seconds = time.perf_counter() - began
-    return report
+    try:
+        for position, item in enumerate(pending):
+            window.append(item)
+            if sum(len(r) for _, _, r in window) >= settings.ingest_window or position == len(pending) - 1:
+                done = _embed_and_store(window, store, encoder, settings, lexical, report, done, total, progress)
+                window = []
+    except KeyboardInterrupt:
+        # Counted from the manifest: Ctrl-C can land just after a store call has committed, before
+        # this run has counted that window.
+        stored = store.file_records()
+        kept = sum(len(records) for document, _, records in pending
+                   if (record := stored.get(str(document.path))) is not None and record.sha256 == document.sha256)
+        raise IngestInterrupted(kept, total) from None
 
 
 def _embed_and_store(
@@ -172,13 +216,14 @@ def _embed_and_store(
     store: Store,
     encoder: SentenceEncoder,
     settings: Settings,
+    lexical: LexicalIndex,
     report: IngestReport,
     done: int,
     total: int,
     progress: Progress | None,
 ) -> int:
     """Embed a window of files' chunks, then store them: changed files' old chunks out, all new
-    chunks in, and only then the files' manifest entries.
+    chunks in, and only then the files' manifest entries; then the same change to BM25.
 
     Texts are encoded in order of length, so each model batch holds texts of about one length and
     little padding is computed.
@@ -201,7 +246,8 @@ def _embed_and_store(
                 sentence_vectors=found.astype(np.float16).tobytes())
         if progress:
             progress(done + min(len(order), first + step), total)
-    store.delete_files([str(document.path) for document, was_known, _ in window if was_known])
+    generation, lexical.generation = lexical.generation, ""  # as in _remove_files
+    replaced = store.delete_files([str(document.path) for document, was_known, _ in window if was_known])
     if records:
         store.add_chunks(records, vectors)
     store.put_files(
@@ -216,25 +262,39 @@ def _embed_and_store(
             for document, _, file_records in window
         ]
     )
-    for document, was_known, file_records in window:
+    for document, was_known, file_records in window:  # stored now: counted as kept, whatever comes next
         (report.changed if was_known else report.added).append(str(document.path))
         report.chunks_embedded += len(file_records)
+    lexical.remove(replaced)
+    lexical.add([r.id for r in records], [r.text for r in records])
+    lexical.generation = generation
     return done + len(records)
 
 
 def refresh_lexical(store: Store, settings: Settings) -> LexicalIndex:
-    """The BM25 index of the store's current chunks: loaded if up to date, else rebuilt and saved."""
+    """The BM25 index of the store's current chunks: loaded if up to date; else brought in line by
+    chunk ids (only chunks it lacks are tokenized) or, if it cannot be read, built; then saved."""
     folder = bm25_dir(settings)
     generation = store.generation()
     current = LexicalIndex.load(folder)
     if current is not None and current.generation == generation and generation:
         return current
-    ids: list[str] = []
-    texts: list[str] = []
-    for record in store.all_chunks():
-        ids.append(record.id)
-        texts.append(record.text)
-    lexical = LexicalIndex.build(ids, texts, generation)
+    if current is None:
+        ids: list[str] = []
+        texts: list[str] = []
+        for record in store.all_chunks():
+            ids.append(record.id)
+            texts.append(record.text)
+        current = LexicalIndex.build(ids, texts, generation)
+    else:
+        stored = store.chunk_ids()
+        held = set(current.ids)
+        current.remove(sorted(held.difference(stored)))
+        missing = [chunk for chunk in stored if chunk not in held]
+        for first in range(0, len(missing), 5000):
+            found = store.get_chunks(missing[first : first + 5000])
+            current.add(list(found), [record.text for record in found.values()])
+        current.generation = generation
     with contextlib.suppress(OSError):  # a read-only cache only costs a rebuild next time
-        lexical.save(folder)
-    return lexical
+        current.save(folder)
+    return current

@@ -27,6 +27,7 @@ class Settings:
 
     index: str = str(PROJECT_ROOT / ".qa" / "index")
     model: str = DEFAULT_MODEL
+    encoder: str = "auto"  # how the model runs: auto, onnx-int8, onnx-fp32 or torch (index.embedding)
     chunk_tokens: int = 160
     overlap_sentences: int = 1
     chunker_version: int = 3  # 2: chunks embedded with their document title in front; 3: sentence vectors too
@@ -36,7 +37,7 @@ class Settings:
     dense_weight: float = 0.6
     abstain_threshold: float = 0.0
     batch_size: int = 64
-    ingest_window: int = 2048
+    ingest_window: int = 256  # chunks embedded, then stored together: what an interruption can lose
     extensions: tuple[str, ...] = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")  # index.formats
     # sent as "Authorization: Bearer TOKEN" to a Chroma server behind a token-checking proxy
     chroma_token: str = field(default="", repr=False, compare=False)
@@ -49,7 +50,9 @@ class Settings:
 
     def index_fingerprint(self) -> dict[str, str | int]:
         """The settings an index is built with, as stored in its metadata."""
-        return {key: getattr(self, key) for key in INDEX_KEYS}
+        from index.embedding import resolve_backend  # the encoder "auto" names on this machine
+
+        return {**{key: getattr(self, key) for key in INDEX_KEYS}, "encoder": resolve_backend(self.encoder)}
 
     def replace(self, **changes: object) -> Settings:
         """A copy with some fields changed; `None` values are ignored."""
@@ -59,6 +62,7 @@ class Settings:
 _ENV = {
     "QA_INDEX": "index",
     "QA_MODEL": "model",
+    "QA_ENCODER": "encoder",
     "QA_TOP_K": "top_k",
     "QA_CHUNK_TOKENS": "chunk_tokens",
     "QA_MAX_FILE_MB": "max_file_mb",

@@ -230,13 +230,18 @@ class Store:
                            for r in part],
             )
 
-    def delete_files(self, sources: list[str]) -> None:
-        """Remove files' manifest entries first, then their chunks."""
+    def delete_files(self, sources: list[str]) -> list[str]:
+        """Remove files' manifest entries first, then their chunks; returns the chunks' ids."""
         limit = self._client.get_max_batch_size()
+        deleted: list[str] = []
         for first in range(0, len(sources), limit):
             part = sources[first : first + limit]
             self.files.delete(ids=part)
-            self.chunks.delete(where={"source": {"$in": part}})
+            ids = self.chunks.get(where={"source": {"$in": part}}, include=[])["ids"]
+            for start in range(0, len(ids), limit):
+                self.chunks.delete(ids=ids[start : start + limit])
+            deleted.extend(ids)
+        return deleted
 
     def remove_orphans(self, known: dict[str, FileRecord]) -> int:
         """Delete chunks of files missing from the manifest (left by an interrupted ingest)."""
@@ -276,6 +281,13 @@ class Store:
             yield from (
                 _record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
             )
+
+    def chunk_ids(self, batch: int = 20000) -> list[str]:
+        """The ids of every stored chunk."""
+        ids: list[str] = []
+        for offset in range(0, self.count(), batch):
+            ids.extend(self.chunks.get(include=[], limit=batch, offset=offset)["ids"])
+        return ids
 
     def get_chunks(self, ids: list[str]) -> dict[str, ChunkRecord]:
         got = self.chunks.get(ids=ids, include=["documents", "metadatas"])

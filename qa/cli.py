@@ -73,15 +73,18 @@ def _progress_bar() -> tuple[object, object]:
 def command_ingest(args: argparse.Namespace) -> int:
     from index.documents import display_path
     from index.embedding import Encoder
-    from index.ingest import ingest
+    from index.ingest import IngestInterrupted, ingest
 
     settings = _settings(args)
     paths = [Path(p) for p in args.paths] or [DEFAULT_CORPUS]
     bar, update = _progress_bar()
     try:
-        report = ingest(
-            paths, settings, Encoder(settings.model), progress=update, warn=lambda m: print(f"qa: {m}", file=sys.stderr)
-        )
+        report = ingest(paths, settings, Encoder.from_settings(settings), progress=update,
+                        warn=lambda m: print(f"qa: {m}", file=sys.stderr))
+    except IngestInterrupted as interrupted:
+        if bar is not None:
+            bar.close()
+        return _fail(str(interrupted), 130)
     finally:
         if bar is not None:
             bar.close()

@@ -14,7 +14,7 @@ from index.embedding import Encoder
 from index.encoder_protocol import SentenceEncoder
 from index.errors import EmptyQuestion, QuestionTooLong
 from index.ingest import refresh_lexical
-from index.lexical import LexicalIndex, tokenize
+from index.lexical import LexicalIndex, english_stopwords, tokenize
 from index.settings import Settings
 from index.store import Store
 from index.terms import TermCache
@@ -117,7 +117,7 @@ class Assistant:
         store = Store(settings)
         store.check_compatible()
         lexical = refresh_lexical(store, settings)
-        return cls(settings, store, encoder or Encoder(settings.model), lexical)
+        return cls(settings, store, encoder or Encoder.from_settings(settings), lexical)
 
     def warm_up(self) -> None:
         """Load the model and run one query, so the first real question is fast."""
@@ -256,6 +256,4 @@ def valid_text(text: str) -> str:
 @cache
 def function_terms() -> frozenset[str]:
     """Stemmed English function words (who, did, were, ...), which say nothing of a topic."""
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-    return frozenset(t for word_terms in tokenize(sorted(STOPWORDS_EN_PLUS)) for t in word_terms)
+    return frozenset(t for word_terms in tokenize(sorted(english_stopwords(plus=True))) for t in word_terms)

@@ -50,7 +50,7 @@ def test_an_answer_exports_as_a_quote_with_its_answer_in_bold_and_its_citation(a
     assert text.startswith(f"## {QUESTION}\n")
     assert ("> Discussions on implementing the accords have historically been held twice a year, "
             "but were suspended in **2003**.") in text
-    assert "`corpus/2014-07-voa-us-committed-to-legal-cuban-migration.txt:25` (score " in text
+    assert "2014-07 · `corpus/2014-07-voa-us-committed-to-legal-cuban-migration.txt:25`" in text
     assert "— U.S. Remains Committed To Safe, Legal Cuban Migration, " in text
 
 

@@ -84,6 +84,7 @@ class WordHashEncoder(SentenceEncoder):
 
     def __init__(self) -> None:
         self.model_name = "word-hash"
+        self.backend = "word-hash"
         self.texts_encoded = 0
 
     @property

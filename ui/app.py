@@ -192,7 +192,7 @@ class QAApp(App[None]):
     def _open(self) -> Assistant:
         from index.embedding import Encoder
 
-        return self._opener().open(self.encoder or Encoder(self.settings.model))
+        return self._opener().open(self.encoder or Encoder.from_settings(self.settings))
 
     def _show_progress(self, state: Progress) -> None:
         bar = self.query_one("#progress", ProgressBar)

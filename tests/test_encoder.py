@@ -1,0 +1,79 @@
+"""The exported encoder (the ONNX graph, int8 on a CPU with VNNI) agrees with the PyTorch
+sentence-transformers model it was exported from, and the index records which one made it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.chunking import split_sentences
+from index.embedding import Encoder
+from index.errors import IndexOutdated
+from index.export import TorchEncoder
+from index.ingest import embedding_text, ingest
+from index.settings import PROJECT_ROOT, Settings
+from index.store import Store
+from qa.engine import Assistant
+from tests.conftest import CORPUS
+
+SQUAD = PROJECT_ROOT.parent / "shared" / "bench" / "squad_v1.1" / "dev-v1.1.json"
+
+
+@pytest.fixture(scope="module")
+def reference() -> TorchEncoder:
+    return TorchEncoder()
+
+
+def agreement(texts: list[str], encoder: Encoder, reference: TorchEncoder) -> tuple[float, float]:
+    """The least cosine between our and PyTorch's vectors: of whole texts, and of their sentences."""
+    parts = [[(s.start, s.end) for s in split_sentences(t, 0, len(t))] for t in texts]
+    ours, our_parts = encoder.encode_with_parts(texts, parts)
+    theirs, their_parts = reference.encode_with_parts(texts, parts)
+    sentences = (np.concatenate(our_parts) * np.concatenate(their_parts)).sum(axis=1)
+    return float((ours * theirs).sum(axis=1).min()), float(sentences.min())
+
+
+@pytest.fixture(scope="module", params=["onnx-fp32", "onnx-int8"])
+def exported(request: pytest.FixtureRequest) -> Encoder:
+    return Encoder(backend=request.param)
+
+
+def test_onnx_vectors_agree_with_pytorch_on_the_corpus(corpus_settings, exported, reference) -> None:  # type: ignore[no-untyped-def]
+    texts = [embedding_text(record) for record in Store(corpus_settings).all_chunks()]
+    whole, sentences = agreement(texts, exported, reference)
+    assert whole >= 0.99 and sentences >= 0.985, (whole, sentences)
+    if exported.backend == "onnx-fp32":  # the same computation as PyTorch's
+        assert whole >= 0.9999 and sentences >= 0.9999, (whole, sentences)
+
+
+@pytest.mark.skipif(not SQUAD.is_file(), reason="SQuAD dev set not on this machine")
+def test_onnx_vectors_agree_with_pytorch_on_squad(exported, reference) -> None:  # type: ignore[no-untyped-def]
+    encoder = exported
+    data = json.loads(SQUAD.read_text(encoding="utf-8"))["data"]
+    odd = [article for i, article in enumerate(data) if i % 2]
+    contexts = [p["context"] for article in odd[:40:4] for p in article["paragraphs"][:4]]
+    questions = [q["question"] for article in odd[:40:4] for p in article["paragraphs"][:2] for q in p["qas"]]
+    assert agreement(contexts, encoder, reference)[0] >= 0.99
+    ours, theirs = encoder.encode(questions), reference.encode(questions)
+    assert float((ours * theirs).sum(axis=1).min()) >= 0.99
+
+
+def test_tokens_are_counted_as_the_model_reads_them(encoder, reference) -> None:  # type: ignore[no-untyped-def]
+    text = (CORPUS / "2015-12-01-state-dept-migration-talks.txt").read_text(encoding="utf-8")[:2000]
+    assert encoder.count_tokens(text) == len(reference.model.tokenizer(text, add_special_tokens=False)["input_ids"])
+    assert encoder.max_tokens == reference.model.max_seq_length - 2 and encoder.dimension == 384
+
+
+def test_switching_the_encoder_rebuilds_the_index(tmp_path: Path, corpus_copy: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([corpus_copy], settings, encoder)
+    other = "onnx-fp32" if encoder.backend == "onnx-int8" else "onnx-int8"
+    switched = settings.replace(encoder=other)
+    with pytest.raises(IndexOutdated, match="encoder"):
+        Assistant.open(switched)
+    report = ingest([corpus_copy], switched, Encoder.from_settings(switched))
+    assert "encoder" in report.rebuilt and report.chunks_embedded == report.chunks_total
+    assert Store(switched).built_with()["encoder"] == other
