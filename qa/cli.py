@@ -220,6 +220,12 @@ def command_bench(args: argparse.Namespace) -> int:
     return speed_main(args.rest)
 
 
+def command_train(args: argparse.Namespace) -> int:
+    from evals.train_reader import main as train_main
+
+    return train_main(args.rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qa", description="Ask questions of a folder of documents; get back verbatim passages with citations."
@@ -252,6 +258,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("which", choices=["squad", "speed"])
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(run=command_bench)
+
+    train = sub.add_parser("train", help="retrain a shipped model: `qa train reader` (see its --help)")
+    train.add_argument("which", choices=["reader"])
+    train.add_argument("rest", nargs=argparse.REMAINDER)
+    train.set_defaults(run=command_train)
     return parser
 
 

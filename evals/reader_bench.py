@@ -1,0 +1,170 @@
+"""`python -m evals.reader_bench`: the reader's figures on the held-out half of SQuAD v1.1 dev.
+
+Each held-out question (odd-numbered articles; the reader never saw them) is asked through the
+Assistant on the SQuAD index of `qa bench squad`; its first shown passages are then read by the reader
+and re-ranked. Beside the Assistant alone (no reader), per N passages read:
+
+- R@1: the first passage comes from the question's own paragraph;
+- answer@1: a gold answer string is inside the first passage;
+- span EM/F1: the marked span of the first passage against the gold answers;
+- AUC: the answer's confidence, the same question asked with its article removed as the negative;
+- the reader's latency per question.
+
+Writes the per-question scores beside the table (JSON) so that the weights can be chosen offline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from evals.squad import (
+    SEARCH_DEPTH,
+    SQUAD_FILE,
+    answer_found,
+    normal_text,
+    percentile,
+    prepared_index,
+    roc_auc,
+    token_f1,
+)
+from index.settings import load_settings
+from qa.reader import MODEL_DIR, Reader
+
+READ_DEPTH = 10  # passages kept per question; smaller N are their prefixes
+
+
+def passage_rows(answer, gold_source: str, answers: tuple[str, ...]) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    """Per shown passage: its text, whether it is the gold paragraph, holds an answer, and its span's score."""
+    rows = []
+    for passage in answer.passages[:READ_DEPTH]:
+        span = passage.answer_text if passage.answer is not None else None
+        rows.append({"text": passage.text, "gold": passage.citation.source == gold_source,
+                     "holds": answer_found(passage.text, answers), "span": span})
+    return rows
+
+
+def span_scores(span: str | None, answers: tuple[str, ...]) -> tuple[float, float]:
+    """SQuAD exact match and token F1 of a span (0, 0 for none)."""
+    if span is None:
+        return 0.0, 0.0
+    return (float(any(normal_text(span) == normal_text(a) for a in answers)),
+            max(token_f1(span, a) for a in answers))
+
+
+def ask_all(settings, questions, reader: Reader, log) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    """Ask each question (and again with its article removed); read the passages of both."""
+    from qa.engine import SENTENCE_POOL, Assistant
+
+    assistant = Assistant.open(settings)
+    assistant.warm_up()
+    records = []
+    began = time.perf_counter()
+    for number, question in enumerate(questions, start=1):
+        answer = assistant.ask(question.question, top_k=READ_DEPTH)
+        rows = passage_rows(answer, question.source, question.answers)
+        start = time.perf_counter()
+        readings = reader.read(question.question, [row["text"] for row in rows])
+        read_seconds = time.perf_counter() - start
+        for row, reading in zip(rows, readings, strict=True):
+            row.update(relevance=reading.relevance, answerable=reading.answerable,
+                       reader_span=reading.answer_text(row["text"]))
+        article = Path(question.source).name.split("-")[0]
+        vector = assistant.encoder.encode([question.question])[0]
+        candidates = assistant.retriever.search(question.question, k=SEARCH_DEPTH, vector=vector)
+        others = [c for c in candidates if not Path(c.chunk.source).name.startswith(article + "-")]
+        removed = assistant.answer_from(question.question, question.question, others[:SENTENCE_POOL], READ_DEPTH)
+        removed_readings = reader.read(question.question, [p.text for p in removed.passages])
+        records.append({
+            "id": question.id, "answers": list(question.answers), "confidence": answer.confidence,
+            "ask seconds": answer.seconds, "read seconds": read_seconds, "passages": rows,
+            "removed confidence": removed.confidence,
+            "removed": [{"relevance": r.relevance, "answerable": r.answerable} for r in removed_readings],
+        })
+        if number % 100 == 0:
+            log(f"reader bench: {number}/{len(questions)} questions, {time.perf_counter() - began:.0f} s")
+    return records
+
+
+def figures(records: list[dict], depth: int | None, weight: float = 0.0) -> dict[str, float]:  # type: ignore[type-arg]
+    """R@1, answer@1, span EM/F1 and AUC with the first `depth` passages re-ranked by the reader
+    (None: the Assistant alone); `weight`: how much of the reader's answerability is added to confidence."""
+    r1, a1, em, f1, present, missing = [], [], [], [], [], []
+    for record in records:
+        rows = record["passages"]
+        if not rows:
+            r1.append(0.0)
+            a1.append(0.0)
+            em.append(0.0)
+            f1.append(0.0)
+            present.append(record["confidence"])
+            missing.append(record["removed confidence"])
+            continue
+        if depth is None:
+            first, span = rows[0], rows[0]["span"]
+            present.append(record["confidence"])
+            missing.append(record["removed confidence"])
+        else:
+            first = max(rows[:depth], key=lambda row: row["relevance"])
+            span = first["reader_span"]
+            removed = record["removed"][:depth]
+            present.append(record["confidence"] + weight * first["relevance"])
+            missing.append(record["removed confidence"] + weight * max((r["relevance"] for r in removed), default=0.0))
+        r1.append(float(first["gold"]))
+        a1.append(float(first["holds"]))
+        exact, overlap = span_scores(span, tuple(record["answers"]))
+        em.append(exact)
+        f1.append(overlap)
+    return {"R@1": round(float(np.mean(r1)), 4), "answer@1": round(float(np.mean(a1)), 4),
+            "span EM": round(float(np.mean(em)), 4), "span F1": round(float(np.mean(f1)), 4),
+            "AUC": round(roc_auc(present, missing), 4)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the bench and print its table; write the per-question records as JSON."""
+    parser = argparse.ArgumentParser(prog="python -m evals.reader_bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=int, default=1000, help="held-out questions asked (random, seed 0)")
+    parser.add_argument("--reader", type=Path, default=MODEL_DIR)
+    parser.add_argument("--json", type=Path, default=Path("reader-bench.json"))
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    settings, questions = prepared_index(SQUAD_FILE, load_settings(), log=log)
+    held_out = [q for q in questions if q.split == "test"]
+    held_out = random.Random(0).sample(held_out, min(args.sample, len(held_out)))
+    reader = Reader.load(args.reader)
+    records = ask_all(settings, held_out, reader, log)
+    table = {"no reader": figures(records, None)}
+    for depth in (3, 5, 8, 10):
+        for weight in (0.0, 0.5, 1.0):
+            table[f"reader N={depth} w={weight}"] = figures(records, depth, weight)
+    seconds = [r["read seconds"] for r in records]
+    asks = [r["ask seconds"] for r in records]
+    latency = {"ask p50 ms": round(1000 * percentile(asks, 50), 1), "ask p95 ms": round(1000 * percentile(asks, 95), 1),
+               f"read {READ_DEPTH} passages p50 ms": round(1000 * percentile(seconds, 50), 1),
+               f"read {READ_DEPTH} passages p95 ms": round(1000 * percentile(seconds, 95), 1)}
+    header = (f"python -m evals.reader_bench {' '.join(sys.argv[1:] if argv is None else argv)}; "
+              f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.processor() or platform.machine()}, "
+              f"{len(held_out)} held-out questions; reader {reader.name}")
+    print(header)
+    print("| run | R@1 | answer@1 | span EM | span F1 | AUC |\n|---|---|---|---|---|---|")
+    for name, row in table.items():
+        print(f"| {name} | " + " | ".join(str(row[k]) for k in ("R@1", "answer@1", "span EM", "span F1", "AUC")) + " |")
+    print(json.dumps(latency))
+    args.json.write_text(json.dumps({"header": header, "table": table, "latency": latency, "records": records}) + "\n",
+                         encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
