@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import sys
@@ -128,13 +129,53 @@ def figures(records: list[dict], depth: int | None, weight: float = 0.0) -> dict
             "AUC": round(roc_auc(present, missing), 4)}
 
 
+def latency_table(reader: Reader, repeats: int = 15) -> dict[str, dict[str, float]]:
+    """Warm p50/p95 of reading N held-out passages of chunk length (a whole paragraph, up to the reader's
+    length) and of sentence-window length (two sentences), N = 3, 5, 8, 10, 20; and the CPU time (both
+    cores), which a busy machine inflates less."""
+    from evals.squad import load_squad
+    from index.chunking import split_sentences
+
+    data = load_squad(SQUAD_FILE)
+    paragraphs = [p for a, article in enumerate(data["data"]) if a % 2 for p in article["paragraphs"]]
+    rng = random.Random(0)
+    table: dict[str, dict[str, float]] = {}
+    for length in ("chunk", "window"):
+        for n in (3, 5, 8, 10, 20):
+            seconds, cpu = [], []
+            for _ in range(repeats):
+                chosen = rng.sample(paragraphs, n)
+                question = chosen[0]["qas"][0]["question"]
+                if length == "chunk":
+                    texts = [p["context"] for p in chosen]
+                else:
+                    texts = []
+                    for p in chosen:
+                        sentences = split_sentences(p["context"])
+                        texts.append(p["context"][sentences[0].start : sentences[min(1, len(sentences) - 1)].end])
+                start, start_cpu = time.perf_counter(), time.process_time()
+                reader.read(question, texts)
+                seconds.append(time.perf_counter() - start)
+                cpu.append(time.process_time() - start_cpu)
+            table[f"{length} N={n}"] = {"p50 ms": round(1000 * percentile(seconds[1:], 50), 1),
+                                        "p95 ms": round(1000 * percentile(seconds[1:], 95), 1),
+                                        "CPU p50 ms": round(1000 * percentile(cpu[1:], 50), 1)}
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the bench and print its table; write the per-question records as JSON."""
     parser = argparse.ArgumentParser(prog="python -m evals.reader_bench", description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=1000, help="held-out questions asked (random, seed 0)")
     parser.add_argument("--reader", type=Path, default=MODEL_DIR)
     parser.add_argument("--json", type=Path, default=Path("reader-bench.json"))
+    parser.add_argument("--latency", action="store_true", help="only time the reader on N passages of two lengths")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.latency:
+        print(f"python -m evals.reader_bench --latency; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+              f"{platform.machine()}, {os.cpu_count()} cores")
+        print(json.dumps(latency_table(Reader.load(args.reader)), indent=1))
+        return 0
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

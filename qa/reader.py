@@ -9,14 +9,19 @@ never imported here.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from index.chunking import Span
+from qa.passages import Answer
+
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "reader"
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 MAX_ANSWER_PIECES = 30  # the longest answer span, in word pieces
+READ_DEPTH = 8  # passages read per question (see models/reader/README.md for the latency per N)
+RELEVANCE_WEIGHT = 1.0  # of the first passage's relevance probability, added to the confidence
 
 
 class ReaderMissing(Exception):
@@ -118,3 +123,25 @@ class Reader:
             readings.append(Reading(float(_sigmoid(relevance[i])), float(_sigmoid(score - null)),
                                     encoding.offsets[first][0], encoding.offsets[last][1]))
         return readings
+
+
+def apply_reader(answer: Answer, reader: Reader, depth: int = READ_DEPTH, weight: float = RELEVANCE_WEIGHT,
+                 threshold: float | None = None) -> Answer:
+    """`answer` with its first `depth` passages re-ranked by the reader's relevance, each read passage's
+    answer span taken from the reader, and `weight` x the first passage's relevance added to the
+    confidence (abstaining again below `threshold`, when given)."""
+    read = answer.passages[:depth]
+    if not read:
+        return answer
+    readings = reader.read(answer.question, [p.text for p in read])
+    order = sorted(range(len(read)), key=lambda i: -readings[i].relevance)
+    passages = []
+    for i in order:
+        passage, reading = read[i], readings[i]
+        if reading.start is not None and reading.end is not None:
+            offset = passage.citation.start
+            passage = replace(passage, answer=Span(offset + reading.start, offset + reading.end))
+        passages.append(passage)
+    confidence = answer.confidence + weight * readings[order[0]].relevance
+    abstained = answer.abstained if threshold is None else confidence < threshold
+    return replace(answer, passages=passages + answer.passages[depth:], confidence=confidence, abstained=abstained)

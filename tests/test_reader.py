@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.reader import MODEL_DIR, Reader, ReaderMissing
+from qa.reader import MODEL_DIR, Reader, ReaderMissing, apply_reader
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -84,3 +84,14 @@ def test_the_retraining_command_runs_on_a_tiny_sample(tmp_path: Path) -> None:
         assert 0.0 <= reading.relevance <= 1.0
         assert reading.start is not None and reading.end is not None
         assert 0 <= reading.start < reading.end <= len(text)
+
+
+def test_reading_the_assistants_answer_marks_the_cuban_lead(assistant, reader: Reader) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("who led the cuban delegation in 2015?", top_k=8)
+    read = apply_reader(answer, reader, depth=8)
+    first = read.passages[0]
+    assert first.answer is not None
+    assert "Vidal" in first.answer_text and "Lee" not in first.answer_text
+    text = Path(first.citation.path).read_text(encoding="utf-8")
+    assert first.answer_text == text[first.answer.start : first.answer.end]
+    assert sorted(p.text for p in read.passages) == sorted(p.text for p in answer.passages)
