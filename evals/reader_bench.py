@@ -22,6 +22,7 @@ import platform
 import random
 import sys
 import time
+from collections.abc import Container
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from evals.squad import (
     SEARCH_DEPTH,
     SQUAD_FILE,
     answer_found,
+    load_squad,
     normal_text,
     percentile,
     prepared_index,
@@ -85,7 +87,8 @@ def ask_all(settings, questions, reader: Reader, log) -> list[dict]:  # type: ig
         removed = assistant.answer_from(question.question, question.question, others[:SENTENCE_POOL], READ_DEPTH)
         removed_readings = reader.read(question.question, [p.text for p in removed.passages])
         records.append({
-            "id": question.id, "answers": list(question.answers), "confidence": answer.confidence,
+            "id": question.id, "question": question.question, "article": int(article),
+            "answers": list(question.answers), "confidence": answer.confidence,
             "ask seconds": answer.seconds, "read seconds": read_seconds, "passages": rows,
             "removed confidence": removed.confidence,
             "removed": [{"relevance": r.relevance, "answerable": r.answerable} for r in removed_readings],
@@ -95,9 +98,54 @@ def ask_all(settings, questions, reader: Reader, log) -> list[dict]:  # type: ig
     return records
 
 
-def figures(records: list[dict], depth: int | None, weight: float = 0.0) -> dict[str, float]:  # type: ignore[type-arg]
+class ArticleVocabulary:
+    """The BM25 terms of the SQuAD corpus, by article, so that one article can be left out."""
+
+    def __init__(self, data: dict) -> None:  # type: ignore[type-arg]
+        from evals.squad import paragraph_file_text
+        from index.lexical import tokenize
+
+        self.by_article: list[set[str]] = []
+        for article in data["data"]:
+            texts = [paragraph_file_text(article["title"], p["context"])[0] for p in article["paragraphs"]]
+            self.by_article.append({t for terms in tokenize(texts) for t in terms})
+        self.articles: dict[str, int] = {}
+        for vocabulary in self.by_article:
+            for term in vocabulary:
+                self.articles[term] = self.articles.get(term, 0) + 1
+
+    def without(self, article: int | None) -> Container[str]:
+        """The terms of every article but `article` (None: of all)."""
+        outer = self
+
+        class Known:
+            def __contains__(self, term: object) -> bool:
+                count = outer.articles.get(str(term), 0)
+                return count - (article is not None and term in outer.by_article[article]) > 0
+
+        return Known()
+
+
+def add_unknown_words(records: list[dict], vocabulary: ArticleVocabulary) -> None:  # type: ignore[type-arg]
+    """Per record: how many names and other words of the question are in no document, with the
+    question's article present and removed."""
+    from index.lexical import terms
+    from qa.coverage import unknown_words
+    from qa.engine import function_terms
+
+    for record in records:
+        for key, article in (("present", None), ("removed", record["article"])):
+            unknown = unknown_words(record["question"], vocabulary.without(article), terms, function_terms())
+            record[f"unknown names {key}"] = len(unknown.names)
+            record[f"unknown words {key}"] = len(unknown.words)
+
+
+def figures(records: list[dict], depth: int | None, weight: float = 0.0,  # type: ignore[type-arg]
+            unknown: tuple[float, float] = (0.0, 0.0), key: str = "relevance") -> dict[str, float]:
     """R@1, answer@1, span EM/F1 and AUC with the first `depth` passages re-ranked by the reader
-    (None: the Assistant alone); `weight`: how much of the reader's answerability is added to confidence."""
+    (None: the Assistant alone); `weight`: how much of the reader's relevance is added to confidence;
+    `unknown`: what is taken off it when a name / another word of the question is in no document;
+    `key`: the reader's score that ranks and adds ("relevance" or "answerable")."""
     r1, a1, em, f1, present, missing = [], [], [], [], [], []
     for record in records:
         rows = record["passages"]
@@ -114,13 +162,16 @@ def figures(records: list[dict], depth: int | None, weight: float = 0.0) -> dict
             present.append(record["confidence"])
             missing.append(record["removed confidence"])
         else:
-            first = max(rows[:depth], key=lambda row: row["relevance"])
+            first = max(rows[:depth], key=lambda row: row[key])
             span = first["reader_span"]
             removed = record["removed"][:depth]
-            present.append(record["confidence"] + weight * first["relevance"])
-            missing.append(record["removed confidence"] + weight * max((r["relevance"] for r in removed), default=0.0))
+            present.append(record["confidence"] + weight * first[key])
+            missing.append(record["removed confidence"] + weight * max((r[key] for r in removed), default=0.0))
         r1.append(float(first["gold"]))
         a1.append(float(first["holds"]))
+        for values, key in ((present, "present"), (missing, "removed")):
+            values[-1] -= unknown[0] * (record.get(f"unknown names {key}", 0) > 0)
+            values[-1] -= unknown[1] * (record.get(f"unknown words {key}", 0) > 0)
         exact, overlap = span_scores(span, tuple(record["answers"]))
         em.append(exact)
         f1.append(overlap)
@@ -133,7 +184,6 @@ def latency_table(reader: Reader, repeats: int = 15) -> dict[str, dict[str, floa
     """Warm p50/p95 of reading N held-out passages of chunk length (a whole paragraph, up to the reader's
     length) and of sentence-window length (two sentences), N = 3, 5, 8, 10, 20; and the CPU time (both
     cores), which a busy machine inflates less."""
-    from evals.squad import load_squad
     from index.chunking import split_sentences
 
     data = load_squad(SQUAD_FILE)
@@ -185,10 +235,14 @@ def main(argv: list[str] | None = None) -> int:
     held_out = random.Random(0).sample(held_out, min(args.sample, len(held_out)))
     reader = Reader.load(args.reader)
     records = ask_all(settings, held_out, reader, log)
-    table = {"no reader": figures(records, None)}
+    add_unknown_words(records, ArticleVocabulary(load_squad(SQUAD_FILE)))
+    table = {"no reader": figures(records, None), "no reader, unknown words": figures(records, None, 0, (1, 0.25))}
     for depth in (3, 5, 8, 10):
-        for weight in (0.0, 0.5, 1.0):
+        for weight in (0.0, 0.5, 1.0, 2.0):
             table[f"reader N={depth} w={weight}"] = figures(records, depth, weight)
+    for depth in (5, 8):
+        table[f"reader N={depth} w=1.0, unknown words"] = figures(records, depth, 1.0, (1, 0.25))
+        table[f"reader N={depth} w=1.0, by answerable"] = figures(records, depth, 1.0, key="answerable")
     seconds = [r["read seconds"] for r in records]
     asks = [r["ask seconds"] for r in records]
     latency = {"ask p50 ms": round(1000 * percentile(asks, 50), 1), "ask p95 ms": round(1000 * percentile(asks, 95), 1),
