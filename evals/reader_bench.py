@@ -63,6 +63,21 @@ def span_scores(span: str | None, answers: tuple[str, ...]) -> tuple[float, floa
             max(token_f1(span, a) for a in answers))
 
 
+def reread(records: list[dict], reader: Reader, log) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """Read the stored passages of an earlier run again with another reader (the Assistant's part is kept)."""
+    for number, record in enumerate(records, start=1):
+        for rows in (record["passages"], record["removed"]):
+            start = time.perf_counter()
+            readings = reader.read(record["question"], [row["text"] for row in rows])
+            if rows is record["passages"]:
+                record["read seconds"] = time.perf_counter() - start
+            for row, reading in zip(rows, readings, strict=True):
+                row.update(relevance=reading.relevance, answerable=reading.answerable,
+                           reader_span=reading.answer_text(row["text"]))
+        if number % 200 == 0:
+            log(f"reader bench: {number}/{len(records)} questions read again")
+
+
 def ask_all(settings, questions, reader: Reader, log) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
     """Ask each question (and again with its article removed); read the passages of both."""
     from qa.engine import SENTENCE_POOL, Assistant
@@ -91,7 +106,8 @@ def ask_all(settings, questions, reader: Reader, log) -> list[dict]:  # type: ig
             "answers": list(question.answers), "confidence": answer.confidence,
             "ask seconds": answer.seconds, "read seconds": read_seconds, "passages": rows,
             "removed confidence": removed.confidence,
-            "removed": [{"relevance": r.relevance, "answerable": r.answerable} for r in removed_readings],
+            "removed": [{"text": p.text, "relevance": r.relevance, "answerable": r.answerable}
+                        for p, r in zip(removed.passages, removed_readings, strict=True)],
         })
         if number % 100 == 0:
             log(f"reader bench: {number}/{len(questions)} questions, {time.perf_counter() - began:.0f} s")
@@ -169,9 +185,9 @@ def figures(records: list[dict], depth: int | None, weight: float = 0.0,  # type
             missing.append(record["removed confidence"] + weight * max((r[key] for r in removed), default=0.0))
         r1.append(float(first["gold"]))
         a1.append(float(first["holds"]))
-        for values, key in ((present, "present"), (missing, "removed")):
-            values[-1] -= unknown[0] * (record.get(f"unknown names {key}", 0) > 0)
-            values[-1] -= unknown[1] * (record.get(f"unknown words {key}", 0) > 0)
+        for values, case in ((present, "present"), (missing, "removed")):
+            values[-1] -= unknown[0] * (record.get(f"unknown names {case}", 0) > 0)
+            values[-1] -= unknown[1] * (record.get(f"unknown words {case}", 0) > 0)
         exact, overlap = span_scores(span, tuple(record["answers"]))
         em.append(exact)
         f1.append(overlap)
@@ -219,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=1000, help="held-out questions asked (random, seed 0)")
     parser.add_argument("--reader", type=Path, default=MODEL_DIR)
     parser.add_argument("--json", type=Path, default=Path("reader-bench.json"))
+    parser.add_argument("--reread", type=Path, help="read the passages stored in this JSON of an earlier run again")
     parser.add_argument("--latency", action="store_true", help="only time the reader on N passages of two lengths")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.latency:
@@ -230,12 +247,17 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    settings, questions = prepared_index(SQUAD_FILE, load_settings(), log=log)
-    held_out = [q for q in questions if q.split == "test"]
-    held_out = random.Random(0).sample(held_out, min(args.sample, len(held_out)))
     reader = Reader.load(args.reader)
-    records = ask_all(settings, held_out, reader, log)
-    add_unknown_words(records, ArticleVocabulary(load_squad(SQUAD_FILE)))
+    if args.reread:
+        records = json.loads(args.reread.read_text(encoding="utf-8"))["records"]
+        reread(records, reader, log)
+    else:
+        settings, questions = prepared_index(SQUAD_FILE, load_settings(), log=log)
+        held_out = [q for q in questions if q.split == "test"]
+        held_out = random.Random(0).sample(held_out, min(args.sample, len(held_out)))
+        records = ask_all(settings, held_out, reader, log)
+        add_unknown_words(records, ArticleVocabulary(load_squad(SQUAD_FILE)))
+        args.json.write_text(json.dumps({"records": records}) + "\n", encoding="utf-8")  # kept even if a table fails
     table = {"no reader": figures(records, None), "no reader, unknown words": figures(records, None, 0, (1, 0.25))}
     for depth in (3, 5, 8, 10):
         for weight in (0.0, 0.5, 1.0, 2.0):
@@ -250,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
                f"read {READ_DEPTH} passages p95 ms": round(1000 * percentile(seconds, 95), 1)}
     header = (f"python -m evals.reader_bench {' '.join(sys.argv[1:] if argv is None else argv)}; "
               f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.processor() or platform.machine()}, "
-              f"{len(held_out)} held-out questions; reader {reader.name}")
+              f"{len(records)} held-out questions; reader {reader.name}")
     print(header)
     print("| run | R@1 | answer@1 | span EM | span F1 | AUC |\n|---|---|---|---|---|---|")
     for name, row in table.items():

@@ -1,7 +1,8 @@
 """`python -m evals.train_reader` (or `qa train reader`): train the reading model shipped in models/reader/.
 
-One model reads "[CLS] question [SEP] passage [SEP]" and gives a relevance logit on [CLS] and start/end
-logits over the passage's word pieces (SQuAD 2.0 style: a passage without the answer points at [CLS]).
+One model reads "[CLS] question [SEP] passage [SEP]" and gives a relevance logit (from the mean of its
+outputs) and start/end logits over the passage's word pieces (SQuAD 2.0 style: a passage without the
+answer points at [CLS]).
 It starts from the first layers of all-MiniLM-L6-v2 and is trained on SQuAD v1.1 dev, even-numbered
 articles only (the tune split); the odd-numbered articles, evals/questions.jsonl and corpus/ are never
 read here. Per question:
@@ -34,6 +35,7 @@ from index.chunking import split_sentences
 MAX_LENGTH = 192  # word pieces of question and passage together
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAMES = ("relevance", "start", "end")
+HEAD_RATE = 10.0  # the heads' learning rate, in units of the body's
 PARAGRAPH_SHARE = 0.25  # of questions that also get their whole paragraph as a positive (long, so costly)
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "models" / "reader"
 
@@ -198,7 +200,8 @@ def encode_examples(tokenizer, examples: list[Example]) -> list[tuple[list[int],
 
 # ---- the model ------------------------------------------------------------------------------------
 def reader_network(base: Path, layers: int):  # type: ignore[no-untyped-def]
-    """The torch model: the first `layers` of the base BERT, a relevance head on [CLS], a span head."""
+    """The torch model: the first `layers` of the base BERT, a relevance head on the mean of its outputs,
+    a span head."""
     import torch
     from transformers import BertModel
 
@@ -222,7 +225,11 @@ def reader_network(base: Path, layers: int):  # type: ignore[no-untyped-def]
             allowed = ((token_type_ids * attention_mask) + first) > 0
             start = span[..., 0].masked_fill(~allowed, -10000.0)
             end = span[..., 1].masked_fill(~allowed, -10000.0)
-            return self.relevance(hidden[:, 0]).squeeze(-1), start, end
+            # all-MiniLM-L6-v2 was trained with mean pooling; its [CLS] output barely varies (a relevance
+            # head on it stayed flat), so relevance reads the mean of all pieces
+            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+            return self.relevance(pooled).squeeze(-1), start, end
 
     return ReaderNetwork()
 
@@ -265,7 +272,10 @@ def train(network, rows: list, epochs: int, batch_size: int, learning_rate: floa
     torch.manual_seed(seed)
     steps = epochs * math.ceil(len(rows) / batch_size)
     trained = [p for p in network.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW(trained, lr=learning_rate, weight_decay=0.01)
+    heads = [p for name, p in network.named_parameters() if not name.startswith("bert.")]
+    body = [p for name, p in network.named_parameters() if name.startswith("bert.") and p.requires_grad]
+    rates = [learning_rate, HEAD_RATE * learning_rate]  # new heads learn faster than the pretrained body
+    optimiser = torch.optim.AdamW([{"params": body}, {"params": heads}], lr=learning_rate, weight_decay=0.01)
     warm = max(1, steps // 20)
     bce, ce = torch.nn.BCEWithLogitsLoss(), torch.nn.CrossEntropyLoss()
     network.train()
@@ -277,8 +287,8 @@ def train(network, rows: list, epochs: int, batch_size: int, learning_rate: floa
                 done = max(done, (time.perf_counter() - began) / (60 * max_minutes))
             if done >= 1:
                 break
-            for group in optimiser.param_groups:
-                group["lr"] = learning_rate * min((step + 1) / warm, 1 - done)
+            for group, rate in zip(optimiser.param_groups, rates, strict=True):
+                group["lr"] = rate * min((step + 1) / warm, 1 - done)
             inputs, labels, starts, ends = tensors(batch)
             relevance, start, end = network(*inputs)
             loss = bce(relevance, labels) + (ce(start, starts) + ce(end, ends)) / 2
@@ -337,8 +347,9 @@ library_name: onnxruntime
 # Reader: question and passage read together (relevance, answer span, no-answer)
 
 The reading stage of `qa` (`qa/reader.py`). It reads `[CLS] question [SEP] passage [SEP]` (at most
-{max_length} word pieces) and gives a relevance logit on `[CLS]` and start/end logits over the passage's
-word pieces; a passage that does not answer points its span at `[CLS]` (SQuAD 2.0 style).
+{max_length} word pieces) and gives a relevance logit (from the mean of its outputs) and start/end logits
+over the passage's word pieces; a passage that does not answer points its span at `[CLS]` (SQuAD 2.0
+style).
 
 ## Model
 
@@ -372,7 +383,8 @@ A window that holds a gold answer string is never a negative.
 ```
 
 Loss: binary cross-entropy of the relevance logit + the mean of the start and end cross-entropies.
-AdamW, learning rate {learning_rate} with linear warm-up and decay, batch {batch_size}, {epochs} epoch(s)
+AdamW, learning rate {learning_rate} (the heads 10 times that) with linear warm-up and decay, batch
+{batch_size}, {epochs} epoch(s)
 planned{stopped}; {steps} steps in {seconds:.0f} s on 2 shared CPU cores (final loss {loss}).
 
 ## Figures on held-out data
