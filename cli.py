@@ -40,6 +40,21 @@ def command_bench(args: argparse.Namespace) -> int:
     return speed_main(args.rest)
 
 
+def command_train(args: argparse.Namespace) -> int:
+    """`qa train reader ARGS...` → `evals.train_reader.main`."""
+    from evals.train_reader import main as train_main
+
+    return train_main(args.rest)
+
+
+def add_train(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `train reader` subcommand (its options are `evals.train_reader`'s)."""
+    train = sub.add_parser("train", help="retrain a shipped model: `qa train reader` (see its --help)")
+    train.add_argument("which", choices=["reader"])
+    train.add_argument("rest", nargs=argparse.REMAINDER)
+    train.set_defaults(run=command_train)
+
+
 def add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The `eval` subcommand (its options are `evals.run`'s, passed through)."""
     evaluate = sub.add_parser("eval", help="run the known-question evals (see `qa eval --help`)", add_help=False)
@@ -58,7 +73,7 @@ def add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Every `qa` command; the exit status."""
-    return product.main(argv, commands=(add_eval, add_bench), passed_through={"eval": command_eval})
+    return product.main(argv, commands=(add_eval, add_bench, add_train), passed_through={"eval": command_eval})
 
 
 if __name__ == "__main__":

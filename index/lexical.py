@@ -273,6 +273,10 @@ class LexicalIndex:
         average = total / count if count else 1.0
         return count, [K1 * (1 - B + B * s.lengths.astype(np.float64) / average) for s in self.segments]
 
+    def __contains__(self, term: object) -> bool:
+        """Whether any live chunk holds the (stemmed) term."""
+        return isinstance(term, str) and self._document_frequency(term) > 0
+
     def _document_frequency(self, term: str) -> int:
         return sum(int((~s.dead[s.postings(term)[0]]).sum()) for s in self.segments)
 

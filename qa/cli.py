@@ -162,7 +162,7 @@ def render_answer(answer: Answer, style: Style, width: int) -> str:
         out.append(style.dim(f"(read as: {answer.query})"))
     if answer.abstained:
         out.append(style.bold(answer.abstain_line("Closest passages, but not an answer:")))
-    elif answer.shortfall:
+    elif answer.caution_line():
         out.append(style.bold(answer.caution_line()))
     for source in answer.stale:  # first: the answer below was made without them
         out.append(style.bold(stale_line(source)))

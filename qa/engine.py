@@ -21,6 +21,7 @@ from index.terms import TermCache
 from qa.answer import NUMBER_TOKEN, build_passages, same_answer
 from qa.answer_types import AnswerType, answer_type, without_type_words
 from qa.conversation import Conversation, ConversationTurn, follow_up_topic, resolve_query, typed_question
+from qa.coverage import unknown_words
 from qa.lookups import Lookups
 from qa.passages import Answer, Passage
 from qa.retrieve import Candidate, HybridRetriever
@@ -55,13 +56,15 @@ class Evidence:
     absent_numbers: tuple[str, ...] = ()  # the question's numbers that the passage lacks
     about: str = field(default="", repr=False)  # the question without its answer-kind words
     absent_terms: frozenset[str] = field(default=frozenset(), repr=False)  # its content terms the passage lacks
+    unknown_names: tuple[str, ...] = ()  # names of the question that no document holds
 
     @property
     def total(self) -> float:
         """dense less the share lacking, half the share of numbers missing, and the cost of a
         missing answer (`MISSING_ANSWER_COST`)."""
         cost = MISSING_ANSWER_COST.get(self.kind, MISSING_ANSWER_COST_OTHERWISE) if self.no_answer else 0.0
-        return self.dense - self.lacking - TUNED.numbers_missing_cost * self.numbers_missing - cost
+        return (self.dense - self.lacking - TUNED.numbers_missing_cost * self.numbers_missing - cost
+                - TUNED.unknown_name_cost * len(self.unknown_names))
 
     @property
     def confidence(self) -> float:
@@ -81,6 +84,8 @@ class Evidence:
 
     def _lacks(self, words: tuple[str, ...]) -> str:
         parts = [f"holds no {KIND_NOUNS[self.kind]}"] if self.no_answer else []
+        unknown = {name.lower() for name in self.unknown_names}
+        words = tuple(w for w in words if w.lower() not in unknown)  # said apart: no document has them
         if words:
             quoted = [f"“{word}”" for word in words[:MISSING_SHOWN]]
             parts.append("does not mention " + (quoted[0] if len(quoted) == 1 else
@@ -183,6 +188,7 @@ class Assistant:
             if timeline is not None and timeline.present:
                 passages = lead_with_latest(pool, timeline)[:top_k]
         return Answer(question, query, abstained, passages, evidence.confidence, stale, shortfall=shortfall,
+                      unknown=evidence.unknown_names,
                       timeline=timeline)
 
     def keep_to_years(self, sentences: list[ScoredSentence], years: frozenset[int]) -> list[ScoredSentence]:
@@ -228,8 +234,9 @@ class Assistant:
         numbers_missing = len(absent_numbers) / len(numbers) if numbers else 0.0
         kind = answer_type(question or query)
         no_answer = kind is not AnswerType.OTHER and passage is not None and passage.answer is None
+        unknown = unknown_words(question or query, self.lexical, self.terms, function_terms()).names
         return Evidence(max(s.candidate.dense for s in sentences), lacking, numbers_missing, no_answer, kind,
-                        tuple(absent_numbers), about, frozenset(t for t in content if t not in present))
+                        tuple(absent_numbers), about, frozenset(t for t in content if t not in present), unknown)
 
     def missing_words(self, evidence: Evidence) -> tuple[str, ...]:
         """The question's own words (and numbers) that the passage lacks, the rarest first."""

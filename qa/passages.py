@@ -11,6 +11,12 @@ if TYPE_CHECKING:
     from qa.timeline import Timeline
 
 
+def quoted(words: tuple[str, ...]) -> str:
+    """Words as a sentence names them: “a”, “a” or “b”, “a”, “b” or “c”."""
+    marks = [f"“{word}”" for word in words]
+    return marks[0] if len(marks) == 1 else ", ".join(marks[:-1]) + " or " + marks[-1]
+
+
 @dataclass(frozen=True)
 class Citation:
     """Where a passage is: a file, its 1-based line, and character offsets into its canonical text.
@@ -100,16 +106,26 @@ class Answer:
     # Different answers at different dates among the answering passages, oldest first (None when
     # the documents agree, or the question asks for no name, date, number or place).
     timeline: Timeline | None = None
+    # Names of the question that no document of the index holds ("Mexico"): said before the rest.
+    unknown: tuple[str, ...] = ()
+
+    def _why(self, passage: str) -> str:
+        parts = [f"no document mentions {quoted(self.unknown)}"] if self.unknown else []
+        if self.shortfall:
+            parts.append(f"{passage} {self.shortfall}")
+        return "; ".join(parts)
 
     def abstain_line(self, closest: str) -> str:
         """The one line that says the documents do not answer, why, and (`closest`, when there are
         passages) what follows."""
-        why = f": the closest passage {self.shortfall}." if self.shortfall else "."
-        return f"The documents do not answer this{why}" + (f" {closest}" if self.passages else "")
+        why = self._why("the closest passage")
+        said = f"The documents do not answer this{': ' + why if why else ''}."
+        return said + (f" {closest}" if self.passages else "")
 
     def caution_line(self) -> str:
-        """For an answer that is given: what to check in its first passage ("" when nothing)."""
-        return f"Check before quoting: the first passage {self.shortfall}." if self.shortfall else ""
+        """For an answer that is given: what to check before quoting it ("" when nothing)."""
+        why = self._why("the first passage")
+        return f"Check before quoting: {why}." if why else ""
 
     def to_json(self) -> dict[str, object]:
         """The answer in the documented JSON shape (offsets are character offsets)."""
@@ -141,6 +157,7 @@ class Answer:
             ],
             "stale": self.stale,
             "shortfall": self.shortfall or None,
+            "unknown": list(self.unknown),
             "timeline": [] if self.timeline is None else self.timeline.to_json(),
             "timeline_lead": None if self.timeline is None else self.timeline.lead_line(),
         }

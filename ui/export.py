@@ -38,7 +38,7 @@ def answer_markdown(answer: Answer) -> str:
         out += [f"*Read as: {_md_escape(answer.query)}*", ""]
     if answer.abstained:
         out += [f"**{_md_escape(answer.abstain_line('Closest passages, not an answer:'))}**", ""]
-    elif answer.shortfall:
+    elif answer.caution_line():
         out += [f"*{_md_escape(answer.caution_line())}*", ""]
     if answer.timeline is not None:
         out += [f"**{_md_escape(answer.timeline.lead_line())}**", ""]

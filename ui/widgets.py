@@ -256,7 +256,7 @@ class Turn(Vertical):
             widgets.append(
                 Static(answer.abstain_line("The closest passages, not an answer:"), classes="abstain", markup=False)
             )
-        elif answer.shortfall:
+        elif answer.caution_line():
             widgets.append(Static(answer.caution_line(), classes="caution", markup=False))
         widgets += [StaleNotice(source) for source in answer.stale]  # first: the cards were made without them
         if answer.timeline is not None:

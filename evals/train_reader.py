@@ -1,0 +1,406 @@
+"""`python -m evals.train_reader` (or `qa train reader`): train the reading model shipped in models/reader/.
+
+One model reads "[CLS] question [SEP] passage [SEP]" and gives a relevance logit (from the mean of its
+outputs) and start/end logits over the passage's word pieces (SQuAD 2.0 style: a passage without the
+answer points at [CLS]).
+It starts from the first layers of all-MiniLM-L6-v2 and is trained on SQuAD v1.1 dev, even-numbered
+articles only (the tune split); the odd-numbered articles, evals/questions.jsonl and corpus/ are never
+read here. Per question:
+
+- positives: the answer's sentence(s) with a neighbouring sentence, and for a quarter of the questions
+  the whole paragraph;
+- negatives: another sentence window of the same paragraph, the best BM25 window of another paragraph
+  of the same article, and the best BM25 window of another article (the question asked with its article
+  removed: the near miss that must be abstained on).
+
+The trained model is exported to ONNX, quantised to int8 and checked against torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from evals.reader_card import write_model_card
+from evals.squad import SQUAD_FILE, load_squad, normal_text
+from index.chunking import split_sentences
+
+MAX_LENGTH = 192  # word pieces of question and passage together
+INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+OUTPUT_NAMES = ("relevance", "start", "end")
+HEAD_RATE = 10.0  # the heads' learning rate, in units of the body's
+PARAGRAPH_SHARE = 0.25  # of questions that also get their whole paragraph as a positive (long, so costly)
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "models" / "reader"
+
+
+@dataclass(frozen=True)
+class Example:
+    """A question, a passage and the answer's character span in it (None: the passage does not answer)."""
+
+    question: str
+    passage: str
+    answer: tuple[int, int] | None
+    kind: str
+
+
+@dataclass(frozen=True)
+class Window:
+    """A run of sentences of one tune paragraph."""
+
+    article: int
+    paragraph: int
+    text: str
+
+
+# ---- data -----------------------------------------------------------------------------------------
+def sentence_window(context: str, sentences: list[tuple[int, int]], first: int, last: int,
+                    rng: random.Random) -> tuple[int, int]:
+    """Sentences first..last with one neighbour before or after (at random, where there is one)."""
+    before = first > 0 and (last == len(sentences) - 1 or rng.random() < 0.5)
+    first, last = (first - 1, last) if before else (first, min(last + 1, len(sentences) - 1))
+    return sentences[first][0], sentences[last][1]
+
+
+def tune_windows(data: dict, rng: random.Random) -> list[Window]:  # type: ignore[type-arg]
+    """Every sentence of the tune articles as a window with one neighbour: the negatives' pool."""
+    windows = []
+    for a, article in enumerate(data["data"]):
+        if a % 2:
+            continue
+        for p, paragraph in enumerate(article["paragraphs"]):
+            context = paragraph["context"]
+            sentences = [(s.start, s.end) for s in split_sentences(context)]
+            for i in range(len(sentences)):
+                start, end = sentence_window(context, sentences, i, i, rng)
+                windows.append(Window(a, p, context[start:end]))
+    return windows
+
+
+def holds_answer(text: str, answers: list[str]) -> bool:
+    """Whether a gold answer string occurs in `text` (normalised)."""
+    haystack = f" {normal_text(text)} "
+    return any(f" {normal_text(a)} " in haystack for a in answers if normal_text(a))
+
+
+def build_examples(data: dict, sample: int | None, seed: int = 13) -> tuple[list[Example], dict[str, int]]:  # type: ignore[type-arg]
+    """Positives and hard negatives for the tune split's questions (the first `sample` questions if given)."""
+    import bm25s
+
+    rng = random.Random(seed)
+    windows = tune_windows(data, rng)
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize([w.text for w in windows], stopwords="en", return_ids=False,
+                                   show_progress=False), show_progress=False)
+    asked = []
+    for a, article in enumerate(data["data"]):
+        if a % 2:
+            continue
+        for p, paragraph in enumerate(article["paragraphs"]):
+            asked.extend((qa, paragraph["context"], a, p) for qa in paragraph["qas"])
+    asked = asked[:sample] if sample is not None else asked
+    query_terms = bm25s.tokenize([qa["question"] for qa, *_ in asked], stopwords="en", return_ids=False,
+                                 show_progress=False)
+    found, _ = retriever.retrieve(query_terms, k=min(60, len(windows)), show_progress=False)
+    examples: list[Example] = []
+    for (qa, context, a, p), nearest in zip(asked, found, strict=True):
+        sentences = [(s.start, s.end) for s in split_sentences(context)]
+        examples.extend(question_examples(qa, context, sentences, (a, p), [windows[int(i)] for i in nearest], rng))
+    asked = len(asked)
+    counts: dict[str, int] = {"questions": asked}
+    for example in examples:
+        counts[example.kind] = counts.get(example.kind, 0) + 1
+    return examples, counts
+
+
+def question_examples(qa: dict, context: str, sentences: list[tuple[int, int]], place: tuple[int, int],  # type: ignore[type-arg]
+                      nearest: list[Window], rng: random.Random) -> list[Example]:
+    """The positives and negatives of one question; `nearest`: the BM25 windows of the tune split, best first."""
+    article, paragraph = place
+    question = qa["question"]
+    answers = [x["text"] for x in qa["answers"]]
+    start = qa["answers"][0]["answer_start"]
+    end = start + len(answers[0])
+    first = next((i for i, (s, e) in enumerate(sentences) if s <= start < e), None)
+    last = next((i for i, (s, e) in enumerate(sentences) if s < end <= e), None)
+    out: list[Example] = []
+    if rng.random() < PARAGRAPH_SHARE:
+        out.append(Example(question, context, (start, end), "paragraph"))
+    if first is not None and last is not None and first <= last:
+        w_start, w_end = sentence_window(context, sentences, first, last, rng)
+        out.append(Example(question, context[w_start:w_end], (start - w_start, end - w_start), "window"))
+        others = [i for i in range(len(sentences)) if i < first or i > last]
+        rng.shuffle(others)
+        for i in others:
+            s, e = sentence_window(context, sentences, i, i, rng)
+            if not (s <= start < e) and not holds_answer(context[s:e], answers):
+                out.append(Example(question, context[s:e], None, "same paragraph"))
+                break
+    same_article = other_article = None
+    for window in nearest:
+        if (window.paragraph == paragraph and window.article == article) or holds_answer(window.text, answers):
+            continue
+        if window.article == article and same_article is None:
+            same_article = window
+        if window.article != article and other_article is None:
+            other_article = window
+    if same_article is not None:
+        out.append(Example(question, same_article.text, None, "other paragraph"))
+    if other_article is not None:
+        out.append(Example(question, other_article.text, None, "article removed"))
+    return out
+
+
+# ---- encoding -------------------------------------------------------------------------------------
+def load_tokenizer(path: Path, max_length: int = MAX_LENGTH):  # type: ignore[no-untyped-def]
+    """The word-piece tokenizer with pair truncation and no padding."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
+    return tokenizer
+
+
+def token_span(offsets: list[tuple[int, int]], sequence_ids: list[int | None],
+               answer: tuple[int, int]) -> tuple[int, int] | None:
+    """The first and last passage word pieces of a character span (None when truncated away)."""
+    start_token = end_token = None
+    for i, ((s, e), sequence) in enumerate(zip(offsets, sequence_ids, strict=True)):
+        if sequence != 1 or e <= s:
+            continue
+        if start_token is None and e > answer[0]:
+            start_token = i
+        if s < answer[1]:
+            end_token = i
+    if start_token is None or end_token is None or end_token < start_token or offsets[end_token][1] < answer[1]:
+        return None
+    return start_token, end_token
+
+
+def encode_examples(tokenizer, examples: list[Example]) -> list[tuple[list[int], list[int], int, int, int]]:  # type: ignore[no-untyped-def]
+    """(ids, type ids, relevance label, start, end) per example; a truncated-away answer is dropped."""
+    encoded = tokenizer.encode_batch([(x.question, x.passage) for x in examples])
+    rows = []
+    for example, encoding in zip(examples, encoded, strict=True):
+        if example.answer is None:
+            rows.append((encoding.ids, encoding.type_ids, 0, 0, 0))
+            continue
+        span = token_span(encoding.offsets, encoding.sequence_ids, example.answer)
+        if span is not None:
+            rows.append((encoding.ids, encoding.type_ids, 1, span[0], span[1]))
+    return rows
+
+
+# ---- the model ------------------------------------------------------------------------------------
+def reader_network(base: Path, layers: int):  # type: ignore[no-untyped-def]
+    """The torch model: the first `layers` of the base BERT, a relevance head on the mean of its outputs,
+    a span head."""
+    import torch
+    from transformers import BertModel
+
+    class ReaderNetwork(torch.nn.Module):
+        """Relevance logit per passage, start/end logits per word piece (question pieces masked)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = BertModel.from_pretrained(str(base), num_hidden_layers=layers, add_pooling_layer=False)
+            self.bert.embeddings.word_embeddings.weight.requires_grad_(False)  # 5k questions: keep the vocabulary
+            size = self.bert.config.hidden_size
+            self.relevance = torch.nn.Linear(size, 1)
+            self.span = torch.nn.Linear(size, 2)
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                               token_type_ids=token_type_ids).last_hidden_state
+            span = self.span(hidden)
+            first = torch.zeros_like(token_type_ids)
+            first[:, 0] = 1
+            allowed = ((token_type_ids * attention_mask) + first) > 0
+            start = span[..., 0].masked_fill(~allowed, -10000.0)
+            end = span[..., 1].masked_fill(~allowed, -10000.0)
+            # all-MiniLM-L6-v2 was trained with mean pooling; its [CLS] output barely varies (a relevance
+            # head on it stayed flat), so relevance reads the mean of all pieces
+            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+            return self.relevance(pooled).squeeze(-1), start, end
+
+    return ReaderNetwork()
+
+
+def batches(rows: list, size: int, rng: random.Random) -> list[list]:  # type: ignore[type-arg]
+    """Batches of rows of similar length (less padding), in random order."""
+    order = sorted(range(len(rows)), key=lambda i: (len(rows[i][0]), rng.random()))
+    groups = [[rows[i] for i in order[s : s + size]] for s in range(0, len(order), size)]
+    rng.shuffle(groups)
+    return groups
+
+
+def tensors(batch: list):  # type: ignore[no-untyped-def,type-arg]
+    """Padded input tensors and targets of a batch."""
+    import torch
+
+    width = max(len(row[0]) for row in batch)
+    ids = torch.zeros(len(batch), width, dtype=torch.long)
+    types = torch.zeros_like(ids)
+    mask = torch.zeros_like(ids)
+    for i, row in enumerate(batch):
+        ids[i, : len(row[0])] = torch.tensor(row[0])
+        types[i, : len(row[1])] = torch.tensor(row[1])
+        mask[i, : len(row[0])] = 1
+    labels = torch.tensor([row[2] for row in batch], dtype=torch.float)
+    starts = torch.tensor([row[3] for row in batch])
+    ends = torch.tensor([row[4] for row in batch])
+    return (ids, mask, types), labels, starts, ends
+
+
+def train(network, rows: list, epochs: int, batch_size: int, learning_rate: float,  # type: ignore[no-untyped-def,type-arg]
+          log, max_minutes: float | None = None, seed: int = 13) -> dict[str, float]:
+    """AdamW with linear warm-up and decay; loss = BCE(relevance) + mean CE(start, end).
+
+    With `max_minutes` the rate decays to zero by whichever comes first, the last step or the time limit.
+    """
+    import torch
+
+    rng = random.Random(seed)
+    torch.manual_seed(seed)
+    steps = epochs * math.ceil(len(rows) / batch_size)
+    trained = [p for p in network.parameters() if p.requires_grad]
+    heads = [p for name, p in network.named_parameters() if not name.startswith("bert.")]
+    body = [p for name, p in network.named_parameters() if name.startswith("bert.") and p.requires_grad]
+    rates = [learning_rate, HEAD_RATE * learning_rate]  # new heads learn faster than the pretrained body
+    optimiser = torch.optim.AdamW([{"params": body}, {"params": heads}], lr=learning_rate, weight_decay=0.01)
+    warm = max(1, steps // 20)
+    bce, ce = torch.nn.BCEWithLogitsLoss(), torch.nn.CrossEntropyLoss()
+    network.train()
+    step, began, recent = 0, time.perf_counter(), []
+    for epoch in range(epochs):
+        for batch in batches(rows, batch_size, rng):
+            done = step / steps
+            if max_minutes:
+                done = max(done, (time.perf_counter() - began) / (60 * max_minutes))
+            if done >= 1:
+                break
+            for group, rate in zip(optimiser.param_groups, rates, strict=True):
+                group["lr"] = rate * min((step + 1) / warm, 1 - done)
+            inputs, labels, starts, ends = tensors(batch)
+            relevance, start, end = network(*inputs)
+            loss = bce(relevance, labels) + (ce(start, starts) + ce(end, ends)) / 2
+            optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(trained, 1.0)
+            optimiser.step()
+            step += 1
+            recent = [*recent[-49:], loss.item()]
+            if step % 50 == 0 or step == steps:
+                log(f"train: epoch {epoch + 1} step {step}/{steps} loss {np.mean(recent):.3f} "
+                    f"{time.perf_counter() - began:.0f} s")
+    network.eval()
+    seconds = round(time.perf_counter() - began, 1)
+    return {"steps": step, "seconds": seconds, "final loss": round(float(np.mean(recent)), 4)}
+
+
+# ---- export ---------------------------------------------------------------------------------------
+def export_onnx(network, out: Path, tokenizer, check: list[Example]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Write the int8 ONNX model to out/reader.onnx and compare its outputs with torch's."""
+    import onnxruntime as ort
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    full = out / "reader-fp32.onnx"
+    sample = tensors(encode_examples(tokenizer, check[:4]) or [([101, 102], [0, 0], 0, 0, 0)])[0]
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUT_NAMES, "start", "end")} | {"relevance": {0: "batch"}}
+    torch.onnx.export(network, sample, str(full), input_names=list(INPUT_NAMES), output_names=list(OUTPUT_NAMES),
+                      dynamic_axes=axes, opset_version=17, dynamo=False)
+    quantize_dynamic(str(full), str(out / "reader.onnx"), weight_type=QuantType.QInt8)
+    full.unlink()
+    session = ort.InferenceSession(str(out / "reader.onnx"), providers=["CPUExecutionProvider"])
+    rows = encode_examples(tokenizer, check)
+    relevance_gap, same_start, same_end = [], 0, 0
+    for row in rows:
+        inputs, *_ = tensors([row])
+        with torch.no_grad():
+            reference = [t.numpy() for t in network(*inputs)]
+        quantised = session.run(None, dict(zip(INPUT_NAMES, (t.numpy() for t in inputs), strict=True)))
+        relevance_gap.append(abs(1 / (1 + np.exp(-reference[0][0])) - 1 / (1 + np.exp(-quantised[0][0]))))
+        same_start += int(reference[1].argmax() == quantised[1].argmax())
+        same_end += int(reference[2].argmax() == quantised[2].argmax())
+    n = max(1, len(rows))
+    gap = round(float(max(relevance_gap, default=0)), 4)
+    return {"compared": len(rows), "relevance probability, max difference": gap,
+            "same start": round(same_start / n, 4), "same end": round(same_end / n, 4)}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m evals.train_reader", description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=SQUAD_FILE, help="SQuAD v1.1 dev file")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the model is written")
+    parser.add_argument("--sample", type=int, default=None, help="use only the first N tune questions")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--layers", type=int, default=3, help="layers of all-MiniLM-L6-v2 kept (1-6)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--learning-rate", type=float, default=1e-4)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--max-minutes", type=float, default=None, help="stop training after this long")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the data, train, export, check; print what was done as JSON."""
+    import shutil
+
+    import torch
+
+    from index.embedding import resolve_model_path
+
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    torch.set_num_threads(args.threads)
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    if not 1 <= args.layers <= 6:
+        print(f"--layers {args.layers}: all-MiniLM-L6-v2 has layers 1 to 6", file=sys.stderr)
+        return 2
+    try:
+        data = load_squad(args.data)
+    except Exception as error:  # BenchError: one line
+        print(str(error), file=sys.stderr)
+        return 2
+    base = resolve_model_path("all-MiniLM-L6-v2")
+    began = time.perf_counter()
+    examples, counts = build_examples(data, args.sample)
+    log(f"train: {json.dumps(counts)}")
+    tokenizer = load_tokenizer(base / "tokenizer.json")
+    rows = encode_examples(tokenizer, examples)
+    network = reader_network(base, args.layers)
+    training = train(network, rows, args.epochs, args.batch_size, args.learning_rate, log, args.max_minutes)
+    args.out.mkdir(parents=True, exist_ok=True)
+    check = random.Random(1).sample(examples, min(200, len(examples)))
+    agreement = export_onnx(network, args.out, tokenizer, check)
+    shutil.copy(base / "tokenizer.json", args.out / "tokenizer.json")
+    record = {
+        "base model": "sentence-transformers/all-MiniLM-L6-v2", "layers": args.layers, "max length": MAX_LENGTH,
+        "data": f"{args.data.name}, even-numbered articles (tune split)", "examples": counts, "rows": len(rows),
+        "epochs": args.epochs, "batch size": args.batch_size, "learning rate": args.learning_rate,
+        "training": training, "int8 against torch": agreement,
+        "wall seconds": round(time.perf_counter() - began, 1),
+        "command": "python -m evals.train_reader " + " ".join(sys.argv[1:] if argv is None else argv),
+        "max minutes": args.max_minutes,
+    }
+    (args.out / "reader.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    write_model_card(args.out, record, "Not measured yet: run `python -m evals.reader_bench --reader "
+                     f"{args.out}` (held-out SQuAD articles).")
+    print(json.dumps(record, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""The reading model shipped in models/reader/: it loads with no network, marks verbatim answers,
+ranks the answering passage first, and its retraining command runs on a tiny sample."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa.reader import MODEL_DIR, Reader, ReaderMissing, apply_reader
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+# The reader shipped today (3 layers, under one epoch on 5,397 questions; models/reader/README.md) does
+# not read well enough yet: these tests say what a good one must do, and fail loudly (strict) once it does.
+NOT_YET = pytest.mark.xfail(strict=True, reason="the shipped reader is too weak (models/reader/README.md)")
+
+
+@pytest.fixture(scope="module")
+def reader() -> Reader:
+    return Reader.load(MODEL_DIR)
+
+
+def corpus_line(name: str, number: int) -> str:
+    return (CORPUS / name).read_text(encoding="utf-8").splitlines()[number - 1]
+
+
+def test_the_shipped_reader_is_small_and_loads_without_torch() -> None:
+    size = sum(f.stat().st_size for f in MODEL_DIR.iterdir() if f.is_file())
+    assert size < 50 * 2**20
+    script = ("import sys; from qa.reader import Reader; r = Reader.load(); r.read('who?', ['Ann did.']); "
+              "assert 'torch' not in sys.modules, 'torch imported'")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "NO_PROXY": "*",
+           "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT, env=env, timeout=120)
+
+
+@NOT_YET
+def test_the_cuban_delegation_question_marks_the_cuban_lead(reader: Reader) -> None:
+    passage = corpus_line("2015-12-01-state-dept-migration-talks.txt", 16).strip()
+    [reading] = reader.read("who led the cuban delegation in 2015?", [passage])
+    assert reading.start is not None and reading.end is not None
+    marked = reading.answer_text(passage)
+    assert marked == passage[reading.start : reading.end]
+    assert "Vidal" in marked and "Lee" not in marked
+
+
+@NOT_YET
+def test_the_answering_passage_ranks_above_a_near_miss(reader: Reader) -> None:
+    answering = corpus_line("2014-07-voa-us-committed-to-legal-cuban-migration.txt", 25).strip()
+    near_miss = corpus_line("2015-12-01-state-dept-migration-talks.txt", 16).strip()
+    unanswering, answering_reading = reader.read("When were the migration talks suspended?", [near_miss, answering])
+    assert answering_reading.relevance > unanswering.relevance
+    assert "2003" in (answering_reading.answer_text(answering) or "")
+
+
+@NOT_YET
+def test_a_question_the_passages_do_not_answer_scores_low(reader: Reader) -> None:
+    passage = corpus_line("2015-12-01-state-dept-migration-talks.txt", 16).strip()
+    [unrelated] = reader.read("Does a BTreeMap keep its keys in sorted order?", [passage])
+    [answered] = reader.read("who led the cuban delegation in 2015?", [passage])
+    assert unrelated.relevance < 0.5 < answered.relevance
+    assert unrelated.answerable < answered.answerable
+
+
+def test_no_passages_no_readings(reader: Reader) -> None:
+    assert reader.read("who?", []) == []
+
+
+def test_a_missing_reader_says_how_to_make_it(tmp_path: Path) -> None:
+    with pytest.raises(ReaderMissing, match=r"reader\.onnx.*evals\.train_reader"):
+        Reader.load(tmp_path)
+
+
+def test_the_retraining_command_runs_on_a_tiny_sample(tmp_path: Path) -> None:
+    out = tmp_path / "reader"
+    done = subprocess.run([sys.executable, "-m", "evals.train_reader", "--sample", "20", "--epochs", "1",
+                           "--layers", "1", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert '"questions": 20' in done.stdout
+    trained = Reader.load(out)
+    passage = "The committee met in Geneva in 1998."
+    readings = trained.read("Where did the committee meet?", [passage, "Nothing here."])
+    assert len(readings) == 2
+    for reading, text in zip(readings, [passage, "Nothing here."], strict=True):
+        assert 0.0 <= reading.relevance <= 1.0
+        assert reading.start is not None and reading.end is not None
+        assert 0 <= reading.start < reading.end <= len(text)
+
+
+@NOT_YET
+def test_reading_the_assistants_answer_marks_the_cuban_lead(assistant, reader: Reader) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("who led the cuban delegation in 2015?", top_k=8)
+    read = apply_reader(answer, reader, depth=8)
+    first = read.passages[0]
+    assert first.answer is not None
+    assert "Vidal" in first.answer_text and "Lee" not in first.answer_text
+    text = Path(first.citation.path).read_text(encoding="utf-8")
+    assert first.answer_text == text[first.answer.start : first.answer.end]
+    assert sorted(p.text for p in read.passages) == sorted(p.text for p in answer.passages)
