@@ -89,3 +89,9 @@ def test_questions_that_name_a_time_or_ask_for_the_present() -> None:
     assert asks_for_present("who is the current head of the delegation?")
     assert asks_for_present("Who leads it now?")
     assert not asks_for_present("who led the delegation?")
+
+
+def test_a_date_deep_in_the_first_paragraph_is_an_event_not_the_documents_date() -> None:
+    text = ("In the summer of that year, after long talks that ran for many weeks, the council finally "
+            "agreed on May 5, 1998 to rebuild the harbour wall.\n")
+    assert find_document_date(text, "wall.txt") is None
