@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from index.encoder_protocol import SentenceEncoder
 from index.errors import IndexBroken, IndexMissing, IndexOutdated, IndexUnreachable, known_failure
 from index.formats import PLAIN_TEXT_ID
 from index.settings import Settings
@@ -182,10 +183,13 @@ class Store:
         """Record the build settings and a new generation token."""
         self.chunks.modify(metadata={**fingerprint, "format": FORMAT, "generation": uuid.uuid4().hex})
 
-    def check_compatible(self) -> None:
-        """Raise IndexBroken when the index was built with other settings than ours."""
+    def check_compatible(self, encoder: SentenceEncoder | None = None) -> None:
+        """Raise IndexBroken when the index was built with other settings than ours (and, given the
+        `encoder` that will encode the questions, another model or backend than it)."""
         built = self.built_with()
         wanted = self.settings.index_fingerprint()
+        if encoder is not None:
+            wanted |= {"model": encoder.model_name, "encoder": encoder.backend}
         differs = {k: (built.get(k), v) for k, v in wanted.items() if built.get(k) != v}
         if not built or not self.count():
             raise IndexMissing(

@@ -120,9 +120,10 @@ class Assistant:
     def open(cls, settings: Settings, encoder: SentenceEncoder | None = None) -> Assistant:
         """Open the index named by `settings` (raising IndexMissing/IndexBroken/IndexUnreachable)."""
         store = Store(settings)
-        store.check_compatible()
+        encoder = encoder or Encoder.from_settings(settings)  # loads nothing until it first encodes
+        store.check_compatible(encoder)
         lexical = refresh_lexical(store, settings)
-        return cls(settings, store, encoder or Encoder.from_settings(settings), lexical)
+        return cls(settings, store, encoder, lexical)
 
     def warm_up(self) -> None:
         """Load the model and run one query, so the first real question is fast."""
@@ -192,17 +193,17 @@ class Assistant:
                       timeline=timeline)
 
     def keep_to_years(self, sentences: list[ScoredSentence], years: frozenset[int]) -> list[ScoredSentence]:
-        """For a question that names a time ("in 2014"): the sentences of documents of that time, or
-        that name it, first (the ranking within each part kept)."""
+        """For a question that names a time ("in 2014"): the sentences of documents dated in another
+        year after the others (the ranking within each part kept). An undated document is not moved:
+        a passage that merely names the year ("the first talks since 2018") is not of that time."""
         if not years:
             return sentences
 
-        def of_time(s: ScoredSentence) -> bool:
+        def of_another_time(s: ScoredSentence) -> bool:
             date = self.lookups.date_of(s.source, s.candidate.chunk.source, s.candidate.chunk.title)
-            return (date is not None and date[:4].isdigit() and int(date[:4]) in years) or any(
-                str(year) in s.source.text[s.span.start : s.span.end] for year in years)
+            return date is not None and date[:4].isdigit() and int(date[:4]) not in years
 
-        return sorted(sentences, key=lambda s: not of_time(s))
+        return sorted(sentences, key=of_another_time)
 
     def lacking(self, query: str, passage: Passage) -> float:
         """The idf-weighted share of the question's content words that `passage`, with its

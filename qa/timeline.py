@@ -113,16 +113,10 @@ def _year_of(date: str | None) -> int | None:
 
 
 def of_years(passage: Passage, years: frozenset[int]) -> bool:
-    """Whether a passage belongs to one of `years`: its document is dated in one, or it names one."""
-    return _year_of(passage.citation.date) in years or any(str(year) in passage.text for year in years)
-
-
-def keep_to_years(passages: list[Passage], years: frozenset[int]) -> list[Passage]:
-    """For a question that names a time ("in 2014"): the passages of that time first, the others
-    after them (so a document of another year never answers first when one of that year can)."""
-    if not years:
-        return passages
-    return sorted(passages, key=lambda p: not of_years(p, years))  # stable: the ranking within each part kept
+    """Whether a passage belongs to one of `years`: its document is dated in one, or it is undated
+    and names one."""
+    year = _year_of(passage.citation.date)
+    return year in years if year is not None else any(str(y) in passage.text for y in years)
 
 
 def timeline_of(question: str, passages: list[Passage], answers: Callable[[Passage], bool],

@@ -94,14 +94,15 @@ def test_an_answer_that_misses_the_questions_year_says_so_first(corpus_settings:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "Check before quoting: the first passage does not mention “2018”.", lines[0]
-    assert lines[1].startswith("1. corpus/")
+    assert lines[1].startswith("1. 2014-07 · corpus/")
 
 
 def test_ask_on_a_terminal_shows_citation_and_marks_the_answer(corpus_settings: Settings) -> None:
     result = run_qa("ask", "when were talks suspended?", "--index", corpus_settings.index)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("1. corpus/2014-07-voa-us-committed-to-legal-cuban-migration.txt:25")
+    # the document's date first (from its file name), then the citation
+    assert lines[0] == "1. 2014-07 · corpus/2014-07-voa-us-committed-to-legal-cuban-migration.txt:25"
     assert "**2003**" in result.stdout
 
 

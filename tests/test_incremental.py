@@ -124,8 +124,8 @@ def test_the_question_path_imports_neither_torch_nor_sentence_transformers(comma
         run = ("from qa.cli import main; "
                f"code = main(['ask', '--json', '--index', {corpus_settings.index!r}, 'when were talks suspended?'])")
     else:  # the app opened headless, ready, then asked two questions
-        run = ("import tui; from index.settings import Settings; "
-               f"code = tui.measure(Settings(index={corpus_settings.index!r}), 2)")
+        run = ("from evals.app_speed import measure; from index.settings import Settings; "
+               f"code = measure(Settings(index={corpus_settings.index!r}), 2)")
     code = (f"import sys\n{run}\n"
             "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules]\n"
             "print(json.dumps({'code': code, 'heavy': heavy}) if (json := __import__('json')) else '')")
