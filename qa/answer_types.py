@@ -10,6 +10,7 @@ import re
 from enum import Enum
 
 from index.chunking import MONTH, Span
+from qa.tuning import TUNED
 
 
 class AnswerType(Enum):
@@ -254,6 +255,40 @@ def answer_span(question: str, text: str, focus: list[Span] | None = None) -> Sp
         return spans[0]
 
     def closeness(span: Span) -> float:
-        return sum(1.0 / (1.0 + max(0, f.start - span.end, span.start - f.end) / 20.0) for f in focus)
+        near = sum(1.0 / (1.0 + max(0, f.start - span.end, span.start - f.end) / 20.0) for f in focus)
+        return near + TUNED.answer_phrase_weight * phrase_run(text, span, focus, question)
 
     return max(spans, key=lambda s: (closeness(s), s.end - s.start))
+
+
+WORD_RUN = re.compile(r"\w+(?:\.\w+)+\.?|\w+")  # a word, "U.S." and "D.C." whole
+PHRASE_LOOK = 6  # words looked at on each side of a candidate
+
+
+PLAIN_WORDS = frozenset({
+    "the", "a", "an", "of", "in", "on", "at", "to", "for", "and", "or", "by", "with", "is", "was", "were", "be",
+    "been", "did", "do", "does", "has", "had", "who", "whom", "whose", "what", "when", "where", "which", "why", "how",
+})
+
+
+def phrase_run(text: str, span: Span, focus: list[Span], question: str = "") -> int:
+    """How many of the question's words run on from the candidate, on its better side, with only
+    short words between ("Alex Lee | led the U.S. delegation": 4 for "who led the U.S.
+    delegation?"; "Josefina Vidal | led the Cuban delegation": 1, "Cuban" ends it). The words a
+    question restates next to its answer say which of two names of one sentence it asks for. A word
+    counts when it is one the question asks about (`focus`) or one of the question's own words."""
+    asked = {(f.start, f.end) for f in focus}
+    said = {w.lower() for w in WORD_RUN.findall(question)} - PLAIN_WORDS
+    after = [m for m in WORD_RUN.finditer(text, span.end)][:PHRASE_LOOK]
+    before = [m for m in WORD_RUN.finditer(text, 0, span.start)][-PHRASE_LOOK:][::-1]
+
+    def run(words: list[re.Match[str]]) -> int:
+        count = 0
+        for word in words:
+            if (word.start(), word.end()) in asked or word.group().lower() in said:
+                count += 1
+            elif len(word.group()) > 3:
+                break
+        return count
+
+    return max(run(after), run(before))

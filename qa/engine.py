@@ -27,7 +27,7 @@ from qa.passages import Answer, Passage
 from qa.retrieve import Candidate, HybridRetriever
 from qa.sentences import ScoredSentence, Shown, Weights, normal_words, rank_sentences
 from qa.sources import SourceFiles
-from qa.timeline import lead_with_latest, timeline_of, years_named
+from qa.timeline import PRESENT, asks_for_present, newest_first, timeline_of, years_named
 from qa.tuning import TUNED
 
 SENTENCE_POOL = TUNED.sentence_pool
@@ -184,10 +184,11 @@ class Assistant:
         shortfall = evidence.shortfall(self.missing_words(evidence)) if abstained else evidence.caution()
         timeline = None
         if not abstained and answer_type(question) is not AnswerType.OTHER:
-            timeline = timeline_of(question, pool, lambda p: self.lacking(query, p) <= TUNED.timeline_max_lacking,
-                                   lambda a, b: same_answer(normal_words(a), normal_words(b)))
-            if timeline is not None and timeline.present:
-                passages = lead_with_latest(pool, timeline)[:top_k]
+            answering = [p for p in pool if p.answer is not None
+                         and self.lacking(query, p) <= TUNED.timeline_max_lacking]
+            timeline = timeline_of(question, answering, lambda a, b: same_answer(normal_words(a), normal_words(b)))
+            if asks_for_present(question):
+                passages = newest_first(pool, answering)[:top_k]
         return Answer(question, query, abstained, passages, evidence.confidence, stale, shortfall=shortfall,
                       unknown=evidence.unknown_names,
                       timeline=timeline)
@@ -210,7 +211,7 @@ class Assistant:
         document's name, title and date line, lacks (0: it has them all)."""
         source = self.files.get(passage.citation.path)
         context = self.lookups.document_context(source, passage.citation.path, passage.title) if source else ""
-        about = without_type_words(query)
+        about = PRESENT.sub(" ", without_type_words(query))  # "current", "now": when, not what
         content = [t for t in dict.fromkeys(self.terms(about)) if t not in function_terms()]
         present = set(self.terms(passage.text + " " + context))
         total = sum(self.idf(t) for t in content) or 1.0

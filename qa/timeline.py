@@ -119,17 +119,17 @@ def of_years(passage: Passage, years: frozenset[int]) -> bool:
     return year in years if year is not None else any(str(y) in passage.text for y in years)
 
 
-def timeline_of(question: str, passages: list[Passage], answers: Callable[[Passage], bool],
+def timeline_of(question: str, passages: list[Passage],
                 same_answer: Callable[[str, str], bool]) -> Timeline | None:
-    """The timeline of the answering `passages` (best first; `answers(p)` says whether one answers
-    the question), one entry per document: each passage's answer at its document's date, and the
-    same answer at the dates of the sources folded into it ("also in"). A question that names a
+    """The timeline of the answering `passages` (best first), one entry per document: each
+    passage's answer at its document's date, and the same answer at the dates of the sources folded
+    into it ("also in"). A question that names a
     time keeps to it; one that asks for the present says so in its lead line."""
     years = years_named(question)
     entries: list[TimelineEntry] = []
     seen: set[str] = set()
     for passage in passages:
-        if passage.answer is None or not answers(passage) or (years and not of_years(passage, years)):
+        if passage.answer is None or (years and not of_years(passage, years)):
             continue
         for citation in (passage.citation, *passage.also_in):
             if citation.path in seen:
@@ -139,8 +139,14 @@ def timeline_of(question: str, passages: list[Passage], answers: Callable[[Passa
     return build_timeline(entries, same_answer, present=asks_for_present(question))
 
 
-def lead_with_latest(passages: list[Passage], timeline: Timeline) -> list[Passage]:
-    """For a question that asks for the present: the passage of the newest answer first."""
-    latest = timeline.latest.citation
-    first = next((p for p in passages if latest == p.citation or latest in p.also_in), None)
-    return passages if first is None else [first, *(p for p in passages if p is not first)]
+def newest_first(passages: list[Passage], answering: list[Passage]) -> list[Passage]:
+    """For a question that asks for the present: the answering passage of the newest document
+    first (the one whose own date, or an agreeing source's, is latest), the rest as they were."""
+    def newest(passage: Passage) -> str:
+        return max((c.date for c in (passage.citation, *passage.also_in) if c.date), default="")
+
+    dated = [p for p in answering if newest(p)]
+    if not dated:
+        return passages
+    first = max(dated, key=newest)  # the earliest ranked of the newest, on a tie
+    return [first, *(p for p in passages if p is not first)]

@@ -78,6 +78,10 @@ class Tuned:
     same_fact_overlap: float = 0.6
     same_answer_overlap: float = 0.25
 
+    # Among answers of the right kind in a sentence, each question word running on from one (short
+    # words between) counts this much beside the words near it (qa.answer_types.phrase_run).
+    answer_phrase_weight: float = 1.0
+
     # ---- confidence (qa.engine.Evidence) ----
     # A first passage without an answer of the kind asked for costs a whole unit for numbers and
     # dates: on SQuAD (1,500 questions) a right first passage lacks a number for a "how many"
