@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -23,8 +24,9 @@ from index.settings import SETTINGS_FILE, Settings, load_settings
 from qa.engine import Assistant
 from ui.app import QAApp, make_app
 from ui.document import DocumentView
+from ui.messages import OpenCitation
 from ui.screens import HelpScreen, SourceScreen
-from ui.widgets import PassageCard, PassageText, StaleNotice, Turn
+from ui.widgets import CitationLink, PassageCard, PassageText, StaleNotice, TimelineSection, Turn
 
 QUESTION = "when were talks suspended?"
 CITATION = "2014-07-voa-us-committed-to-legal-cuban-migration.txt:25"
@@ -500,3 +502,47 @@ def test_snapshot_source_viewer(snapshot_app: QAApp, snap_compare: Callable[...,
 
 def test_snapshot_help(snapshot_app: QAApp, snap_compare: Callable[..., bool]) -> None:
     assert snap_compare(snapshot_app, terminal_size=(80, 24), run_before=_ready, press=["f1"])
+
+
+async def _asked_across_dates(pilot: Pilot) -> None:
+    await _ready(pilot)
+    await ask(pilot, "who led the U.S. delegation?")
+
+
+def test_snapshot_timeline(snapshot_app: QAApp, snap_compare: Callable[..., bool]) -> None:
+    """The answer that changed over time: the lead line, each answer with its dated citations."""
+    assert snap_compare(snapshot_app, terminal_size=(110, 40), run_before=_asked_across_dates)
+
+
+def test_a_timeline_card_shows_each_answer_at_its_dates_and_opens_its_sources(app_for: Callable[..., QAApp]) -> None:
+    async def scenario() -> None:
+        app = app_for()
+        async with app.run_test(size=(110, 40)) as pilot:
+            await app.workers.wait_for_complete()
+            await ask(pilot, "who led the U.S. delegation?")
+            section = app.query_one(TimelineSection)
+            shown = " ".join(text for text, _ in runs(section))
+            assert "The documents give different answers at different dates" in shown
+            for name in ("Craig Kelley", "Alex Lee", "Emily Mendrala"):
+                assert name in shown
+            entry = section.query(CitationLink).first()
+            entry.post_message(OpenCitation(entry.citation))
+            await pilot.pause()
+            assert isinstance(app.screen, SourceScreen)
+
+    run(scenario)
+
+
+def test_cards_show_a_bar_against_the_first_not_raw_fused_scores(app_for: Callable[..., QAApp]) -> None:
+    async def scenario() -> None:
+        app = app_for()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            await ask(pilot, "who led the U.S. delegation?")
+            cards = list(app.query(PassageCard))
+            heads = [" ".join(text for text, _ in runs(card.query_one(".card-head"))) for card in cards]
+            assert not any(re.search(r"-?\d+\.\d\d", head) for head in heads), heads  # no "0.91", "-0.21", "1.06"
+            assert cards[0].strength == 1.0 and all(0.1 <= c.strength <= 1.0 for c in cards)
+            assert [c.strength for c in cards] == sorted((c.strength for c in cards), reverse=True)
+
+    run(scenario)

@@ -30,6 +30,17 @@ def score_bar(score: float, width: int = 8) -> tuple[str, str]:
     return bar, "━" * (width - len(bar))
 
 
+def strengths(answer: Answer) -> list[float]:
+    """Each passage's score as a share of the way from the lowest shown to the first, 0.1..1: how
+    much weaker than the first a card is (fused scores themselves mean nothing to a reader)."""
+    scores = [p.score for p in answer.passages]
+    if not scores:
+        return []
+    low, high = min(scores), scores[0]
+    spread = high - low
+    return [1.0 if spread <= 0 else max(0.1, min(1.0, 0.1 + 0.9 * (s - low) / spread)) for s in scores]
+
+
 def fit_path(text: str, width: int) -> str:
     """`text` in `width` cells: a long path loses its start ("…/corpus/a.txt:25"), never its end."""
     return text if len(text) <= width or width < 2 else "…" + text[len(text) - width + 1 :]
@@ -149,15 +160,16 @@ class PassageCard(Vertical, can_focus=True):
         Binding("c", "copy", "Copy cite"),
     ]
 
-    def __init__(self, number: int, passage: Passage, dim: bool) -> None:
+    def __init__(self, number: int, passage: Passage, dim: bool, strength: float = 1.0) -> None:
         super().__init__(classes="card -dim" if dim else "card")
         self.number = number
         self.passage = passage
         self.dim = dim
+        self.strength = strength  # its score against the first card's, 0..1: the bar, not a raw number
 
     def compose(self) -> ComposeResult:
         passage = self.passage
-        bar, track = score_bar(passage.score)
+        bar, track = score_bar(self.strength)
         with Horizontal(classes="card-head"):
             yield Label(str(self.number), classes="card-number")
             yield Label(passage.title or Path(passage.citation.source).stem, classes="card-title", markup=False)
@@ -165,7 +177,6 @@ class PassageCard(Vertical, can_focus=True):
                 Content.assemble(
                     (bar, "$text-muted" if self.dim else "$accent"),
                     (track, "$panel-lighten-2"),
-                    f" {passage.score:.2f}",
                 ),
                 classes="card-score",
             )
@@ -261,7 +272,8 @@ class Turn(Vertical):
         widgets += [StaleNotice(source) for source in answer.stale]  # first: the cards were made without them
         if answer.timeline is not None:
             widgets.append(TimelineSection(answer.timeline))
-        cards = [PassageCard(n, p, dim=answer.abstained) for n, p in enumerate(answer.passages, start=1)]
+        cards = [PassageCard(n, p, dim=answer.abstained, strength=s)
+                 for n, (p, s) in enumerate(zip(answer.passages, strengths(answer), strict=True), start=1)]
         widgets += cards
         if not answer.passages and not answer.abstained:
             widgets.append(Static("No passages found.", classes="abstain"))
