@@ -31,6 +31,7 @@ NAME_DATE = re.compile(
 TOP_LINES = 15  # a date line counts when it is among the first lines of the text ...
 TOP_CHARS = 1500  # ... and within this many characters of its start
 DATELINE_WORDS = 10  # a line this short that holds a full date is a dateline
+DATELINE_END = re.compile(r"\s*[:—–-](?!\s*\d)")  # what ends a dateline that runs into its paragraph
 OPENING_CHARS = 80  # ... and a longer line's date counts when it starts this close to the line's start
 
 
@@ -94,7 +95,9 @@ def date_in_text(text: str) -> DocumentDate | None:
             span = Span(offset + match.start(), offset + match.end())
             if len(re.findall(r"\w+", line)) <= DATELINE_WORDS:
                 return DocumentDate(iso, "text", span)
-            if match.start() <= OPENING_CHARS:  # a dateline run into the first paragraph, not a date in it
+            # a dateline run into the first paragraph ("NEW YORK, April 20, 2022: The ..."), not an
+            # event's date in it ("The game was played on February 7, 2016, at ...")
+            if match.start() <= OPENING_CHARS and DATELINE_END.match(line, match.end()):
                 opening.append(DocumentDate(iso, "text", span))
         offset += len(line)
     return opening[0] if opening else None

@@ -256,6 +256,8 @@ def answer_span(question: str, text: str, focus: list[Span] | None = None) -> Sp
 
     def closeness(span: Span) -> float:
         near = sum(1.0 / (1.0 + max(0, f.start - span.end, span.start - f.end) / 20.0) for f in focus)
+        if kind is not AnswerType.PERSON:  # two names in one sentence: which one the question's words lead to
+            return near
         return near + TUNED.answer_phrase_weight * phrase_run(text, span, focus, question)
 
     return max(spans, key=lambda s: (closeness(s), s.end - s.start))

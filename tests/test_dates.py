@@ -95,3 +95,10 @@ def test_a_date_deep_in_the_first_paragraph_is_an_event_not_the_documents_date()
     text = ("In the summer of that year, after long talks that ran for many weeks, the council finally "
             "agreed on May 5, 1998 to rebuild the harbour wall.\n")
     assert find_document_date(text, "wall.txt") is None
+
+
+def test_an_events_date_opening_a_paragraph_is_not_a_dateline() -> None:
+    text = "The final was played on February 7, 2016, at the stadium in front of a crowd of seventy thousand.\n"
+    assert find_document_date(text, "final.txt") is None
+    lifespan = "Ada Byron (10 December 1815 – 27 November 1852) was a mathematician and writer.\n"
+    assert find_document_date(lifespan, "ada.txt") is None
