@@ -18,6 +18,14 @@ class UnreadableFile(QAError):
         super().__init__(f"{path}: {problem}, skipped ({action})")
 
 
+class PathMissing(QAError):
+    """A file or folder named to `qa ingest` that does not exist: an error, never a reason to drop
+    what the index holds of it (a folder moved away is not a folder emptied)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path}: no such file or folder; nothing was indexed or removed (check the path)")
+
+
 class IndexMissing(QAError):
     """No index where the settings point."""
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from index.chunking import document_chunks, split_sentences
-from index.documents import Document, find_files, fingerprint, read_document
+from index.documents import Document, display_path, find_files, fingerprint, read_document
 from index.encoder_protocol import SentenceEncoder
-from index.errors import QAError, UnreadableFile
+from index.errors import PathMissing, QAError, UnreadableFile
 from index.lexical import LexicalIndex, bm25_dir
 from index.lines import line_of
 from index.settings import Settings
@@ -107,6 +107,10 @@ def ingest(
     of `settings.ingest_window` chunks, so an interruption loses at most one window; Ctrl-C
     raises IngestInterrupted, saying how much was kept.
     """
+    paths = list(paths)
+    for path in paths:  # before anything is opened, created or removed
+        if not os.path.lexists(Path(path).expanduser()):
+            raise PathMissing(display_path(path))
     began = time.perf_counter()
     store = store or Store(settings, create=True)
     report = IngestReport()

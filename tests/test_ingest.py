@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.errors import IndexBroken
+from index.errors import IndexBroken, PathMissing
 from index.ingest import ingest
 from index.settings import Settings
 from index.store import Store
@@ -80,14 +80,15 @@ def test_bad_files_are_skipped_with_one_line_each_and_nothing_indexed_is_lost(
     (bad / "broken-link.txt").symlink_to(tmp_path / "nowhere.txt")
     (bad / "notes.pdf").write_bytes(b"%PDF-1.4")
     (bad / "slides.pptx").write_bytes(b"PK\x03\x04 not read")
-    report = ingest([corpus_copy, bad, tmp_path / "missing-folder", bad / "slides.pptx"], settings, encoder)
+    report = ingest([corpus_copy, bad, bad / "slides.pptx"], settings, encoder)
     messages = {Path(p.path).name: str(p) for p in report.skipped}
     assert "empty file" in messages["empty.txt"] and "empty file" in messages["blank.md"]
     assert "binary" in messages["binary.txt"] and "convert it" in messages["binary.txt"]
     assert "not UTF-8" in messages["latin1.txt"] and "UTF-8" in messages["latin1.txt"]
     assert "too large" in messages["huge.txt"] and "11.2 MB" in messages["huge.txt"]
     assert "no such file" in messages["broken-link.txt"]
-    assert "no such file or folder" in messages["missing-folder"]
+    with pytest.raises(PathMissing, match="missing-folder: no such file or folder; nothing was indexed or removed"):
+        ingest([corpus_copy, tmp_path / "missing-folder"], settings, encoder)  # a path named that is not there
     assert "unsupported format .pptx" in messages["slides.pptx"] and "truncated PDF" in messages["notes.pdf"]
     assert all("\n" not in m for m in messages.values())
     assert report.chunks_total == before and len(report.unchanged) == 5

@@ -13,6 +13,7 @@ import pytest
 from index.encoder_protocol import SentenceEncoder
 from index.ingest import ingest
 from index.settings import PROJECT_ROOT, Settings
+from index.store import Store
 from qa.engine import Assistant
 
 HARBOUR = (
@@ -116,3 +117,17 @@ def test_a_full_disk_and_a_read_only_index_say_what_they_are_and_never_advise_de
     refused = _qa("ingest", str(big), "--index", str(small_disk / "index"))
     assert refused.returncode != 0 and "Traceback" not in refused.stderr
     assert f"index at {small_disk / 'index'} is read-only" in refused.stderr and "delete" not in refused.stderr
+
+
+def test_a_folder_moved_away_is_an_error_that_removes_nothing(tmp_path: Path, encoder: SentenceEncoder) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "harbour.txt").write_text(HARBOUR, encoding="utf-8")
+    index = tmp_path / "index"
+    assert _qa("ingest", str(folder), "--index", str(index)).returncode == 0
+    held = Store(Settings(index=str(index))).count()
+    folder.rename(tmp_path / "moved")  # `mv docs moved`, then the old command again
+    again = _qa("ingest", str(folder), "--index", str(index))
+    assert again.returncode != 0 and "Traceback" not in again.stderr
+    assert again.stderr.strip().endswith("no such file or folder; nothing was indexed or removed (check the path)")
+    assert held > 0 and Store(Settings(index=str(index))).count() == held, "nothing indexed was removed"
