@@ -80,7 +80,8 @@ def test_bad_passage_counts_long_questions_and_empty_indexes_get_one_clear_line(
     assert_one_line_error(run_qa("ask", "why " * 300, "--index", corpus_settings.index),
                           "question of 1,199 characters", "under 1,000")  # spaces collapsed, ends trimmed
     empty = tmp_path / "empty-index"
-    run_qa("ingest", str(tmp_path / "no-such-folder"), "--index", str(empty))
+    (tmp_path / "empty-folder").mkdir()
+    run_qa("ingest", str(tmp_path / "empty-folder"), "--index", str(empty))  # an index with no documents
     assert_one_line_error(run_qa("ask", "who?", "--index", str(empty)),
                           f"index at {empty} holds no documents", f"qa ingest --index {empty} FOLDER")
     assert_one_line_error(run_qa("ask", "who?", "--index", str(tmp_path / "nope")),
