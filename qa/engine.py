@@ -211,9 +211,15 @@ class Assistant:
         document's name, title and date line, lacks (0: it has them all)."""
         source = self.files.get(passage.citation.path)
         context = self.lookups.document_context(source, passage.citation.path, passage.title) if source else ""
-        about = PRESENT.sub(" ", without_type_words(query))  # "current", "now": when, not what
-        content = [t for t in dict.fromkeys(self.terms(about)) if t not in function_terms()]
-        present = set(self.terms(passage.text + " " + context))
+        content = self.content_terms(PRESENT.sub(" ", without_type_words(query)))  # "now": when, not what
+        return self.share_lacking(content, set(self.terms(passage.text + " " + context)))
+
+    def content_terms(self, about: str) -> list[str]:
+        """What a question is about, as terms: each once, no function words."""
+        return [t for t in dict.fromkeys(self.terms(about)) if t not in function_terms()]
+
+    def share_lacking(self, content: list[str], present: set[str]) -> float:
+        """The idf-weighted share of `content` terms not in `present` (0: none lacking)."""
         total = sum(self.idf(t) for t in content) or 1.0
         return sum(self.idf(t) for t in content if t not in present) / total
 
@@ -227,10 +233,9 @@ class Assistant:
         about = without_type_words(query)
         self.terms.prime([around, about])  # one tokenizer call for both
         # what the question is about: no answer-kind words ("how many"), no function words
-        content = [t for t in dict.fromkeys(self.terms(about)) if t not in function_terms()]
+        content = self.content_terms(about)
         present = set(self.terms(around))
-        total = sum(self.idf(t) for t in content) or 1.0
-        lacking = sum(self.idf(t) for t in content if t not in present) / total
+        lacking = self.share_lacking(content, present)
         numbers = list(dict.fromkeys(NUMBER_TOKEN.findall(query)))
         absent_numbers = [n for n in numbers if n not in set(NUMBER_TOKEN.findall(around))]
         numbers_missing = len(absent_numbers) / len(numbers) if numbers else 0.0
