@@ -146,6 +146,7 @@ class Assistant:
         if len(question) > QuestionTooLong.LIMIT:
             raise QuestionTooLong(len(question))
         top_k = top_k or self.settings.top_k
+        self.files.new_question()  # each cited file is hashed once for this question
         history = conversation.topics if conversation else []
         query = resolve_query(question, history, self.terms)
         asked = typed_question(question, conversation.questions if conversation else [], self.terms)

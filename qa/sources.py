@@ -61,18 +61,28 @@ def load_source(path: str) -> SourceText:
 class SourceFiles:
     """Cited files, re-extracted only when their bytes change: each look-up hashes the file, so an
     edit that keeps the size and the modification time (`cp -p`, `touch -r`, a coarse clock) is
-    seen too, and a passage is never quoted from a text the file no longer holds."""
+    seen too, and a passage is never quoted from a text the file no longer holds. Within one
+    question (`new_question`) a file is hashed once, however many of its chunks are read."""
 
     def __init__(self) -> None:
         self._cache: dict[str, tuple[str, SourceText | None]] = {}
+        self._checked: set[str] = set()  # hashed since the question began
+
+    def new_question(self) -> None:
+        """Look at every file afresh: what was checked for an earlier question may have changed."""
+        self._checked.clear()
 
     def get(self, path: str) -> SourceText | None:
         """The file's text, or None when it is gone or unreadable."""
+        cached = self._cache.get(path)
+        if cached and path in self._checked:
+            return cached[1]
         try:
             digest = file_sha256(Path(path))
         except OSError:
+            self._cache.pop(path, None)
             return None
-        cached = self._cache.get(path)
+        self._checked.add(path)
         if cached and cached[0] == digest:
             return cached[1]
         try:
