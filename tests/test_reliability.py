@@ -23,14 +23,20 @@ HARBOUR = (
 )
 
 
-def test_a_same_size_edit_that_keeps_the_mtime_is_never_quoted_as_it_was(tmp_path: Path,
-                                                                         encoder: SentenceEncoder) -> None:
+def harbour_index(tmp_path: Path, encoder: SentenceEncoder) -> tuple[Path, Path, Settings]:
+    """A folder holding one article, indexed: (the folder, the article, the index's settings)."""
     folder = tmp_path / "docs"
     folder.mkdir()
     path = folder / "harbour.txt"
     path.write_text(HARBOUR, encoding="utf-8")
     settings = Settings(index=str(tmp_path / "index"))
     ingest([folder], settings, encoder)
+    return folder, path, settings
+
+
+def test_a_same_size_edit_that_keeps_the_mtime_is_never_quoted_as_it_was(tmp_path: Path,
+                                                                         encoder: SentenceEncoder) -> None:
+    _, path, settings = harbour_index(tmp_path, encoder)
     assistant = Assistant.open(settings, encoder)
     question = "when was the harbour wall rebuilt?"
     assert "rebuilt in 1998" in assistant.ask(question).passages[0].text
@@ -50,12 +56,7 @@ def test_a_file_replaced_by_binary_bytes_says_so_with_a_step_that_helps(tmp_path
                                                                         encoder: SentenceEncoder) -> None:
     from qa.cli import Style, render_answer
 
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    path = folder / "harbour.txt"
-    path.write_text(HARBOUR, encoding="utf-8")
-    settings = Settings(index=str(tmp_path / "index"))
-    ingest([folder], settings, encoder)
+    folder, path, settings = harbour_index(tmp_path, encoder)
     path.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4)
     assert ingest([folder], settings, encoder).skipped, "the ingest names it and keeps what it had"
     answer = Assistant.open(settings, encoder).ask("when was the harbour wall rebuilt?")
