@@ -27,7 +27,7 @@ from qa.passages import Answer, Passage
 from qa.retrieve import Candidate, HybridRetriever
 from qa.sentences import ScoredSentence, Shown, Weights, normal_words, rank_sentences
 from qa.sources import SourceFiles
-from qa.timeline import PRESENT, asks_for_present, newest_first, timeline_of, years_named
+from qa.timeline import PRESENT, asks_for_present, newest_first, timeline_of, year_of, years_named
 from qa.tuning import TUNED
 
 SENTENCE_POOL = TUNED.sentence_pool
@@ -202,8 +202,8 @@ class Assistant:
             return sentences
 
         def of_another_time(s: ScoredSentence) -> bool:
-            date = self.lookups.date_of(s.source, s.candidate.chunk.source, s.candidate.chunk.title)
-            return date is not None and date[:4].isdigit() and int(date[:4]) not in years
+            year = year_of(self.lookups.date_of(s.source, s.candidate.chunk.source, s.candidate.chunk.title))
+            return year is not None and year not in years
 
         return sorted(sentences, key=of_another_time)
 

@@ -108,14 +108,15 @@ def build_timeline(entries: list[TimelineEntry], same_answer: Callable[[str, str
     return Timeline(tuple(ordered), tuple(TimelineRun(run[0].answer, tuple(run)) for run in runs), present)
 
 
-def _year_of(date: str | None) -> int | None:
+def year_of(date: str | None) -> int | None:
+    """The year of an ISO date at any precision ("2014-07" → 2014); None when undated."""
     return int(date[:4]) if date and date[:4].isdigit() else None
 
 
 def of_years(passage: Passage, years: frozenset[int]) -> bool:
     """Whether a passage belongs to one of `years`: its document is dated in one, or it is undated
     and names one."""
-    year = _year_of(passage.citation.date)
+    year = year_of(passage.citation.date)
     return year in years if year is not None else any(str(y) in passage.text for y in years)
 
 
