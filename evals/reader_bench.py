@@ -118,13 +118,13 @@ class ArticleVocabulary:
     """The BM25 terms of the SQuAD corpus, by article, so that one article can be left out."""
 
     def __init__(self, data: dict) -> None:  # type: ignore[type-arg]
-        from evals.squad import paragraph_file_text
+        from evals.squad_data import paragraphs
         from index.lexical import tokenize
 
-        self.by_article: list[set[str]] = []
-        for article in data["data"]:
-            texts = [paragraph_file_text(article["title"], p["context"])[0] for p in article["paragraphs"]]
-            self.by_article.append({t for terms in tokenize(texts) for t in terms})
+        texts: list[list[str]] = [[] for _ in data["data"]]
+        for paragraph in paragraphs(data):
+            texts[paragraph.article].append(paragraph.file_text)
+        self.by_article: list[set[str]] = [{t for terms in tokenize(article) for t in terms} for article in texts]
         self.articles: dict[str, int] = {}
         for vocabulary in self.by_article:
             for term in vocabulary:

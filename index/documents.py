@@ -35,13 +35,30 @@ class Document:
 
 
 def display_path(path: str | Path) -> str:
-    """The path as a person in the current directory would type it."""
+    """The path as a person in the current directory would type it; bytes of a name that are not
+    UTF-8 are shown escaped (\\xe9), so the path can always be printed."""
     path = Path(path)
     try:
         relative = os.path.relpath(path)
     except ValueError:
-        return str(path)
-    return relative if not relative.startswith(".." + os.sep + "..") else str(path)
+        relative = str(path)
+    shown = relative if not relative.startswith(".." + os.sep + "..") else str(path)
+    return os.fsencode(shown).decode("utf-8", "backslashreplace")
+
+
+def name_is_text(path: str | Path) -> bool:
+    """Whether a path is valid UTF-8 (a name with other bytes decodes to lone surrogates, which the
+    index cannot store)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def odd_name(path: Path) -> UnreadableFile:
+    return UnreadableFile(display_path(path), "its name is not UTF-8, which the index cannot store",
+                          "rename it, e.g. convmv -f latin1 -t utf8 --notest", kind="name not UTF-8")
 
 
 def _cannot_read(shown: str, error: OSError) -> UnreadableFile:
@@ -130,7 +147,12 @@ def find_files(paths: Iterable[Path], extensions: tuple[str, ...]) -> Iterator[P
                     if name.startswith("."):
                         continue
                     found = Path(os.path.abspath(Path(root) / name))
-                    yield found if name.lower().endswith(extensions) else refusal(found)
+                    if not name.lower().endswith(extensions):
+                        yield refusal(found)
+                    else:
+                        yield found if name_is_text(found) else odd_name(found)
+        elif not name_is_text(path):
+            yield odd_name(path)
         elif path.suffix.lower() in extensions:
             yield Path(os.path.abspath(path))
         else:

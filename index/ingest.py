@@ -18,6 +18,7 @@ from index.encoder_protocol import SentenceEncoder
 from index.errors import PathMissing, QAError, UnreadableFile
 from index.lexical import LexicalIndex, bm25_dir
 from index.lines import line_of
+from index.locking import writer_lock
 from index.settings import Settings
 from index.store import ChunkRecord, FileRecord, Store, chunk_id
 
@@ -98,6 +99,7 @@ def ingest(
     store: Store | None = None,
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
+    waiting: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Bring the index up to date with the files under `paths`.
 
@@ -106,11 +108,19 @@ def ingest(
     other model, encoder or chunking settings is rebuilt from scratch. Work is stored in windows
     of `settings.ingest_window` chunks, so an interruption loses at most one window; Ctrl-C
     raises IngestInterrupted, saying how much was kept.
+
+    One ingest writes to an index at a time: a second one says so through `waiting` and waits.
     """
     paths = list(paths)
     for path in paths:  # before anything is opened, created or removed
         if not os.path.lexists(Path(path).expanduser()):
             raise PathMissing(display_path(path))
+    with writer_lock(settings, waiting):
+        return _ingest(paths, settings, encoder, store, progress, warn)
+
+
+def _ingest(paths: list[Path], settings: Settings, encoder: SentenceEncoder, store: Store | None,
+            progress: Progress | None, warn: Callable[[str], None] | None) -> IngestReport:
     began = time.perf_counter()
     store = store or Store(settings, create=True)
     report = IngestReport()
@@ -275,9 +285,10 @@ def _embed_and_store(
     return done + len(records)
 
 
-def refresh_lexical(store: Store, settings: Settings) -> LexicalIndex:
+def refresh_lexical(store: Store, settings: Settings, save: bool = True) -> LexicalIndex:
     """The BM25 index of the store's current chunks: loaded if up to date; else brought in line by
-    chunk ids (only chunks it lacks are tokenized) or, if it cannot be read, built; then saved."""
+    chunk ids (only chunks it lacks are tokenized) or, if it cannot be read, built; then saved, unless
+    `save` is false (a reader while an ingest writes: Chroma is mid-change)."""
     folder = bm25_dir(settings)
     generation = store.generation()
     current = LexicalIndex.load(folder)
@@ -299,6 +310,7 @@ def refresh_lexical(store: Store, settings: Settings) -> LexicalIndex:
             found = store.get_chunks(missing[first : first + 5000])
             current.add(list(found), [record.text for record in found.values()])
         current.generation = generation
-    with contextlib.suppress(OSError):  # a read-only cache only costs a rebuild next time
-        current.save(folder)
+    if save:
+        with contextlib.suppress(OSError):  # a read-only cache only costs a rebuild next time
+            current.save(folder)
     return current

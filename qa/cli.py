@@ -80,7 +80,8 @@ def command_ingest(args: argparse.Namespace) -> int:
     bar, update = _progress_bar()
     try:
         report = ingest(paths, settings, Encoder.from_settings(settings), progress=update,
-                        warn=lambda m: print(f"qa: {m}", file=sys.stderr))
+                        warn=lambda m: print(f"qa: {m}", file=sys.stderr),
+                        waiting=lambda m: print(f"qa: {m}", file=sys.stderr, flush=True))
     except IngestInterrupted as interrupted:
         if bar is not None:
             bar.close()

@@ -15,6 +15,7 @@ from index.encoder_protocol import SentenceEncoder
 from index.errors import EmptyQuestion, QuestionTooLong
 from index.ingest import refresh_lexical
 from index.lexical import LexicalIndex, english_stopwords, tokenize
+from index.locking import writer_busy
 from index.settings import Settings
 from index.store import Store
 from index.terms import TermCache
@@ -122,7 +123,7 @@ class Assistant:
         store = Store(settings)
         encoder = encoder or Encoder.from_settings(settings)  # loads nothing until it first encodes
         store.check_compatible(encoder)
-        lexical = refresh_lexical(store, settings)
+        lexical = refresh_lexical(store, settings, save=not writer_busy(settings))
         return cls(settings, store, encoder, lexical)
 
     def warm_up(self) -> None:

@@ -132,3 +132,125 @@ def test_a_folder_moved_away_is_an_error_that_removes_nothing(tmp_path: Path, en
     assert again.returncode != 0 and "Traceback" not in again.stderr
     assert again.stderr.strip().endswith("no such file or folder; nothing was indexed or removed (check the path)")
     assert held > 0 and Store(Settings(index=str(index))).count() == held, "nothing indexed was removed"
+
+
+def test_a_second_ingest_waits_for_the_one_writing_and_says_so(tmp_path: Path, encoder: SentenceEncoder) -> None:
+    import threading
+
+    from index.locking import writer_lock
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "harbour.txt").write_text(HARBOUR, encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    said: list[str] = []
+    done = threading.Event()
+
+    def second() -> None:
+        ingest([folder], settings, encoder, waiting=said.append)
+        done.set()
+
+    with writer_lock(settings):  # an ingest is writing
+        worker = threading.Thread(target=second)
+        worker.start()
+        assert not done.wait(1.5), "the second ingest must not write while the first does"
+        assert said and "another ingest" in said[0] and f"pid {os.getpid()}" in said[0]
+        assert str(settings.index) in said[0]
+    worker.join(60)
+    assert done.is_set() and Store(settings).count() > 0
+
+
+def test_two_ingests_at_once_into_one_index_lose_no_chunk(tmp_path: Path) -> None:
+    # issue 15 item 1: one ingest's orphan sweep deleted the other's stored chunks, for good
+    small = tmp_path / "small"
+    small.mkdir()
+    for n in range(12):
+        (small / f"wall-{n:02d}.txt").write_text(HARBOUR.replace("1998", str(1900 + n)), encoding="utf-8")
+    index = tmp_path / "index"
+    env = {**os.environ, "NO_COLOR": "1", "QA_INGEST_WINDOW": "1"}
+    runs = [subprocess.Popen([sys.executable, "-m", "cli", "ingest", str(folder), "--index", str(index)],
+                             cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for folder in (small, PROJECT_ROOT / "corpus")]
+    results = [run.communicate(timeout=600) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], results
+    assert not any("Traceback" in err for _, err in results)
+    store = Store(Settings(index=str(index)))
+    records = store.file_records()
+    assert len(records) == 12 + len(list((PROJECT_ROOT / "corpus").glob("*.txt")))
+    assert store.count() == sum(r.chunks for r in records.values()), "every file's chunks are all there"
+    again = _qa("ingest", str(small), str(PROJECT_ROOT / "corpus"), "--index", str(index))
+    assert again.returncode == 0 and "0 chunks embedded" in again.stdout
+
+
+KILL_AFTER_AN_ASK = """
+import os, sys
+from pathlib import Path
+from index.embedding import Encoder
+from index.ingest import ingest
+from index.settings import Settings
+from qa.engine import Assistant
+
+folder, index = Path(sys.argv[1]), sys.argv[2]
+settings = Settings(index=index, ingest_window=1)
+encoder = Encoder()
+windows = []
+
+def progress(done, total):
+    windows.append(done)
+    if len(windows) == 4:  # an ask while the ingest writes
+        Assistant.open(settings, encoder).ask("when was the wall rebuilt?")
+    if len(windows) == 12:  # kill -9, later in the same ingest
+        os._exit(9)
+
+ingest([folder], settings, encoder, progress=progress)
+"""
+
+
+def test_an_ask_during_an_ingest_never_leaves_bm25_stale(tmp_path: Path) -> None:
+    # issue 15 item 2: the ask saved BM25 under the ingest's new generation, and a kill kept it for good
+    from index.lexical import LexicalIndex, bm25_dir
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for n in range(16):
+        (folder / f"wall-{n:02d}.txt").write_text(HARBOUR.replace("1998", str(1900 + n)), encoding="utf-8")
+    index = tmp_path / "index"
+    killed = subprocess.run([sys.executable, "-c", KILL_AFTER_AN_ASK, str(folder), str(index)], cwd=PROJECT_ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert killed.returncode == 9, killed.stderr
+    assert _qa("ingest", str(folder), "--index", str(index)).returncode == 0
+    settings = Settings(index=str(index))
+    lexical = LexicalIndex.load(bm25_dir(settings))
+    assert lexical is not None and sorted(lexical.ids) == sorted(Store(settings).chunk_ids())
+
+
+def test_a_file_name_that_is_not_utf8_is_named_and_the_files_beside_it_are_indexed(
+        tmp_path: Path, encoder: SentenceEncoder) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "harbour.txt").write_text(HARBOUR, encoding="utf-8")
+    odd = os.fsencode(folder) + b"/caf\xe9.txt"  # a Latin-1 name, as old archives carry
+    with open(odd, "wb") as handle:
+        handle.write(b"The cafe opened in 1931.\n")
+    report = ingest([folder], Settings(index=str(tmp_path / "index")), encoder)
+    assert [Path(p).name for p in report.added] == ["harbour.txt"]
+    assert [p.kind for p in report.skipped] == ["name not UTF-8"] and "caf\\xe9.txt" in str(report.skipped[0])
+    shown = _qa("ingest", str(folder), "--index", str(tmp_path / "index2"))
+    assert shown.returncode == 0 and "Traceback" not in shown.stderr
+    assert "caf\\xe9.txt: its name is not UTF-8" in shown.stderr
+
+
+def test_utf16_text_with_a_byte_order_mark_is_read_and_quoted_verbatim(tmp_path: Path,
+                                                                    encoder: SentenceEncoder) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    path = folder / "harbour.txt"
+    path.write_bytes(HARBOUR.encode("utf-16"))  # as Windows' Notepad saves "Unicode"
+    settings = Settings(index=str(tmp_path / "index"))
+    report = ingest([folder], settings, encoder)
+    assert report.added and not report.skipped
+    answer = Assistant.open(settings, encoder).ask("when was the harbour wall rebuilt?")
+    text = path.read_bytes().decode("utf-16")
+    first = answer.passages[0]
+    assert "1998" in first.text and first.text == text[first.citation.start : first.citation.end]
+    assert not answer.stale

@@ -75,7 +75,8 @@ class IndexOpener:
         from qa.engine import Assistant
 
         with self.lock:
-            report = ingest([Path(s) for s in sources], self.settings, encoder)
+            report = ingest([Path(s) for s in sources], self.settings, encoder,
+                            waiting=lambda m: self.notify(m, "warning"))
             assistant = Assistant.open(self.settings, encoder=encoder)
         for problem in report.skipped:
             self.notify(str(problem), "warning")
@@ -95,7 +96,8 @@ class IndexOpener:
             self.progress((done, total))
 
         with self.lock:
-            report = ingest([corpus], self.settings, encoder, progress=progress)
+            report = ingest([corpus], self.settings, encoder, progress=progress,
+                            waiting=lambda m: self.status(m, "indexing"))
         for problem in report.skipped:
             self.notify(str(problem), "warning")
         self.progress(False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 
@@ -24,6 +25,9 @@ def read_text(path: Path, max_chars: int) -> str:
     data = path.read_bytes()
     if not data.strip():
         raise FormatProblem("empty file", "add text to it or remove it")
+    marked = marked_text(data)
+    if marked is not None:
+        return marked
     if b"\x00" in data[:8192]:
         raise FormatProblem("binary file, not text", "convert it to .txt", "binary")
     try:
@@ -34,6 +38,25 @@ def read_text(path: Path, max_chars: int) -> str:
             "re-save it as UTF-8, e.g. iconv -f latin1 -t utf-8",
             "not UTF-8",
         ) from None
+
+
+# Byte-order marks and their codecs, longest first (UTF-32 LE's mark begins with UTF-16 LE's).
+MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def marked_text(data: bytes) -> str | None:
+    """Text that opens with a byte-order mark (UTF-16 and UTF-32 as Windows tools save them, UTF-8 with
+    a mark), decoded without the mark; None when there is no mark. Offsets count the decoded text."""
+    for mark, codec in MARKS:
+        if data.startswith(mark):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as error:
+                raise FormatProblem(
+                    f"not {codec.upper().removesuffix('-SIG')} text despite its byte-order mark "
+                    f"(bad bytes at offset {error.start})", "re-save it as UTF-8", "bad encoding") from None
+    return None
 
 
 def extract_plain(path: Path, max_chars: int) -> Extracted:
