@@ -145,10 +145,11 @@ class ArticleVocabulary:
 def add_unknown_words(records: list[dict], vocabulary: ArticleVocabulary) -> None:  # type: ignore[type-arg]
     """Per record: how many names and other words of the question are in no document, with the
     question's article present and removed."""
-    from index.lexical import terms
+    from index.terms import TermCache
     from qa.coverage import unknown_words
     from qa.engine import function_terms
 
+    terms = TermCache()
     for record in records:
         for key, article in (("present", None), ("removed", record["article"])):
             unknown = unknown_words(record["question"], vocabulary.without(article), terms, function_terms())

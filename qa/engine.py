@@ -175,6 +175,8 @@ class Assistant:
         sentences = rank_sentences(question, query, candidates, self.lookups, self.weights, stale, vector, before)
         sentences = self.keep_to_years(sentences, years_named(question))
         pool = build_passages(question, query, sentences, self.lookups, max(top_k, TUNED.timeline_depth))
+        if before is not None:  # the answer just given, given again, goes last
+            pool.sort(key=lambda p: before.same_as(p))
         passages = pool[:top_k]
         if not sentences:
             return Answer(question, query, True, passages, 0.0, stale)

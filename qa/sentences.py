@@ -111,6 +111,14 @@ class Shown:
         words = normal_words(passage.answer_text) if passage.answer is not None else ""
         return cls(passage.citation.path, passage.citation.start, passage.citation.end, words)
 
+    def same_as(self, passage: Passage) -> bool:
+        """Whether `passage` shows this passage's sentences with the same answer marked."""
+        citation = passage.citation
+        if citation.path != self.path or citation.end <= self.start or citation.start >= self.end:
+            return False
+        words = normal_words(passage.answer_text) if passage.answer is not None else ""
+        return words == self.answer
+
     def repeats(self, path: str, span: Span, kind: AnswerType, text: str) -> bool:
         """Whether a sentence (`text` at `span` of `path`) lies in this passage and its only
         answers of `kind` (a date, a name, ...) are this passage's answer again."""

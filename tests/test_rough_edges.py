@@ -37,3 +37,13 @@ def test_the_empty_question_hint_names_no_topic_of_the_bundled_corpus(tmp_path: 
     assert result.returncode != 0 and result.stderr.startswith("qa: empty question")
     corpus_words = {"cuba", "talks", "suspended", "migration", "delegation"}
     assert not corpus_words & set(result.stderr.lower().replace("?", " ").split())
+
+
+def test_a_follow_up_never_leads_with_the_answer_just_given(assistant) -> None:  # type: ignore[no-untyped-def]
+    from qa.conversation import Conversation
+
+    conversation = Conversation()
+    first = assistant.ask("when were the migration talks suspended?", conversation).passages[0]
+    then = assistant.ask("and when were they resumed?", conversation).passages[0]
+    assert (then.citation.path, then.citation.start, then.answer_text) != \
+        (first.citation.path, first.citation.start, first.answer_text)
