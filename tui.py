@@ -26,6 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--index", metavar="DIR|URL",
                         help="index directory or Chroma server URL (http://HOST:PORT); default: $QA_INDEX or .qa/index")
+    parser.add_argument("--root", metavar="DIR",
+                        help="the corpus folder on this machine, for an index shared by a team (default: $QA_ROOT)")
     parser.add_argument("--top-k", type=int, metavar="K", help="passages per answer (default 3)")
     parser.add_argument("--measure", type=int, metavar="N", nargs="?", const=10,
                         help="print how fast the app starts and answers N questions (default 10), then exit")
@@ -33,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.top_k is not None and args.top_k < 1:
         parser.error("--top-k must be at least 1")
     try:
-        settings = load_settings(index=args.index, top_k=args.top_k)
+        settings = load_settings(index=args.index, top_k=args.top_k, root=args.root)
     except SettingsError as error:
         print(f"tui.py: {error}", file=sys.stderr)
         return 2

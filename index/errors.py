@@ -38,6 +38,14 @@ class IndexOutdated(IndexBroken):
     """An index built with other model or chunking settings: `qa ingest` rebuilds it."""
 
 
+class RootMissing(QAError):
+    """An index whose file paths are relative to a corpus root, opened without one."""
+
+    def __init__(self, index: str) -> None:
+        super().__init__(f"index at {index} stores file paths relative to a corpus root: set --root or QA_ROOT "
+                         "to the corpus folder on this machine")
+
+
 class IndexUnreachable(QAError):
     """A Chroma server URL that does not answer."""
 

@@ -39,6 +39,9 @@ class Settings:
     batch_size: int = 64
     ingest_window: int = 256  # chunks embedded, then stored together: what an interruption can lose
     extensions: tuple[str, ...] = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")  # index.formats
+    # the corpus folder on this machine: files under it are stored relative to it, so that a team sharing
+    # one index (a Chroma server) each maps the same sources onto their own copy (index.store.SourcePaths)
+    root: str = ""
     # sent as "Authorization: Bearer TOKEN" to a Chroma server behind a token-checking proxy
     chroma_token: str = field(default="", repr=False, compare=False)
     settings_file: str | None = field(default=None, compare=False)
@@ -70,6 +73,7 @@ _ENV = {
     "QA_DENSE_WEIGHT": "dense_weight",
     "QA_INGEST_WINDOW": "ingest_window",
     "QA_CHROMA_TOKEN": "chroma_token",
+    "QA_ROOT": "root",
 }
 
 

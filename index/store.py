@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from index.encoder_protocol import SentenceEncoder
-from index.errors import IndexBroken, IndexMissing, IndexOutdated, IndexUnreachable, known_failure
+from index.errors import IndexBroken, IndexMissing, IndexOutdated, IndexUnreachable, RootMissing, known_failure
 from index.formats import PLAIN_TEXT_ID
 from index.settings import Settings
 
@@ -30,6 +30,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 CHUNKS = "qa_chunks"
 FILES = "qa_files"
 FORMAT = 1
+RELATIVE_PATHS = "relative_paths"  # metadata: sources under a corpus root are stored relative to it
 
 
 @dataclass(frozen=True)
@@ -137,12 +138,39 @@ def _refusal(error: BaseException) -> str:
     return ""
 
 
+class SourcePaths:
+    """How file paths are stored. Without a corpus root, as this machine's absolute paths; with one
+    (`Settings.root`), a file under it as its path relative to it ("reports/2021.pdf"), so that
+    teammates sharing one index each read the sources from their own copy of the corpus. Files
+    outside the root keep their absolute paths."""
+
+    def __init__(self, root: str) -> None:
+        self.root = Path(os.path.abspath(Path(root).expanduser())) if root else None
+
+    def stored(self, source: str) -> str:
+        """`source` (an absolute path on this machine) as the index keeps it."""
+        if self.root is None:
+            return source
+        path = Path(source)
+        if path == self.root or self.root not in path.parents:
+            return source
+        return path.relative_to(self.root).as_posix()
+
+    def local(self, stored: str) -> str:
+        """A path as the index keeps it, as an absolute path on this machine."""
+        if os.path.isabs(stored) or self.root is None:
+            return stored
+        return str(self.root / stored)
+
+
 class Store:
-    """Chunk vectors and the file manifest in one Chroma database."""
+    """Chunk vectors and the file manifest in one Chroma database; paths in and out are this
+    machine's absolute paths (`SourcePaths` maps them)."""
 
     def __init__(self, settings: Settings, create: bool = False) -> None:
         self.settings = settings
         self.location = settings.index
+        self.paths = SourcePaths(settings.root)
         self._client = _client(settings, create)
         try:
             if create:
@@ -165,6 +193,8 @@ class Store:
                 f"index at {self.location} cannot be read ({type(error).__name__}: {error}): "
                 "delete it and run `qa ingest` again"
             ) from None
+        if self.metadata.get(RELATIVE_PATHS) and self.paths.root is None:
+            raise RootMissing(self.location)
 
     # ---- what the index was built with -------------------------------------------------------
     @property
@@ -173,7 +203,8 @@ class Store:
 
     def built_with(self) -> dict[str, Any]:
         """The settings recorded when the index was built (empty for a new index)."""
-        return {k: v for k, v in self.metadata.items() if k not in ("generation", "format", "hnsw:space")}
+        return {k: v for k, v in self.metadata.items()
+                if k not in ("generation", "format", "hnsw:space", RELATIVE_PATHS)}
 
     def generation(self) -> str:
         """A token that changes whenever the indexed content changes."""
@@ -181,7 +212,9 @@ class Store:
 
     def mark_changed(self, fingerprint: dict[str, Any]) -> None:
         """Record the build settings and a new generation token."""
-        self.chunks.modify(metadata={**fingerprint, "format": FORMAT, "generation": uuid.uuid4().hex})
+        relative = bool(self.metadata.get(RELATIVE_PATHS)) or self.paths.root is not None
+        self.chunks.modify(metadata={**fingerprint, "format": FORMAT, "generation": uuid.uuid4().hex,
+                                     RELATIVE_PATHS: relative})
 
     def check_compatible(self, encoder: SentenceEncoder | None = None) -> None:
         """Raise IndexBroken when the index was built with other settings than ours (and, given the
@@ -216,11 +249,10 @@ class Store:
     def file_records(self) -> dict[str, FileRecord]:
         """Every file the index holds completely, by source path."""
         got = self.files.get(include=["metadatas"])
-        return {
-            i: FileRecord(source=i, sha256=m["sha256"], chunks=int(m["chunks"]), title=str(m.get("title", "")),
-                          extractor=str(m.get("extractor", PLAIN_TEXT_ID)))
-            for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
-        }
+        records = (FileRecord(source=self.paths.local(i), sha256=m["sha256"], chunks=int(m["chunks"]),
+                              title=str(m.get("title", "")), extractor=str(m.get("extractor", PLAIN_TEXT_ID)))
+                   for i, m in zip(got["ids"], got["metadatas"] or [], strict=True))
+        return {r.source: r for r in records}
 
     def put_files(self, records: list[FileRecord]) -> None:
         """Write manifest entries (after the files' chunks are stored)."""
@@ -228,7 +260,7 @@ class Store:
         for first in range(0, len(records), limit):
             part = records[first : first + limit]
             self.files.upsert(
-                ids=[r.source for r in part],
+                ids=[self.paths.stored(r.source) for r in part],
                 embeddings=[[0.0]] * len(part),
                 metadatas=[{"sha256": r.sha256, "chunks": r.chunks, "title": r.title, "extractor": r.extractor}
                            for r in part],
@@ -239,7 +271,7 @@ class Store:
         limit = self._client.get_max_batch_size()
         deleted: list[str] = []
         for first in range(0, len(sources), limit):
-            part = sources[first : first + limit]
+            part = [self.paths.stored(source) for source in sources[first : first + limit]]
             self.files.delete(ids=part)
             ids = self.chunks.get(where={"source": {"$in": part}}, include=[])["ids"]
             for start in range(0, len(ids), limit):
@@ -252,7 +284,8 @@ class Store:
         if self.count() == sum(r.chunks for r in known.values()):
             return 0
         got = self.chunks.get(include=["metadatas"])
-        orphans = [i for i, m in zip(got["ids"], got["metadatas"], strict=True) if m["source"] not in known]
+        orphans = [i for i, m in zip(got["ids"], got["metadatas"], strict=True)
+                   if self.paths.local(str(m["source"])) not in known]
         for first in range(0, len(orphans), 5000):
             self.chunks.delete(ids=orphans[first : first + 5000])
         return len(orphans) or 1
@@ -267,7 +300,8 @@ class Store:
                 embeddings=vectors[first : first + limit],
                 documents=[r.text for r in part],
                 metadatas=[
-                    {"source": r.source, "start": r.start, "end": r.end, "line": r.line, "title": r.title,
+                    {"source": self.paths.stored(r.source), "start": r.start, "end": r.end, "line": r.line,
+                     "title": r.title,
                      "sentences": ",".join(map(str, r.sentence_starts)),
                      "sentence_vectors": base64.b64encode(r.sentence_vectors).decode("ascii")}
                     for r in part
@@ -283,7 +317,7 @@ class Store:
         for offset in range(0, total, batch):
             got = self.chunks.get(include=["documents", "metadatas"], limit=batch, offset=offset)
             yield from (
-                _record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+                self._record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
             )
 
     def chunk_ids(self, batch: int = 20000) -> list[str]:
@@ -295,7 +329,8 @@ class Store:
 
     def get_chunks(self, ids: list[str]) -> dict[str, ChunkRecord]:
         got = self.chunks.get(ids=ids, include=["documents", "metadatas"])
-        return {i: _record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
+        return {i: self._record(i, d, m)
+                for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
 
     def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The `k` chunks closest to `vector`: (id, cosine similarity), best first."""
@@ -306,10 +341,14 @@ class Store:
         return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
 
 
-def _record(chunk: str, text: str, meta: dict[str, Any]) -> ChunkRecord:
+    def _record(self, chunk: str, text: str, meta: dict[str, Any]) -> ChunkRecord:
+        return _record(chunk, text, meta, self.paths.local(str(meta["source"])))
+
+
+def _record(chunk: str, text: str, meta: dict[str, Any], source: str) -> ChunkRecord:
     return ChunkRecord(
         id=chunk,
-        source=str(meta["source"]),
+        source=source,
         start=int(meta["start"]),
         end=int(meta["end"]),
         line=int(meta["line"]),

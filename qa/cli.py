@@ -46,7 +46,8 @@ class Style:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(index=getattr(args, "index", None), top_k=getattr(args, "top_k", None))
+    return load_settings(index=getattr(args, "index", None), top_k=getattr(args, "top_k", None),
+                         root=getattr(args, "root", None))
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -272,23 +273,28 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     index_help = "index directory or Chroma server URL (http://HOST:PORT); default: $QA_INDEX or .qa/index"
+    root_help = ("the corpus folder on this machine: files under it are stored relative to it, so a team that "
+                 "shares one index each reads its own copy (default: $QA_ROOT)")
     ingest = sub.add_parser(
         "ingest", help="index files and folders (.txt, .md, .html, .pdf, .docx); only changes are re-embedded"
     )
     ingest.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the bundled corpus)")
     ingest.add_argument("--index", help=index_help)
+    ingest.add_argument("--root", metavar="DIR", help=root_help)
     ingest.add_argument("--verbose", "-v", action="store_true", help="list every file and what was done with it")
     ingest.set_defaults(run=command_ingest)
 
     show = sub.add_parser("show", help="print a cited passage with the text around it (report.pdf:p3:12)")
     show.add_argument("citation", help="FILE:LINE or FILE:pPAGE:LINE, as an answer cites it")
     show.add_argument("--index", help=index_help)
+    show.add_argument("--root", metavar="DIR", help=root_help)
     show.set_defaults(run=command_show)
 
     ask = sub.add_parser("ask", help="answer a question (or one per line of standard input)")
     ask.add_argument("question", nargs="*", help="the question; without it, questions are read from standard input")
     ask.add_argument("--top-k", type=passage_count, metavar="K", help="passages to show (default 3)")
     ask.add_argument("--index", help=index_help)
+    ask.add_argument("--root", metavar="DIR", help=root_help)
     ask.add_argument("--json", action="store_true", help="one JSON object per answer")
     ask.add_argument(
         "--no-context",

@@ -116,7 +116,7 @@ def show(citation_text: str, store: Store) -> tuple[str, list[str]]:
 
 def _from_index(store: Store, record: FileRecord, cited: Cited) -> tuple[str, list[str]]:
     """The indexed chunks around the cited line, when the file is not on this machine."""
-    got = store.chunks.get(where={"source": record.source}, include=["documents", "metadatas"])
+    got = store.chunks.get(where={"source": store.paths.stored(record.source)}, include=["documents", "metadatas"])
     chunks = sorted(zip(got["metadatas"], got["documents"], strict=True), key=lambda pair: int(pair[0]["start"]))
     if not chunks:
         raise BadCitation(f"{record.source}: no text of it in the index")

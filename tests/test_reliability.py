@@ -254,3 +254,30 @@ def test_utf16_text_with_a_byte_order_mark_is_read_and_quoted_verbatim(tmp_path:
     first = answer.passages[0]
     assert "1998" in first.text and first.text == text[first.citation.start : first.citation.end]
     assert not answer.stale
+
+
+def test_a_team_sharing_one_index_each_reads_sources_from_their_own_copy(tmp_path: Path,
+                                                                       encoder: SentenceEncoder) -> None:
+    # issue 15 item 8: sources were stored as the ingesting machine's absolute paths
+    import shutil
+
+    mine, yours = tmp_path / "alice" / "corpus", tmp_path / "bob" / "work" / "corpus"
+    for copy in (mine, yours):
+        copy.parent.mkdir(parents=True)
+        shutil.copytree(PROJECT_ROOT / "corpus", copy)
+    index = str(tmp_path / "shared-index")
+    ingest([mine], Settings(index=index, root=str(mine.parent)), encoder)
+
+    theirs = Settings(index=index, root=str(yours.parent))
+    answer = Assistant.open(theirs, encoder).ask("when were the migration talks suspended?")
+    assert not answer.stale and answer.passages
+    for passage in answer.passages:
+        path = Path(passage.citation.path)
+        assert yours in path.parents, "cited from this machine's copy"
+        assert passage.text == path.read_text(encoding="utf-8")[passage.citation.start : passage.citation.end]
+    again = ingest([yours], theirs, encoder)
+    assert again.chunks_embedded == 0 and not again.removed, "the same files, so nothing to redo"
+
+    unmapped = _qa("ask", "when were the talks suspended?", "--index", index)
+    assert unmapped.returncode != 0 and "Traceback" not in unmapped.stderr
+    assert "stores file paths relative to a corpus root: set --root or QA_ROOT" in unmapped.stderr
