@@ -157,12 +157,24 @@ def add_unknown_words(records: list[dict], vocabulary: ArticleVocabulary) -> Non
             record[f"unknown words {key}"] = len(unknown.words)
 
 
+def logit(probability: float) -> float:
+    p = min(max(probability, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
+
+
+def reranked(rows: list[dict], depth: int, key: str, prior: float) -> dict:  # type: ignore[type-arg]
+    """The first passage after re-ranking the first `depth`: the reader's `key` score as a logit, less
+    `prior` x log(1 + the Assistant's rank) (0: the reader's order alone)."""
+    return max(rows[:depth], key=lambda row: logit(row[key]) - prior * float(np.log1p(rows.index(row))))
+
+
 def figures(records: list[dict], depth: int | None, weight: float = 0.0,  # type: ignore[type-arg]
-            unknown: tuple[float, float] = (0.0, 0.0), key: str = "relevance") -> dict[str, float]:
+            unknown: tuple[float, float] = (0.0, 0.0), key: str = "relevance", prior: float = 0.0) -> dict[str, float]:
     """R@1, answer@1, span EM/F1 and AUC with the first `depth` passages re-ranked by the reader
     (None: the Assistant alone); `weight`: how much of the reader's relevance is added to confidence;
     `unknown`: what is taken off it when a name / another word of the question is in no document;
-    `key`: the reader's score that ranks and adds ("relevance" or "answerable")."""
+    `key`: the reader's score that ranks and adds ("relevance" or "answerable"); `prior`: how much
+    the Assistant's own order counts in the re-ranking (see `reranked`)."""
     r1, a1, em, f1, present, missing = [], [], [], [], [], []
     for record in records:
         rows = record["passages"]
@@ -179,7 +191,7 @@ def figures(records: list[dict], depth: int | None, weight: float = 0.0,  # type
             present.append(record["confidence"])
             missing.append(record["removed confidence"])
         else:
-            first = max(rows[:depth], key=lambda row: row[key])
+            first = reranked(rows, depth, key, prior)
             span = first["reader_span"]
             removed = record["removed"][:depth]
             present.append(record["confidence"] + weight * first[key])
@@ -195,6 +207,16 @@ def figures(records: list[dict], depth: int | None, weight: float = 0.0,  # type
     return {"R@1": round(float(np.mean(r1)), 4), "answer@1": round(float(np.mean(a1)), 4),
             "span EM": round(float(np.mean(em)), 4), "span F1": round(float(np.mean(f1)), 4),
             "AUC": round(roc_auc(present, missing), 4)}
+
+
+CHOICES = [(depth, key, prior) for depth in (2, 3, 5, 8) for key in ("relevance", "answerable")
+           for prior in (0.0, 0.5, 1.0, 2.0, 4.0)]
+
+
+def choose(records: list[dict]) -> tuple[int, str, float]:  # type: ignore[type-arg]
+    """The re-ranking (N, score, prior) with the best answer@1 then R@1 on `records` (the tune split's)."""
+    return max(CHOICES, key=lambda c: (figures(records, c[0], key=c[1], prior=c[2])["answer@1"],
+                                       figures(records, c[0], key=c[1], prior=c[2])["R@1"]))
 
 
 def latency_table(reader: Reader, repeats: int = 15) -> dict[str, dict[str, float]]:
@@ -236,9 +258,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=1000, help="held-out questions asked (random, seed 0)")
     parser.add_argument("--reader", type=Path, default=MODEL_DIR)
     parser.add_argument("--split", choices=("test", "tune"), default="test",
-                        help="test: the held-out odd-numbered articles (report); tune: the even ones (choose N, weights)")
+                        help="test: the held-out odd-numbered articles (report); tune: the even ones (to choose N)")
     parser.add_argument("--json", type=Path, default=Path("reader-bench.json"))
     parser.add_argument("--reread", type=Path, help="read the passages stored in this JSON of an earlier run again")
+    parser.add_argument("--choose-on", type=Path, metavar="JSON",
+                        help="a --split tune run's JSON, read again: choose N, score and prior on it, report them here")
     parser.add_argument("--latency", action="store_true", help="only time the reader on N passages of two lengths")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.latency:
@@ -262,6 +286,15 @@ def main(argv: list[str] | None = None) -> int:
         add_unknown_words(records, ArticleVocabulary(load_squad(SQUAD_FILE)))
         args.json.write_text(json.dumps({"records": records}) + "\n", encoding="utf-8")  # kept even if a table fails
     table = {"no reader": figures(records, None), "no reader, unknown words": figures(records, None, 0, (1, 0.25))}
+    if args.choose_on:
+        tune = json.loads(args.choose_on.read_text(encoding="utf-8"))["records"]
+        reread(tune, reader, log)
+        depth, key, prior = choose(tune)
+        log(f"reader bench: chosen on {args.choose_on.name}: N={depth}, {key}, prior {prior}; there "
+            f"{figures(tune, depth, key=key, prior=prior)}")
+        for weight in (0.0, 0.5, 1.0):
+            table[f"chosen on tune: N={depth} {key} prior={prior} w={weight}"] = figures(
+                records, depth, weight, key=key, prior=prior)
     for depth in (3, 5, 8, 10):
         for weight in (0.0, 0.5, 1.0, 2.0):
             table[f"reader N={depth} w={weight}"] = figures(records, depth, weight)
@@ -270,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
         table[f"reader N={depth} w=1.0, by answerable"] = figures(records, depth, 1.0, key="answerable")
     seconds = [r["read seconds"] for r in records]
     asks = [r["ask seconds"] for r in records]
-    latency = {"ask p50 ms": round(1000 * percentile(asks, 0.50), 1), "ask p95 ms": round(1000 * percentile(asks, 0.95), 1),
+    latency = {"ask p50 ms": round(1000 * percentile(asks, 0.50), 1),
+               "ask p95 ms": round(1000 * percentile(asks, 0.95), 1),
                f"read {READ_DEPTH} passages p50 ms": round(1000 * percentile(seconds, 0.50), 1),
                f"read {READ_DEPTH} passages p95 ms": round(1000 * percentile(seconds, 0.95), 1)}
     header = (f"python -m evals.reader_bench {' '.join(sys.argv[1:] if argv is None else argv)}; "
