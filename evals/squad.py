@@ -42,6 +42,7 @@ CORPUS_FORMAT = 1  # bump when the way paragraphs become files changes
 SPLITS = ("tune", "test", "all")
 RANK_DEPTH = 10
 SEARCH_DEPTH = 40  # chunks fetched to find RANK_DEPTH distinct paragraphs
+SHOWN_DEPTH = 5  # passages shown per question (`qa ask --top-k 5`), for the shown-passage R@k
 
 # Baselines measured on this machine over whole paragraphs (../shared/bench/RESULTS.md).
 BASELINES: dict[str, dict[str, float]] = {
@@ -123,9 +124,15 @@ class RunScores:
     answer_at_1: list[bool] = field(default_factory=list)
     span_em: list[float] = field(default_factory=list)
     span_f1: list[float] = field(default_factory=list)
+    shown_ranks: list[int] = field(default_factory=list)  # the paragraph's rank among the passages shown
 
     def add(self, order: Sequence[str], question: SquadQuestion, passage_text: str | None,
-            span_text: str | None) -> None:
+            span_text: str | None, shown: Sequence[str] | None = None) -> None:
+        """One question: `order` the retrieved paragraphs, best first; the first passage's text and
+        marked span; `shown` the files of the passages shown (`SHOWN_DEPTH` of them), in order."""
+        if shown is not None:
+            rank = next((i for i, source in enumerate(paragraph_order(shown), start=1) if source == question.source), 0)
+            self.shown_ranks.append(rank)
         rr = reciprocal_rank(order, question.source)
         self.reciprocal.append(rr)
         self.ranks.append(round(1 / rr) if rr else 0)
@@ -142,6 +149,9 @@ class RunScores:
         if self.span_f1:
             out["span EM"] = float(np.mean(self.span_em))
             out["span F1"] = float(np.mean(self.span_f1))
+        if self.shown_ranks:
+            for k in (1, 5):
+                out[f"shown R@{k}"] = sum(1 for r in self.shown_ranks if 0 < r <= k) / len(self.shown_ranks)
         return {k: round(v, 4) for k, v in out.items()}
 
 
@@ -166,19 +176,21 @@ def run_benchmark(settings: Settings, questions: list[SquadQuestion], log: Calla
         for mode, run in runs.items():
             candidates = assistant.retriever.search(question.question, k=SEARCH_DEPTH, vector=vector, mode=mode)
             order = paragraph_order([c.chunk.source for c in candidates])
+            shown = None
             if mode == "hybrid":
                 start = time.perf_counter()
-                answer = assistant.ask(question.question)
+                answer = assistant.ask(question.question, top_k=SHOWN_DEPTH)
                 ask_seconds.append(time.perf_counter() - start)
                 confidences.append(answer.confidence)
+                shown = [p.citation.path for p in answer.passages]
             else:
                 answer = assistant.answer_from(question.question, question.question, candidates[:SENTENCE_POOL],
                                                settings.top_k)
             first = answer.passages[0] if answer.passages else None
-            run.add(order, question, first.text if first else None, first.answer_text if first else None)
+            scored = (order, question, first.text if first else None, first.answer_text if first else None, shown)
+            run.add(*scored)
             if question.split == "test":
-                held_out[mode].add(order, question, first.text if first else None,
-                                   first.answer_text if first else None)
+                held_out[mode].add(*scored)
         if number % 25 == 0:
             start = time.perf_counter()
             encoder.encode([question.question])
@@ -216,7 +228,7 @@ def abstain_check(assistant: object, questions: list[SquadQuestion], vectors: np
 
 
 # ---- output -----------------------------------------------------------------------------------------
-COLUMNS = ("R@1", "R@5", "R@10", "MRR@10", "answer@1", "span EM", "span F1")
+COLUMNS = ("R@1", "R@5", "R@10", "MRR@10", "answer@1", "span EM", "span F1", "shown R@1", "shown R@5")
 
 
 def table(result: dict) -> str:  # type: ignore[type-arg]

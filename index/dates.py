@@ -145,3 +145,10 @@ def find_document_date(text: str, name: str, title: str = "", metadata: str | No
     """The document's date, by the first of these that holds one: its opening lines, its title,
     its file name, its metadata. None when it has none: undated."""
     return date_in_text(text) or date_in_title(title) or date_in_name(name) or date_in_metadata(metadata)
+
+
+def dated(text: str, name: str, title: str = "", metadata: str | None = None) -> str:
+    """`find_document_date` on a document's opening (`TOP_CHARS`) as the index records it: ISO, or ""
+    for undated."""
+    found = find_document_date(text[:TOP_CHARS], name, title, metadata)
+    return found.iso if found else ""

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.chunking import document_chunks, split_sentences
+from index.chunking import TITLE_SEPARATOR, document_chunks, split_sentences
+from index.dates import dated
 from index.documents import Document, display_path, find_files, fingerprint, read_document
 from index.encoder_protocol import SentenceEncoder
 from index.errors import PathMissing, QAError, UnreadableFile
@@ -79,6 +80,12 @@ def chunk_document(document: Document, settings: Settings, encoder: SentenceEnco
         )
         for s, title in spans
     ]
+
+
+def document_title(document: Document, records: list[ChunkRecord]) -> str:
+    """The document's own title, as its chunks carry it before any section ("Report › Results")."""
+    title = records[0].title if records else document.path.stem
+    return title.split(TITLE_SEPARATOR)[0]
 
 
 def embedding_text(record: ChunkRecord) -> str:
@@ -272,6 +279,8 @@ def _embed_and_store(
                 chunks=len(file_records),
                 title=file_records[0].title if file_records else document.path.stem,
                 extractor=document.extractor,  # formats (issue 12)
+                date=dated(document.text, document.path.name, document_title(document, file_records),
+                           document.extracted.date),
             )
             for document, _, file_records in window
         ]

@@ -68,6 +68,7 @@ class FileRecord:
     chunks: int
     title: str
     extractor: str = PLAIN_TEXT_ID  # formats (issue 12): what extracted its text ("pdf/1 pypdfium2==5.15.2")
+    date: str | None = None  # the document's date found at ingest (index.dates): ISO, "" undated, None not recorded
 
 
 def ingest_command(settings: Settings) -> str:
@@ -250,7 +251,8 @@ class Store:
         """Every file the index holds completely, by source path."""
         got = self.files.get(include=["metadatas"])
         records = (FileRecord(source=self.paths.local(i), sha256=m["sha256"], chunks=int(m["chunks"]),
-                              title=str(m.get("title", "")), extractor=str(m.get("extractor", PLAIN_TEXT_ID)))
+                              title=str(m.get("title", "")), extractor=str(m.get("extractor", PLAIN_TEXT_ID)),
+                              date=str(m["date"]) if "date" in m else None)
                    for i, m in zip(got["ids"], got["metadatas"] or [], strict=True))
         return {r.source: r for r in records}
 
@@ -262,8 +264,8 @@ class Store:
             self.files.upsert(
                 ids=[self.paths.stored(r.source) for r in part],
                 embeddings=[[0.0]] * len(part),
-                metadatas=[{"sha256": r.sha256, "chunks": r.chunks, "title": r.title, "extractor": r.extractor}
-                           for r in part],
+                metadatas=[{"sha256": r.sha256, "chunks": r.chunks, "title": r.title, "extractor": r.extractor,
+                            "date": r.date or ""} for r in part],
             )
 
     def delete_files(self, sources: list[str]) -> list[str]:

@@ -112,7 +112,8 @@ class Assistant:
         self.weights = weights or Weights()
         self.files = SourceFiles()
         self.terms = TermCache()  # each text's BM25 terms, shared by the retriever and the answerer
-        self.lookups = Lookups(self.files, self.terms, self.idf)
+        self.lookups = Lookups(self.files, self.terms, self.idf,
+                               lambda: {source: r.date for source, r in store.file_records().items()})
         self._idf: dict[str, float] = {}
         self.retriever = HybridRetriever(store, encoder, lexical, settings.candidates, settings.dense_weight,
                                          terms=self.terms)

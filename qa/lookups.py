@@ -36,10 +36,17 @@ def _document_context(path: str, title: str, text: str, limit: int) -> str:
     return " ".join(part for part in (stem, title, text[date.start() : date.end()] if date else "") if part)
 
 
-def _date_of(path: str, title: str, head: str) -> str | None:
-    """A passage's date: its section heading's ("Releases › 1.0.0 (2015-05-15)"), else its document's."""
+def _date_of(path: str, title: str, head: str, recorded: str | None) -> str | None:
+    """A passage's date: its section heading's ("Releases › 1.0.0 (2015-05-15)"), else its document's as
+    the ingest recorded it (`recorded`: ISO, "" undated), else, for an index that did not record it,
+    found now."""
     _, _, section = title.rpartition(TITLE_SEPARATOR)
-    found = (date_in_title(section) if section else None) or find_document_date(head, Path(path).name, title)
+    found = date_in_title(section) if section else None
+    if found:
+        return found.iso
+    if recorded is not None:
+        return recorded or None
+    found = find_document_date(head, Path(path).name, title)
     return found.iso if found else None
 
 
@@ -50,8 +57,11 @@ def _shown_in(directory: str, path: str) -> str:
 class Lookups:
     """The files, terms and idf an assistant answers from, and what it remembers of its documents."""
 
-    def __init__(self, files: SourceFiles, terms: TermCache, idf: Callable[[str], float]) -> None:
+    def __init__(self, files: SourceFiles, terms: TermCache, idf: Callable[[str], float],
+                 recorded_dates: Callable[[], dict[str, str | None]] = dict) -> None:
         self.files = files
+        self._recorded_dates = recorded_dates  # each file's date as the ingest recorded it, read on first use
+        self._dates_read: dict[str, str | None] | None = None
         self.terms = terms
         self.idf = idf
         self._contexts = lru_cache(maxsize=REMEMBERED_DOCUMENTS)(_document_context)
@@ -66,7 +76,9 @@ class Lookups:
     def date_of(self, source: SourceText, path: str, title: str) -> str | None:
         """The date of a passage of `path` titled `title`: its section's date, else its document's
         (`index.dates`: a dateline, a date line near the top, the title, the file name); None: undated."""
-        return self._dates(path, title, source.text[:TOP_CHARS])
+        if self._dates_read is None:
+            self._dates_read = self._recorded_dates()
+        return self._dates(path, title, source.text[:TOP_CHARS], self._dates_read.get(path))
 
     def shown_path(self, path: str) -> str:
         """`display_path`, remembered for each working directory (asking for it costs a system call)."""

@@ -3,6 +3,8 @@ its metadata; never guessed."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from index.dates import find_document_date
 from qa.passages import Citation
 from qa.timeline import TimelineEntry, asks_for_present, build_timeline, years_named
@@ -102,3 +104,39 @@ def test_an_events_date_opening_a_paragraph_is_not_a_dateline() -> None:
     assert find_document_date(text, "final.txt") is None
     lifespan = "Ada Byron (10 December 1815 – 27 November 1852) was a mathematician and writer.\n"
     assert find_document_date(lifespan, "ada.txt") is None
+
+
+def test_dates_are_found_at_ingest_and_kept_with_each_file_metadata_included(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.pdfgen import canvas
+
+    from index.ingest import ingest
+    from index.settings import Settings
+    from index.store import Store
+    from qa.engine import Assistant
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "dateline.txt").write_text("Harbour Gazette\n\nPortsmouth, March 3, 2021\n\nThe harbour wall was "
+                                         "rebuilt by the council.\n", encoding="utf-8")
+    (folder / "undated.txt").write_text("The lighthouse keeper painted the tower red.\n", encoding="utf-8")
+    (folder / "page.html").write_text(
+        '<html><head><title>Ferry news</title><meta property="article:published_time" content="2019-06-01">'
+        "</head><body><article><h1>Ferry news</h1><p>The ferry to the island was cancelled because of the "
+        "storm, the operator said, and will sail again next week.</p></article></body></html>", encoding="utf-8")
+    drawn = tmp_path / "drawn.pdf"
+    pdf = canvas.Canvas(str(drawn))
+    pdf.drawString(60, 700, "The bridge toll was raised to four pounds by the committee.")
+    pdf.save()
+    writer = PdfWriter(clone_from=PdfReader(drawn))
+    writer.add_metadata({"/CreationDate": "D:20170912093000Z", "/Title": "Bridge toll"})
+    writer.write(folder / "toll.pdf")
+
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([folder], settings, encoder)
+    dates = {Path(source).name: record.date for source, record in Store(settings).file_records().items()}
+    assert dates == {"dateline.txt": "2021-03-03", "undated.txt": "", "page.html": "2019-06-01",
+                     "toll.pdf": "2017-09-12"}
+    answer = Assistant.open(settings, encoder).ask("why was the ferry cancelled?")
+    cited = answer.passages[0].citation
+    assert cited.date == "2019-06-01" and "2019-06-01 · " in cited.dated_label

@@ -50,6 +50,7 @@ class Extracted:
     pages: tuple[int, ...] = ()
     lines: tuple[tuple[int, int, int], ...] = field(default=(), repr=False)
     structured: bool = False  # True: blocks follow headings and text lines; False: the prose rule (.txt)
+    date: str | None = None  # the format's own date metadata, as given (an HTML page's, a PDF's CreationDate)
 
     def page_of(self, offset: int) -> int | None:
         """The 1-based page that holds `offset`, or None for a document without pages."""

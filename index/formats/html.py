@@ -60,4 +60,5 @@ def extract_html(path: Path, max_chars: int) -> Extracted:
         raise FormatProblem("no main text found in the page", "save the article's own page, not an index page",
                             "no main text")
     title = " ".join(str(getattr(found, "title", "") or "").split()) or path.name
-    return Extracted(out.text(), title=title, headings=tuple(out.headings), structured=True)
+    date = str(getattr(found, "date", "") or "") or None  # the page's published date (its meta tags)
+    return Extracted(out.text(), title=title, headings=tuple(out.headings), structured=True, date=date)

@@ -242,21 +242,23 @@ def extract_pdf(path: Path, max_chars: int) -> Extracted:
         )
     out = _build(pages, running_lines(pages))
     text = "".join(out.parts)
-    title = _metadata_title(path) or next((text[h.start : h.end] for h in out.headings if h.level == 1), "") \
-        or path.name
+    given, date = _metadata(path)
+    title = given or next((text[h.start : h.end] for h in out.headings if h.level == 1), "") or path.name
     return Extracted(text, title=title, headings=tuple(out.headings), pages=tuple(out.pages), lines=tuple(out.lines),
-                     structured=True)
+                     structured=True, date=date)
 
 
-def _metadata_title(path: Path) -> str:
-    """The Title of the PDF's document information, unless it is a producer's placeholder."""
+def _metadata(path: Path) -> tuple[str, str | None]:
+    """The Title of the PDF's document information, unless it is a producer's placeholder, and its
+    CreationDate ("D:20220420...")."""
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(str(path))
     try:
         title = " ".join(str(document.get_metadata_value("Title") or "").split())
+        date = str(document.get_metadata_value("CreationDate") or "") or None
     finally:
         document.close()
     if title.lower() in ("untitled", "untitled document") or re.search(r"\.(docx?|odt|pdf|txt|html?)$", title, re.I):
-        return ""
-    return title
+        title = ""
+    return title, date
