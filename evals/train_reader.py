@@ -110,14 +110,19 @@ def build_examples(data: dict, sample: int | None, seed: int = 13) -> tuple[list
     query_terms = bm25s.tokenize([qa["question"] for qa, *_ in asked], stopwords="en", return_ids=False,
                                  show_progress=False)
     found, _ = retriever.retrieve(query_terms, k=min(60, len(windows)), show_progress=False)
-    dense = dense_neighbours([qa["question"] for qa, *_ in asked], windows, k=min(30, len(windows)))
+    # the encoder's neighbours among the windows of the asked questions' articles and one more (all of
+    # them for the full split; a --sample run encodes only what it can use)
+    articles = sorted({a for _, _, a, _ in asked})
+    articles += [next((w.article for w in windows if w.article not in articles), articles[0])]
+    pool = [w for w in windows if w.article in set(articles)]
+    dense = dense_neighbours([qa["question"] for qa, *_ in asked], pool, k=min(30, len(pool)))
     examples: list[Example] = []
     for (qa, context, a, p), nearest, close in zip(asked, found, dense, strict=True):
         sentences = [(s.start, s.end) for s in split_sentences(context)]
         examples.extend(question_examples(qa, context, sentences, (a, p), [windows[int(i)] for i in nearest], rng))
         answers = [x["text"] for x in qa["answers"]]
-        neighbour = next((windows[int(i)] for i in close if (windows[int(i)].article, windows[int(i)].paragraph)
-                          != (a, p) and not holds_answer(windows[int(i)].text, answers)), None)
+        neighbour = next((pool[int(i)] for i in close if (pool[int(i)].article, pool[int(i)].paragraph)
+                          != (a, p) and not holds_answer(pool[int(i)].text, answers)), None)
         if neighbour is not None:
             examples.append(Example(qa["question"], neighbour.text, None, "nearest by encoder"))
     asked = len(asked)
