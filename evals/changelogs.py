@@ -136,7 +136,7 @@ def _pairs(entries: list[ChangelogEntry], answer_of: str) -> tuple[tuple[str, st
     return tuple(sorted(pairs))
 
 
-# (kind, question, the entry field that answers it, whether it asks for the present)
+# (kind of question, question, the entry field that answers it, whether it asks for the present)
 QUESTION_KINDS = (
     ("uploader", "who uploaded {package}?", "uploader", False),
     ("upload date", "when was {package} uploaded?", "day_written", False),
@@ -144,19 +144,29 @@ QUESTION_KINDS = (
 )
 
 
-def timeline_cases(entries: list[ChangelogEntry]) -> list[tuple[str, TimelineCase]]:
-    """(kind, case) for each package and question kind whose answer changes over the package's
-    entries: at least two different answers at two different dates."""
+@dataclass(frozen=True)
+class ChangelogCase:
+    """A timeline case, with the kind of question, the package and the entry field that answers it."""
+
+    kind: str
+    package: str
+    field: str
+    case: TimelineCase
+
+
+def timeline_cases(entries: list[ChangelogEntry]) -> list[ChangelogCase]:
+    """A case for each package and question kind whose answer changes over the package's entries:
+    at least two different answers at two different dates."""
     by_package: dict[str, list[ChangelogEntry]] = {}
     for entry in entries:
         by_package.setdefault(entry.package, []).append(entry)
     cases = []
     for package, own in by_package.items():
-        for kind, question, answer_of, present in QUESTION_KINDS:
-            pairs = _pairs(own, answer_of)
+        for kind, question, field, present in QUESTION_KINDS:
+            pairs = _pairs(own, field)
             if len({a for _, a in pairs}) < 2 or len({d for d, _ in pairs}) < 2:
                 continue
             latest = max(d for d, _ in pairs) if present else None
-            case_id = f"{package}-{kind.replace(' ', '-')}"
-            cases.append((kind, TimelineCase(case_id, question.format(package=package), pairs, latest)))
+            case = TimelineCase(f"{package}-{kind.replace(' ', '-')}", question.format(package=package), pairs, latest)
+            cases.append(ChangelogCase(kind, package, field, case))
     return cases

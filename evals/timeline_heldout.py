@@ -19,15 +19,17 @@ import json
 import shutil
 import sys
 import time
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evals import changelogs
-from evals.changelogs import ChangelogEntry
+from evals.changelogs import ChangelogCase, ChangelogEntry
 from evals.squad_data import BenchError
-from evals.timeline import TimelineCase, TimelineScore, score_timeline
+from evals.timeline import TimelineScore, score_timeline
 from index.errors import QAError
 from index.settings import SettingsError, load_settings, user_dir
+from qa.sources import load_source
 
 if TYPE_CHECKING:
     from qa.engine import Assistant
@@ -77,20 +79,29 @@ def date_figures(assistant: Assistant, written: dict[Path, ChangelogEntry]) -> d
             "dated": dated, "dated_right": right}
 
 
-def score_by_kind(assistant: Assistant, cases: list[tuple[str, TimelineCase]], top_k: int) -> dict[str, dict]:  # type: ignore[type-arg]
-    """The timeline figures of each kind of question, and of all."""
-    rows: dict[str, dict] = {}  # type: ignore[type-arg]
-    for kind in [k for k, *_ in changelogs.QUESTION_KINDS] + ["all"]:
-        chosen = [case for k, case in cases if kind in (k, "all")]
-        if chosen:
-            score = score_timeline(assistant, chosen, top_k)
-            rows[kind] = {"questions": len(chosen), **_counts(score), **score.figures()}
-    return rows
+def quotable(written: dict[Path, ChangelogEntry], cases: list[ChangelogCase]) -> dict[str, int]:
+    """Of each kind's gold pairs, how many have their answer inside text the assistant can quote
+    (a prose block of the entry's document, as answering reads it): a ceiling on its recall."""
+    blocks = {}
+    for path, entry in written.items():
+        source = load_source(str(path))
+        blocks[entry] = [source.text[b.start : b.end] for b in source.blocks]
+    counts: dict[str, int] = {}
+    for held in cases:
+        for date, answer in held.case.pairs:
+            giving = [e for e in blocks if (e.package, e.iso, getattr(e, held.field)) == (held.package, date, answer)]
+            counts[held.kind] = counts.get(held.kind, 0) + any(answer in text for e in giving for text in blocks[e])
+    return counts | {"all": sum(counts.values())}
 
 
-def _counts(score: TimelineScore) -> dict[str, int]:
-    return {"expected": score.expected, "shown": score.shown, "right": score.right, "found": score.found,
-            "present": score.present, "present_led": score.present_led}
+def score_by_kind(assistant: Assistant, cases: list[ChangelogCase], top_k: int) -> dict[str, dict]:  # type: ignore[type-arg]
+    """The timeline figures of each kind of question, and of all (each question asked once)."""
+    scores: dict[str, TimelineScore] = {}
+    for kind in dict.fromkeys(held.kind for held in cases):
+        scores[kind] = score_timeline(assistant, [held.case for held in cases if held.kind == kind], top_k)
+    scores["all"] = TimelineScore(*(sum(getattr(s, f.name) for s in scores.values()) for f in fields(TimelineScore)))
+    questions = {kind: sum(held.kind == kind for held in cases) for kind in scores} | {"all": len(cases)}
+    return {kind: {"questions": questions[kind], **asdict(score), **score.figures()} for kind, score in scores.items()}
 
 
 def benchmark(packages: list[str], limit: int) -> dict:  # type: ignore[type-arg]
@@ -113,13 +124,15 @@ def benchmark(packages: list[str], limit: int) -> dict:  # type: ignore[type-arg
     assistant = Assistant.open(settings, encoder=encoder)
     log(f"{report.chunks_total} chunks; asking {len(cases)} questions")
     kinds = score_by_kind(assistant, cases, settings.top_k)
+    for kind, count in quotable(written, cases).items():
+        kinds[kind]["quotable"] = count
     return {"when": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), "machine": _machine(),
             "encoder": encoder.identity,
             "corpus": str(corpus), "packages": sorted({e.package for e in entries}), "entries": len(written),
             "chunks": report.chunks_total, "top_k": settings.top_k, "dates": date_figures(assistant, written),
             "kinds": kinds, "seconds": round(time.perf_counter() - began, 1),
-            "cases": [{"kind": k, "id": c.id, "question": c.question, "pairs": c.pairs, "latest": c.latest}
-                      for k, c in cases]}
+            "cases": [{"kind": h.kind, "id": h.case.id, "question": h.case.question, "pairs": h.case.pairs,
+                       "latest": h.case.latest} for h in cases]}
 
 
 def _machine() -> str:
@@ -135,7 +148,8 @@ def _share(part: float | None) -> str:
 def table(figures: dict) -> str:  # type: ignore[type-arg]
     """One row per kind of question, then the documents' dates."""
     dates = figures["dates"]
-    head = ("questions", "kind", "pairs expected", "pairs shown", "precision", "recall", "newest leads")
+    head = ("questions", "kind", "pairs expected", "pairs shown", "precision", "recall", "newest leads",
+            "answer quotable")
     lines = [f"qa bench timeline: {figures['when']}, {figures['machine']}, encoder {figures['encoder']}, "
              f"top_k {figures['top_k']}, {figures['seconds']} s",
              f"corpus: {figures['entries']} Debian changelog entries of {len(figures['packages'])} packages, "
@@ -144,7 +158,8 @@ def table(figures: dict) -> str:  # type: ignore[type-arg]
     for kind, row in figures["kinds"].items():
         led = f"{row['present_led']}/{row['present']}" if row["present"] else "–"
         cells = (str(row["questions"]), kind, str(row["expected"]), str(row["shown"]),
-                 _share(row["timeline_precision"]), _share(row["timeline_recall"]), led)
+                 _share(row["timeline_precision"]), _share(row["timeline_recall"]), led,
+                 f"{row['quotable']}/{row['expected']}")
         lines.append("| " + " | ".join(cells) + " |")
     total = dates["documents"]
     lines += ["", f"documents dated: {dates['dated']}/{total} ({dates['dated'] / total:.2f}); "
