@@ -26,13 +26,14 @@ from typing import TYPE_CHECKING
 from evals import changelogs
 from evals.changelogs import ChangelogCase, ChangelogEntry
 from evals.squad_data import BenchError
-from evals.timeline import TimelineScore, score_timeline
+from evals.timeline import TimelineScore, score_timeline, shown_pairs
 from index.errors import QAError
 from index.settings import SettingsError, load_settings, user_dir
 from qa.sources import load_source
 
 if TYPE_CHECKING:
     from qa.engine import Assistant
+    from qa.passages import Answer
 
 
 def log(message: str) -> None:
@@ -94,11 +95,25 @@ def quotable(written: dict[Path, ChangelogEntry], cases: list[ChangelogCase]) ->
     return counts | {"all": sum(counts.values())}
 
 
-def score_by_kind(assistant: Assistant, cases: list[ChangelogCase], top_k: int) -> dict[str, dict]:  # type: ignore[type-arg]
+class AnswerRecorder:
+    """An assistant that keeps the answer it gives to each question, so that the pairs shown can be
+    reported question by question."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.answers: dict[str, Answer] = {}
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        answer = self.assistant.ask(question, top_k=top_k)
+        self.answers[question] = answer
+        return answer
+
+
+def score_by_kind(assistant: AnswerRecorder, cases: list[ChangelogCase], top_k: int) -> dict[str, dict]:  # type: ignore[type-arg]
     """The timeline figures of each kind of question, and of all (each question asked once)."""
     scores: dict[str, TimelineScore] = {}
     for kind in dict.fromkeys(held.kind for held in cases):
-        scores[kind] = score_timeline(assistant, [held.case for held in cases if held.kind == kind], top_k)
+        scores[kind] = score_timeline(assistant, [held.case for held in cases if held.kind == kind], top_k)  # type: ignore[arg-type]
     scores["all"] = TimelineScore(*(sum(getattr(s, f.name) for s in scores.values()) for f in fields(TimelineScore)))
     questions = {kind: sum(held.kind == kind for held in cases) for kind in scores} | {"all": len(cases)}
     return {kind: {"questions": questions[kind], **asdict(score), **score.figures()} for kind, score in scores.items()}
@@ -123,7 +138,8 @@ def benchmark(packages: list[str], limit: int) -> dict:  # type: ignore[type-arg
     report = ingest([corpus], settings, encoder)
     assistant = Assistant.open(settings, encoder=encoder)
     log(f"{report.chunks_total} chunks; asking {len(cases)} questions")
-    kinds = score_by_kind(assistant, cases, settings.top_k)
+    recorder = AnswerRecorder(assistant)
+    kinds = score_by_kind(recorder, cases, settings.top_k)
     for kind, count in quotable(written, cases).items():
         kinds[kind]["quotable"] = count
     return {"when": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), "machine": _machine(),
@@ -132,7 +148,8 @@ def benchmark(packages: list[str], limit: int) -> dict:  # type: ignore[type-arg
             "chunks": report.chunks_total, "top_k": settings.top_k, "dates": date_figures(assistant, written),
             "kinds": kinds, "seconds": round(time.perf_counter() - began, 1),
             "cases": [{"kind": h.kind, "id": h.case.id, "question": h.case.question, "pairs": h.case.pairs,
-                       "latest": h.case.latest} for h in cases]}
+                       "latest": h.case.latest, "shown": shown_pairs(recorder.answers[h.case.question])}
+                      for h in cases]}
 
 
 def _machine() -> str:
@@ -161,6 +178,12 @@ def table(figures: dict) -> str:  # type: ignore[type-arg]
                  _share(row["timeline_precision"]), _share(row["timeline_recall"]), led,
                  f"{row['quotable']}/{row['expected']}")
         lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    for kind in dict.fromkeys(case["kind"] for case in figures["cases"]):  # the first question of each kind
+        case = next(c for c in figures["cases"] if c["kind"] == kind)
+        shown = "; ".join(f"{d} {a!r}" for d, a in case["shown"][:3]) or "nothing"
+        lines.append(f"e.g. {case['question']!r}: expected {len(case['pairs'])} pairs such as "
+                     f"{case['pairs'][-1][0]} {case['pairs'][-1][1]!r}; shown {shown}")
     total = dates["documents"]
     lines += ["", f"documents dated: {dates['dated']}/{total} ({dates['dated'] / total:.2f}); "
                   f"with the entry's own date: {dates['dated_right']}/{total} ({dates['dated_right'] / total:.2f})"]
