@@ -97,19 +97,21 @@ def _entry(lines: list[str], trailer: re.Match[str]) -> ChangelogEntry | None:
                           when.date().isoformat(), "\n".join(lines) + "\n")
 
 
-def installed_changelogs(root: Path = DOC_ROOT) -> dict[str, Path]:
+def installed_changelogs(root: Path = DOC_ROOT) -> tuple[dict[str, Path], list[Path]]:
     """Each installed source package's changelog, by source name (the first of its binary
-    packages' copies, in name order)."""
+    packages' copies, in name order), and the changelogs that could not be read."""
     found: dict[str, Path] = {}
+    unreadable: list[Path] = []
     for path in sorted(root.glob("*/changelog.Debian.gz")):
         try:
             with gzip.open(path, "rt", encoding="utf-8", errors="replace") as stream:
                 header = HEADER.match(stream.readline())
         except (OSError, EOFError):
+            unreadable.append(path)
             continue
         if header:
             found.setdefault(header["package"], path)
-    return found
+    return found, unreadable
 
 
 def read_entries(path: Path, limit: int = ENTRIES_PER_PACKAGE) -> tuple[list[ChangelogEntry], int]:

@@ -48,10 +48,11 @@ def cache_root() -> Path:
 def gather_entries(packages: list[str], limit: int) -> list[ChangelogEntry]:
     """The newest `limit` entries of each package's installed changelog; a package not installed,
     or entries that cannot be read, are named on standard error."""
-    found = changelogs.installed_changelogs()
+    found, unreadable = changelogs.installed_changelogs()
     missing = [p for p in packages if p not in found]
     if missing:
-        log(f"not installed here, left out: {', '.join(missing)}")
+        log(f"not installed here, left out: {', '.join(missing)}"
+            + (f" ({len(unreadable)} changelogs could not be read, e.g. {unreadable[0]})" if unreadable else ""))
     entries: list[ChangelogEntry] = []
     for package in packages:
         if package in found:

@@ -51,7 +51,7 @@ def test_an_entry_without_a_readable_trailer_is_counted_not_dropped_silently() -
 
 
 def test_a_package_not_installed_gets_one_line_and_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
-    assert "no-such-package" not in installed_changelogs()
+    assert "no-such-package" not in installed_changelogs()[0]
     assert main(["--packages", "no-such-package"]) == 1
     err = capsys.readouterr().err
     assert "no-such-package" in err and "Traceback" not in err
