@@ -1,5 +1,6 @@
 """`qa`, the console script: the product's commands (`qa ingest`, `qa ask`, from qa/cli.py) and, added
-here at the edge, the evals and benchmarks (`qa eval`, `qa bench squad|speed|formats|scale`, from evals/).
+here at the edge, the evals and benchmarks (`qa eval`, `qa bench squad|speed|formats|scale|timeline`, from
+evals/).
 
 Each eval and benchmark module parses its own options. Kept out of qa/ so that the product's layers
 never import evals/ (tests/test_import_hygiene.py).
@@ -22,7 +23,7 @@ def command_eval(args: argparse.Namespace) -> int:
 
 
 def command_bench(args: argparse.Namespace) -> int:
-    """`qa bench squad|speed|formats|scale ARGS...` → `evals.squad.main`, `evals.speed.main`, `evals.formats.main`."""
+    """`qa bench squad|speed|formats|scale|timeline ARGS...` → `evals.squad.main`, `evals.speed.main`, ..."""
     if args.which == "squad":
         from evals.squad import main as squad_main
 
@@ -31,6 +32,10 @@ def command_bench(args: argparse.Namespace) -> int:
         from evals.scale import main as scale_main
 
         return scale_main(args.rest)
+    if args.which == "timeline":
+        from evals.timeline_heldout import main as timeline_main
+
+        return timeline_main(args.rest)
     if args.which == "formats":
         from evals.formats import main as formats_main
 
@@ -63,10 +68,10 @@ def add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `bench squad|speed|formats|scale` subcommand."""
+    """The `bench squad|speed|formats|scale|timeline` subcommand."""
     bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` (quality), `qa bench speed`, "
-                                         "`qa bench formats`, `qa bench scale`")
-    bench.add_argument("which", choices=["squad", "speed", "formats", "scale"])
+                                         "`qa bench formats`, `qa bench scale`, `qa bench timeline`")
+    bench.add_argument("which", choices=["squad", "speed", "formats", "scale", "timeline"])
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(run=command_bench)
 

@@ -32,6 +32,10 @@ TOP_LINES = 15  # a date line counts when it is among the first lines of the tex
 TOP_CHARS = 1500  # ... and within this many characters of its start
 DATELINE_WORDS = 10  # a line this short that holds a full date is a dateline
 DATELINE_END = re.compile(r"\s*[:—–-](?!\s*\d)")  # what ends a dateline that runs into its paragraph
+# The time of day and zone a date can carry, which are not words of the line: "Sun, 12 Mar 2023
+# 12:18:18 -0400" (e-mail, HTTP, Debian changelogs), "April 20, 2022, 10:30 a.m. EDT".
+TIME_OF_DAY = re.compile(r",?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\b\.?)?"
+                         r"(?:\s*(?:[+-]\d{2}:?\d{2}\b|[A-Z]{2,5}\b)(?:\s*\([A-Z]{2,5}\))?)?")
 OPENING_CHARS = 80  # ... and a longer line's date counts when it starts this close to the line's start
 
 
@@ -93,11 +97,13 @@ def date_in_text(text: str) -> DocumentDate | None:
             if iso is None:
                 continue
             span = Span(offset + match.start(), offset + match.end())
-            if len(re.findall(r"\w+", line)) <= DATELINE_WORDS:
+            time = TIME_OF_DAY.match(line, match.end())
+            date_end = time.end() if time else match.end()
+            if len(re.findall(r"\w+", f"{line[: match.end()]} {line[date_end:]}")) <= DATELINE_WORDS:
                 return DocumentDate(iso, "text", span)
             # a dateline run into the first paragraph ("NEW YORK, April 20, 2022: The ..."), not an
             # event's date in it ("The game was played on February 7, 2016, at ...")
-            if match.start() <= OPENING_CHARS and DATELINE_END.match(line, match.end()):
+            if match.start() <= OPENING_CHARS and DATELINE_END.match(line, date_end):
                 opening.append(DocumentDate(iso, "text", span))
         offset += len(line)
     return opening[0] if opening else None

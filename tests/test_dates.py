@@ -29,6 +29,17 @@ def test_the_file_name_dates_a_text_with_no_date_at_its_top_at_the_precision_wri
     assert find_document_date(text, "2010-editorial.txt").iso == "2010"
 
 
+def test_a_date_line_carrying_its_time_of_day_and_zone_is_a_dateline() -> None:
+    stamped = "less (590-2) — Sun, 12 Mar 2023 12:18:18 -0400\n\n  * d/control: set standards version to 4.6.2\n"
+    found = find_document_date(stamped, "less_590-2.txt")
+    assert found is not None and found.iso == "2023-03-12"
+    assert stamped[found.span.start : found.span.end] == "12 Mar 2023"
+    opening = "NEW YORK, April 20, 2022, 10:30 a.m. EDT: The talks began with a statement by both delegations.\n"
+    assert find_document_date(opening, "x.txt").iso == "2022-04-20"
+    event = "The talks were held on April 20, 2022 12:00 and many other things happened after them.\n"
+    assert find_document_date(event, "x.txt") is None
+
+
 def test_no_date_is_guessed() -> None:
     text = "The council met to discuss the harbour wall. It was built in 1994, on May 5.\n" * 3
     assert find_document_date(text, "chapter-2048.md") is None  # a year still to come is no date
