@@ -29,13 +29,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--root", metavar="DIR",
                         help="the corpus folder on this machine, for an index shared by a team (default: $QA_ROOT)")
     parser.add_argument("--top-k", type=int, metavar="K", help="passages per answer (default 3)")
+    parser.add_argument("--no-reader", action="store_true",
+                        help="answer without the reading model (retrieval and answer rules only; $QA_READER=0)")
     parser.add_argument("--measure", type=int, metavar="N", nargs="?", const=10,
                         help="print how fast the app starts and answers N questions (default 10), then exit")
     args = parser.parse_args(argv)
     if args.top_k is not None and args.top_k < 1:
         parser.error("--top-k must be at least 1")
     try:
-        settings = load_settings(index=args.index, top_k=args.top_k, root=args.root)
+        settings = load_settings(index=args.index, top_k=args.top_k, root=args.root,
+                                 reader=False if args.no_reader else None)
     except SettingsError as error:
         print(f"tui.py: {error}", file=sys.stderr)
         return 2

@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--calibrate", action="store_true",
                         help="choose the abstain threshold from this set and write it into the settings file")
     parser.add_argument("--index", help="index directory or Chroma URL (default: $QA_INDEX or .qa/index)")
+    parser.add_argument("--no-reader", action="store_true", help="answer without the reading model")
     parser.add_argument("--thresholds", metavar="PATH", help=f"the gate (default: {shown(DEFAULT_THRESHOLDS)})")
     return parser
 
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace, encoder: SentenceEncoder | None = None) -> int
         if not report_path.parent.is_dir():
             raise EvalInputError(f"--report {report_path}: folder {report_path.parent} does not exist")
 
-    settings = load_settings(index=args.index, top_k=args.top_k)
+    settings = load_settings(index=args.index, top_k=args.top_k, reader=False if args.no_reader else None)
     encoder = encoder or Encoder.from_settings(settings)
     indexed = ingest([PROJECT_ROOT / "corpus"], settings, encoder)
     if indexed.chunks_embedded or indexed.removed or indexed.rebuilt:

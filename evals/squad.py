@@ -266,6 +266,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--split", choices=SPLITS, default="all",
                         help="tune = even-numbered articles, test = odd ones (default: all)")
     parser.add_argument("--json", action="store_true", help="print only the JSON result")
+    parser.add_argument("--no-reader", action="store_true", help="answer without the reading model")
     parser.add_argument("--data", type=Path, default=SQUAD_FILE, help="the SQuAD v1.1 dev file")
     parser.add_argument("--cache", type=Path, help="where the corpus and index are kept (default: user cache)")
     parser.add_argument("--tune", action="store_true",
@@ -286,7 +287,8 @@ def main(argv: list[str]) -> int:
         from index.settings import SettingsError
 
         try:
-            settings, questions = prepared_index(args.data, load_settings(), args.cache, log)
+            settings, questions = prepared_index(args.data, load_settings(reader=False if args.no_reader else None),
+                                                 args.cache, log)
             if args.tune:
                 tune_split = [q for q in questions if q.split == "tune"]
                 if args.sample and args.sample < len(tune_split):

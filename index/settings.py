@@ -33,6 +33,7 @@ class Settings:
     chunker_version: int = 3  # 2: chunks embedded with their document title in front; 3: sentence vectors too
     max_file_mb: float = 5.0
     top_k: int = 3
+    reader: bool = False  # the reading model re-ranks the first passages and marks their answers (qa.reader)
     candidates: int = 50
     dense_weight: float = 0.6
     abstain_threshold: float = 0.0
@@ -74,6 +75,7 @@ _ENV = {
     "QA_INGEST_WINDOW": "ingest_window",
     "QA_CHROMA_TOKEN": "chroma_token",
     "QA_ROOT": "root",
+    "QA_READER": "reader",
 }
 
 
@@ -83,6 +85,10 @@ class SettingsError(Exception):
 
 def _coerce(name: str, value: object) -> object:
     kind = type(getattr(Settings(), name))
+    if kind is bool and isinstance(value, str):
+        if value.strip().lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+            raise SettingsError(f"setting {name}={value!r}: expected 1 or 0 (true or false)")
+        return value.strip().lower() in ("1", "true", "yes", "on")
     try:
         if kind is tuple:
             return tuple(value) if isinstance(value, list) else tuple(str(value).split(","))

@@ -41,7 +41,12 @@ def passage_span(best: ScoredSentence, question: str | None = None) -> Span:
         before = sentences[first - 1]
         if REFERRING.match(sentence) or is_dateline(text[before.start : before.end]):
             first -= 1
-    if last + 1 < len(sentences) and last - first + 1 < TUNED.passage_sentences:
+    # a heading ("Ownership Rules") says what follows: its first sentence comes with it, beyond the count
+    budget = TUNED.passage_sentences + (1 if is_heading_line(text, best.span) else 0)
+    if is_heading_line(text, best.span) and last + 1 < len(sentences):
+        last += 1
+        sentence = text[sentences[last].start : sentences[last].end]
+    if last + 1 < len(sentences) and last - first + 1 < budget:
         after = sentences[last + 1]
         kind = answer_type(question) if question else AnswerType.OTHER
         if kind is AnswerType.OTHER:
@@ -50,7 +55,34 @@ def passage_span(best: ScoredSentence, question: str | None = None) -> Span:
             runs_on = not best.has_shape and answer_span(question or "", text[after.start : after.end]) is not None
         if runs_on or len(sentence.split()) < TUNED.short_sentence_words:
             last += 1
+    # a sentence that ends in a colon introduces what follows (a list, the rules it names): it comes
+    # with it, as far as `LIST_CHARS`
+    while last + 1 < len(sentences) and sentences[last + 1].end - sentences[first].start <= LIST_CHARS and (
+            text[sentences[last].start : sentences[last].end].rstrip().endswith(":")
+            or introduced(text, sentences, first, last)):
+        last += 1
     return Span(sentences[first].start, sentences[last].end)
+
+
+LIST_CHARS = 700  # the most a passage grows to bring the list its last sentence introduces (chosen by hand)
+LIST_ITEM = re.compile(r"\n[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+$")  # a line that opens as a list item
+
+
+def introduced(text: str, sentences: list[Span], first: int, last: int) -> bool:
+    """Whether `sentences[last]` is an item of a list that a sentence of the passage introduced (ends with
+    a colon) and the next sentence is another item of it."""
+    if last + 1 >= len(sentences):
+        return False
+    opened = any(text[s.start : s.end].rstrip().endswith(":") for s in sentences[first:last])
+    return opened and bool(LIST_ITEM.search(text, sentences[last].end, sentences[last + 1].start))
+
+
+def is_heading_line(text: str, span: Span) -> bool:
+    """Whether a sentence is a heading line: a line to itself with no closing punctuation."""
+    line_start = text.rfind("\n", 0, span.start) + 1
+    words = text[span.start : span.end].rstrip()
+    return (not text[line_start : span.start].strip(" \t#") and text.startswith("\n", span.end)
+            and not words.endswith((".", "!", "?", ":", ";", ",")) and len(words.split()) <= 12)
 
 
 def _focus(query_terms: list[str], text: str, offset: int, terms: TermCache) -> list[Span]:
@@ -179,8 +211,8 @@ def build_passages(question: str, query: str, sentences: list[ScoredSentence], l
     for sentence in considered:
         span = passage_span(sentence, question)
         chunk = sentence.candidate.chunk
-        if (chunk.source, span.start, span.end) in used:
-            continue
+        if any(source == chunk.source and start < span.end and span.start < end for source, start, end in used):
+            continue  # two passages never show the same words
         used.add((chunk.source, span.start, span.end))
         text = sentence.source.text[span.start : span.end]
         answer = answer_in(sentence, span, question, query, terms)

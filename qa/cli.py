@@ -45,9 +45,12 @@ class Style:
         return self._wrap("36", text)
 
 
+NO_READER_HELP = "answer without the reading model (retrieval and answer rules only; $QA_READER=0)"
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(index=getattr(args, "index", None), top_k=getattr(args, "top_k", None),
-                         root=getattr(args, "root", None))
+                         root=getattr(args, "root", None), reader=False if getattr(args, "no_reader", False) else None)
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -296,6 +299,7 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
     ask.add_argument("--index", help=index_help)
     ask.add_argument("--root", metavar="DIR", help=root_help)
     ask.add_argument("--json", action="store_true", help="one JSON object per answer")
+    ask.add_argument("--no-reader", action="store_true", help=NO_READER_HELP)
     ask.add_argument(
         "--no-context",
         action="store_true",

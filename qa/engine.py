@@ -25,6 +25,7 @@ from qa.conversation import Conversation, ConversationTurn, follow_up_topic, res
 from qa.coverage import unknown_words
 from qa.lookups import Lookups
 from qa.passages import Answer, Passage
+from qa.reader import MODEL_DIR, Reader, read_passages
 from qa.retrieve import Candidate, HybridRetriever
 from qa.sentences import ScoredSentence, Shown, Weights, normal_words, rank_sentences
 from qa.sources import SourceFiles
@@ -115,6 +116,7 @@ class Assistant:
         self.lookups = Lookups(self.files, self.terms, self.idf,
                                lambda: {source: r.date for source, r in store.file_records().items()})
         self._idf: dict[str, float] = {}
+        self._reader: Reader | None = None
         self.retriever = HybridRetriever(store, encoder, lexical, settings.candidates, settings.dense_weight,
                                          terms=self.terms)
 
@@ -128,8 +130,19 @@ class Assistant:
         return cls(settings, store, encoder, lexical)
 
     def warm_up(self) -> None:
-        """Load the model and run one query, so the first real question is fast."""
+        """Load the models and run one query, so the first real question is fast."""
         self.encoder.encode(["warm up"])
+        reader = self.reader()
+        if reader is not None:
+            reader.read("warm up", ["Warm up."])
+
+    def reader(self) -> Reader | None:
+        """The reading model (loaded on first use), or None when `Settings.reader` turns it off."""
+        if not self.settings.reader:
+            return None
+        if self._reader is None:
+            self._reader = Reader.load(MODEL_DIR)
+        return self._reader
 
     def idf(self, term: str) -> float:
         """The inverse document frequency of a term over the indexed chunks (remembered)."""
@@ -178,12 +191,17 @@ class Assistant:
         pool = build_passages(question, query, sentences, self.lookups, max(top_k, TUNED.timeline_depth))
         if before is not None:  # the answer just given, given again, goes last
             pool.sort(key=lambda p: before.same_as(p))
+        reader = self.reader()
+        read = None
+        if reader is not None:
+            pool, read = read_passages(pool, reader, question, answer_type(question) is not AnswerType.OTHER)
         passages = pool[:top_k]
         if not sentences:
-            return Answer(question, query, True, passages, 0.0, stale)
+            return Answer(question, query, True, passages, 0.0, stale, reader=reader and reader.name)
         first = passages[0] if passages else None
         evidence = self.evidence(query, sentences, first, question)
-        abstained = not passages or evidence.confidence < self.settings.abstain_threshold
+        confidence = evidence.confidence + (TUNED.reader_weight * read.relevance if read is not None else 0.0)
+        abstained = not passages or confidence < self.settings.abstain_threshold
         # why, in words, only when it is said (naming the words costs a tokenizer call each); an
         # answer that is given still says what it visibly lacks
         shortfall = evidence.shortfall(self.missing_words(evidence)) if abstained else evidence.caution()
@@ -194,9 +212,8 @@ class Assistant:
             timeline = timeline_of(question, answering, lambda a, b: same_answer(normal_words(a), normal_words(b)))
             if asks_for_present(question):
                 passages = newest_first(pool, answering)[:top_k]
-        return Answer(question, query, abstained, passages, evidence.confidence, stale, shortfall=shortfall,
-                      unknown=evidence.unknown_names,
-                      timeline=timeline)
+        return Answer(question, query, abstained, passages, confidence, stale, shortfall=shortfall,
+                      unknown=evidence.unknown_names, timeline=timeline, reader=reader and reader.name)
 
     def keep_to_years(self, sentences: list[ScoredSentence], years: frozenset[int]) -> list[ScoredSentence]:
         """For a question that names a time ("in 2014"): the sentences of documents dated in another

@@ -108,6 +108,8 @@ class Answer:
     timeline: Timeline | None = None
     # Names of the question that no document of the index holds ("Mexico"): said before the rest.
     unknown: tuple[str, ...] = ()
+    # The reading model that re-ranked the passages and marked their answers (None: the stage was off).
+    reader: str | None = None
 
     def _why(self, passage: str) -> str:
         parts = [f"no document mentions {quoted(self.unknown)}"] if self.unknown else []
@@ -160,4 +162,5 @@ class Answer:
             "unknown": list(self.unknown),
             "timeline": [] if self.timeline is None else self.timeline.to_json(),
             "timeline_lead": None if self.timeline is None else self.timeline.lead_line(),
+            "reader": self.reader,
         }

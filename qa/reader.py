@@ -15,16 +15,17 @@ from pathlib import Path
 import numpy as np
 
 from index.chunking import Span
-from qa.passages import Answer
+from qa.passages import Passage
+from qa.tuning import TUNED
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "reader"
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 MAX_ANSWER_PIECES = 30  # the longest answer span, in word pieces
-# What the shipped model is good for (models/reader/README.md): its span in the first passage. Its
-# relevance re-ranks worse than the retriever (held-out R@1 0.90 -> 0.58 at N=3) and lowers the
-# article-removed AUC when added to confidence, so by default it reads one passage and adds nothing.
-READ_DEPTH = 1  # passages read and re-ranked per question (latency: about 15 ms per two-sentence passage)
-RELEVANCE_WEIGHT = 0.0  # of the first passage's relevance probability, added to the confidence
+# How many passages are read, which score ranks them and how much the order before reading counts:
+# chosen on the tune half of SQuAD (qa.tuning, evals/reader_bench.py --choose-on).
+READ_DEPTH = TUNED.reader_depth
+READ_SCORE = TUNED.reader_score
+READ_PRIOR = TUNED.reader_prior
 
 
 class ReaderMissing(Exception):
@@ -128,24 +129,35 @@ class Reader:
         return readings
 
 
-def apply_reader(answer: Answer, reader: Reader, depth: int = READ_DEPTH, weight: float = RELEVANCE_WEIGHT,
-                 threshold: float | None = None, question: str | None = None) -> Answer:
-    """`answer` with its first `depth` passages re-ranked by the reader's relevance, each read passage's
-    answer span taken from the reader, and `weight` x the first passage's relevance added to the
-    confidence (abstaining again below `threshold`, when given). `question`: what the reader reads
-    (default: the answer's question; a follow-up would pass the question resolved with its context)."""
-    read = answer.passages[:depth]
+def logit(probability: float) -> float:
+    """log(p / (1 - p)), kept finite."""
+    p = min(max(probability, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
+
+
+def read_passages(passages: list[Passage], reader: Reader, question: str, typed: bool, depth: int = READ_DEPTH,
+                  score: str = READ_SCORE, prior: float = READ_PRIOR) -> tuple[list[Passage], Reading | None]:
+    """`passages` with the first `depth` re-ranked by the reader and their answers marked by it, and the
+    reading of the new first passage (None when there are none).
+
+    A passage's rank score is the reader's `score` ("relevance" or "answerable") as a logit, less `prior`
+    x log(1 + its rank before reading): the retriever's order still counts, the reader moves what it is
+    sure of. The reader marks the answer of a passage in which the answer rules found one of the kind
+    asked for (`typed`: a who/when/how-many question; it may pick another: the Cuban lead, not the U.S.
+    one), and of any passage of another question that it finds answerable; a typed passage without an
+    answer of its kind stays unmarked, as the confidence counts it."""
+    read = passages[:depth]
     if not read:
-        return answer
-    readings = reader.read(question or answer.question, [p.text for p in read])
-    order = sorted(range(len(read)), key=lambda i: -readings[i].relevance)
-    passages = []
+        return passages, None
+    readings = reader.read(question, [p.text for p in read])
+    ranks = [logit(getattr(r, score)) - prior * float(np.log1p(i)) for i, r in enumerate(readings)]
+    order = sorted(range(len(read)), key=lambda i: -ranks[i])
+    out = []
     for i in order:
         passage, reading = read[i], readings[i]
-        if reading.start is not None and reading.end is not None:
+        marks = passage.answer is not None if typed else reading.answerable >= 0.5
+        if marks and reading.start is not None and reading.end is not None:
             offset = passage.citation.start
             passage = replace(passage, answer=Span(offset + reading.start, offset + reading.end))
-        passages.append(passage)
-    confidence = answer.confidence + weight * readings[order[0]].relevance
-    abstained = answer.abstained if threshold is None else confidence < threshold
-    return replace(answer, passages=passages + answer.passages[depth:], confidence=confidence, abstained=abstained)
+        out.append(passage)
+    return out + passages[depth:], readings[order[0]]

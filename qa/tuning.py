@@ -99,6 +99,16 @@ class Tuned:
     # confidence AUC moved 0.9633 -> 0.9640 at a cost of 0.1 and to 0.9558 at 1.0
     # (evals/reader_bench.py, 400 questions). Half, chosen by hand between them, not on the eval set.
     unknown_name_cost: float = 0.5
+    # ---- the reader (qa.reader, models/reader/) ----
+    # The first `reader_depth` passages are read; each is ranked by the reader's `reader_score` as a
+    # logit less `reader_prior` x log(1 + its rank before reading); the first passage's score (a
+    # probability) adds `reader_weight` to the confidence. Chosen on the tune half of SQuAD:
+    # evals/reader_bench.py --split tune, then --choose-on (models/reader/README.md).
+    reader_depth: int = 5
+    reader_score: str = "relevance"
+    reader_prior: float = 1.0
+    reader_weight: float = 0.0
+
     # The total is squashed to 0..1 by 1 / (1 + exp(-4 × total)) (commit 5207c21). Only its order
     # matters: the abstain threshold on it is calibrated by `qa eval --calibrate` (qa.toml).
     confidence_steepness: float = 4.0

@@ -384,3 +384,23 @@ def test_the_same_question_asked_again_is_not_read_as_a_follow_up(assistant: Ass
     assistant.ask("when were talks suspended? ", conversation)
     again = assistant.ask("when were talks suspended?", conversation)
     assert again.query == again.question == "when were talks suspended?"
+
+
+def test_a_sentence_that_introduces_a_list_brings_the_list_and_no_two_passages_overlap(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+    from index.ingest import ingest
+    from index.settings import Settings
+    from qa.engine import Assistant
+
+    source = Path(__file__).parent / "data" / "ch04-01-what-is-ownership.md"  # from The Rust Programming Language
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([source], settings, encoder)
+    answer = Assistant.open(settings, encoder).ask("What are the ownership rules?", top_k=3)
+    first = answer.passages[0]
+    for rule in ("Each value in Rust has an owner.", "There can only be one owner at a time.",
+                 "When the owner goes out of scope, the value will be dropped."):
+        assert rule in first.text
+    text = source.read_text(encoding="utf-8")
+    spans = [(p.citation.start, p.citation.end) for p in answer.passages]
+    assert all(p.text == text[p.citation.start : p.citation.end] for p in answer.passages)
+    assert all(a_end <= b_start or b_end <= a_start for i, (a_start, a_end) in enumerate(spans)
+               for b_start, b_end in spans[i + 1 :]), "no words shown twice"

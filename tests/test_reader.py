@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.reader import MODEL_DIR, Reader, ReaderMissing, apply_reader
+from qa.reader import MODEL_DIR, Reader, ReaderMissing
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -93,12 +93,26 @@ def test_the_retraining_command_runs_on_a_tiny_sample(tmp_path: Path) -> None:
 
 
 @NOT_YET
-def test_reading_the_assistants_answer_marks_the_cuban_lead(assistant, reader: Reader) -> None:  # type: ignore[no-untyped-def]
-    answer = assistant.ask("who led the cuban delegation in 2015?", top_k=8)
-    read = apply_reader(answer, reader, depth=8)
-    first = read.passages[0]
-    assert first.answer is not None
+def test_the_assistant_with_its_reader_marks_the_cuban_lead(corpus_settings, encoder) -> None:  # type: ignore[no-untyped-def]
+    from qa.engine import Assistant
+
+    answer = Assistant.open(corpus_settings.replace(reader=True), encoder).ask("who led the cuban delegation in 2015?")
+    first = answer.passages[0]
+    assert answer.reader is not None and first.answer is not None
     assert "Vidal" in first.answer_text and "Lee" not in first.answer_text
     text = Path(first.citation.path).read_text(encoding="utf-8")
     assert first.answer_text == text[first.answer.start : first.answer.end]
-    assert sorted(p.text for p in read.passages) == sorted(p.text for p in answer.passages)
+
+
+def test_no_reader_turns_the_stage_off_and_the_json_says_which_answered(corpus_settings) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    def ask(*flags: str) -> dict:  # type: ignore[type-arg]
+        done = subprocess.run([sys.executable, "-m", "cli", "ask", "who led the cuban delegation in 2015?", "--json",
+                               "--index", corpus_settings.index, *flags], cwd=ROOT, capture_output=True, text=True,
+                              timeout=300, env={**os.environ, "QA_READER": "1"})
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.splitlines()[0])
+
+    assert ask()["reader"].startswith("reader (")
+    assert ask("--no-reader")["reader"] is None
