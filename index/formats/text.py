@@ -47,15 +47,14 @@ MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (code
 
 def marked_text(data: bytes) -> str | None:
     """Text that opens with a byte-order mark (UTF-16 and UTF-32 as Windows tools save them, UTF-8 with
-    a mark), decoded without the mark; None when there is no mark. Offsets count the decoded text."""
+    a mark), decoded without the mark; None when there is no mark, or the bytes after it do not
+    decode (a binary file that happens to open with the same bytes). Offsets count the decoded text."""
     for mark, codec in MARKS:
         if data.startswith(mark):
             try:
                 return data.decode(codec)
-            except UnicodeDecodeError as error:
-                raise FormatProblem(
-                    f"not {codec.upper().removesuffix('-SIG')} text despite its byte-order mark "
-                    f"(bad bytes at offset {error.start})", "re-save it as UTF-8", "bad encoding") from None
+            except UnicodeDecodeError:
+                return None
     return None
 
 
