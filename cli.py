@@ -1,5 +1,5 @@
 """`qa`, the console script: the product's commands (`qa ingest`, `qa ask`, from qa/cli.py) and, added
-here at the edge, the evals and benchmarks (`qa eval`, `qa bench squad|speed|formats|scale`, from evals/).
+here at the edge, the evals and benchmarks (`qa eval`, `qa bench squad|speed|formats|scale|faults`, from evals/).
 
 Each eval and benchmark module parses its own options. Kept out of qa/ so that the product's layers
 never import evals/ (tests/test_import_hygiene.py).
@@ -22,7 +22,8 @@ def command_eval(args: argparse.Namespace) -> int:
 
 
 def command_bench(args: argparse.Namespace) -> int:
-    """`qa bench squad|speed|formats|scale ARGS...` → `evals.squad.main`, `evals.speed.main`, `evals.formats.main`."""
+    """`qa bench squad|speed|formats|scale|faults ARGS...` → `evals.squad.main`, `evals.speed.main`, ...,
+    `evals.faults.main`."""
     if args.which == "squad":
         from evals.squad import main as squad_main
 
@@ -35,6 +36,10 @@ def command_bench(args: argparse.Namespace) -> int:
         from evals.formats import main as formats_main
 
         return formats_main(args.rest)
+    if args.which == "faults":
+        from evals.faults import main as faults_main
+
+        return faults_main(args.rest)
     from evals.speed import main as speed_main
 
     return speed_main(args.rest)
@@ -63,10 +68,10 @@ def add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `bench squad|speed|formats|scale` subcommand."""
+    """The `bench squad|speed|formats|scale|faults` subcommand."""
     bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` (quality), `qa bench speed`, "
-                                         "`qa bench formats`, `qa bench scale`")
-    bench.add_argument("which", choices=["squad", "speed", "formats", "scale"])
+                                         "`qa bench formats`, `qa bench scale`, `qa bench faults` (reliability)")
+    bench.add_argument("which", choices=["squad", "speed", "formats", "scale", "faults"])
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(run=command_bench)
 

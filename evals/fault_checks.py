@@ -125,7 +125,7 @@ def canonical_text(source: str) -> str | None:
         return read_document(path, 1 << 40).text
     except (OSError, UnicodeDecodeError, ValueError):
         return None
-    except Exception:  # noqa: BLE001  an UnreadableFile: no text to quote from
+    except Exception:  # an UnreadableFile: no text to quote from
         return None
 
 

@@ -20,8 +20,8 @@ ODD = ["\u2028", "\u2029", "\u0085", "\u0301", "\u0308", "\u200b", "\u200d", "\u
        "\r\n", "\r", "\t", "\x0b", "\x0c", "\u00a0", "\u3000"]
 WORLD = ["مرحبا بالعالم", "שלום עולם", "日本語のテキスト", "Ελληνικά", "кириллица", "👩‍👩‍👧‍👦", "🇨🇺", "🏗️",
          "e\u0301te\u0301", "ﬁnance", "İstanbul", "straße"]
-WORDS = ("the harbour wall was rebuilt by workers from the town after a storm broke it in the winter "
-         "talks were held in havana and washington about migration and the travel documents").split()
+WORDS = ["harbour", "wall", "was", "rebuilt", "by", "workers", "from", "the", "town", "after", "a", "storm", "broke",
+         "winter", "talks", "were", "held", "in", "havana", "and", "washington", "about", "migration", "travel"]
 
 
 @dataclass(frozen=True)
