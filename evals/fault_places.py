@@ -142,12 +142,15 @@ def full_disk(ws: Workspace) -> tuple[Findings, str]:
         full = run_qa("ingest", str(small), str(big), "--index", index, env=env)
         check_command(full, found)
         check_refusal(full.stderr, full.code, f"disk full at {index}", found, "full disk")
-        ws.ask(index, env, found)  # what it held still answers, on the full disk
+        asked = run_qa("ask", "--json", "--index", index, ws.questions[0], env=env)
+        check_command(asked, found)  # answers, or says in one line why not
+        if asked.code != 0:
+            check_refusal(asked.stderr, asked.code, f"disk full at {index}", found, "ask on the full disk")
         mount("-o", "remount,size=64m", str(disk))  # space freed
         recover_and_check([small, big], index, good_files_of(small, big), env, found, "space freed")
         ws.ask(index, env, found)
         found.runs += 1
-    return found, ""
+    return found, "" if asked.code == 0 else "`qa ask` on the full disk: says disk full"
 
 
 def read_only_index(ws: Workspace) -> tuple[Findings, str]:
@@ -168,7 +171,9 @@ def read_only_index(ws: Workspace) -> tuple[Findings, str]:
         check_refusal(refused.stderr, refused.code, f"index at {index} is read-only", found, "read-only")
         asked = run_qa("ask", "--json", "--index", index, ws.questions[0], env=env)
         check_command(asked, found)  # answers, or says in one line why not
-        note = "" if asked.code == 0 else f"`qa ask` on the read-only index: {asked.stderr.strip()[-120:]}"
+        if asked.code != 0:
+            check_refusal(asked.stderr, asked.code, f"index at {index} is read-only", found, "ask, read-only")
+        note = "" if asked.code == 0 else "`qa ask` on the read-only index: says read-only"
         mount("-o", "remount,rw", str(disk))
         recover_and_check([small, more], index, good_files_of(small, more), env, found, "made writable")
         ws.ask(index, env, found)

@@ -254,3 +254,44 @@ def test_utf16_text_with_a_byte_order_mark_is_read_and_quoted_verbatim(tmp_path:
     first = answer.passages[0]
     assert "1998" in first.text and first.text == text[first.citation.start : first.citation.end]
     assert not answer.stale
+
+
+@pytest.fixture
+def roomy_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 64 MB tmpfs, to be shrunk under an index (root can mount one here; elsewhere skipped)."""
+    mount = tmp_path / "roomy"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_an_index_whose_disk_fills_up_says_disk_full_and_answers_again_once_there_is_room(
+        roomy_disk: Path, tmp_path: Path) -> None:
+    # issue 15 (qa bench faults): Chroma's Rust layer reports a full disk as "Error in compaction: Failed
+    # to apply logs to the metadata segment", which was shown as "unexpected error: InternalError ..."
+    index = roomy_disk / "index"
+    assert _qa("ingest", str(PROJECT_ROOT / "corpus"), "--index", str(index)).returncode == 0
+    stat = os.statvfs(roomy_disk)
+    used_mb = 1 + (stat.f_blocks - stat.f_bfree) * stat.f_frsize // 1_000_000
+    subprocess.run(["mount", "-o", f"remount,size={used_mb + 1}m", str(roomy_disk)], check=True)
+    big = tmp_path / "big"
+    big.mkdir()
+    for n in range(30):
+        (big / f"wall-{n}.txt").write_text(HARBOUR + f"The wall was rebuilt in {1900 + n} by workers. " * 150,
+                                           encoding="utf-8")
+    env = {**os.environ, "NO_COLOR": "1", "QA_INGEST_WINDOW": "8"}  # the disk fills between two windows
+    full = subprocess.run([sys.executable, "-m", "cli", "ingest", str(big), "--index", str(index)],
+                          capture_output=True, text=True, timeout=600, cwd=PROJECT_ROOT, env=env)
+    said = f"qa: disk full at {index}: free some space and run the command again; the index is intact"
+    assert full.returncode != 0 and full.stderr.strip() == said, full.stderr
+    asked = _qa("ask", "--index", str(index), "when was the harbour wall rebuilt?")
+    assert asked.returncode == 0 or asked.stderr.strip() == said, asked.stderr
+    subprocess.run(["mount", "-o", "remount,size=256m", str(roomy_disk)], check=True)
+    assert _qa("ingest", str(big), "--index", str(index)).returncode == 0
+    answer = _qa("ask", "--index", str(index), "when was the harbour wall rebuilt?")
+    assert answer.returncode == 0 and "1998" in answer.stdout
