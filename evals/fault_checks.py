@@ -226,10 +226,14 @@ def check_index(held: dict[str, object], good: dict[str, int], found: Findings, 
         elif counts.get(source, 0) < int(record[1]):  # type: ignore[call-overload]
             found.lost += int(record[1]) - counts.get(source, 0)  # type: ignore[call-overload]
             found.problem(f"{where}: {source} has {counts.get(source, 0)} of its {record[1]} chunks")
+    for source, record in files.items():  # the other files it holds (fuzzed ones that could be read)
+        have, want = counts.get(source, 0), int(record[1])  # type: ignore[call-overload]
+        if source not in good and have < want:
+            found.lost += want - have
+            found.problem(f"{where}: {source} has {have} of its {want} chunks")
     total = sum(int(r[1]) for r in files.values())  # type: ignore[call-overload]
     if held["total"] != total or any(counts.get(s, 0) != int(r[1]) for s, r in files.items()):  # type: ignore[call-overload]
         found.problem(f"{where}: Chroma holds {held['total']} chunks, the manifest {total}")
-        found.lost += max(0, total - int(held["total"]))  # type: ignore[call-overload]
 
 
 def recover_and_check(paths: list[Path], index: str, good: list[Path], env: dict[str, str], found: Findings,
