@@ -25,6 +25,7 @@ from index.settings import PROJECT_ROOT
 PLAIN = (".txt", ".md", ".markdown")
 MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+HUNG = "(faults: killed: it hung)"
 EMBEDDED = re.compile(r"(\d+) chunks embedded, (\d+) in the index")
 
 
@@ -86,7 +87,7 @@ def finish(process: subprocess.Popen[bytes], args: tuple[str | bytes, ...], bega
     except subprocess.TimeoutExpired:
         process.kill()
         out, err = process.communicate()
-        err += f"\n(faults: killed after {timeout:.0f} s: it hung)".encode()
+        err += f"\n{HUNG} ({timeout:.0f} s)".encode()
     return Ran(tuple(os.fsdecode(a) if isinstance(a, bytes) else a for a in args), process.returncode,
                out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), time.perf_counter() - began)
 
@@ -100,7 +101,9 @@ def run_qa(*args: str | bytes, env: dict[str, str], stdin: bytes | None = None, 
 def check_command(ran: Ran, found: Findings, killed: bool = False) -> None:
     """No traceback; a command that failed (and was not killed -9) says why in one last `qa: ...` line."""
     found.commands += 1
-    if "Traceback" in ran.stderr:
+    if HUNG in ran.stderr:
+        found.problem(f"`{ran.shown}` hung: killed after its time limit")
+    elif "Traceback" in ran.stderr:
         found.tracebacks += 1
         found.problem(f"traceback from `{ran.shown}`: {ran.stderr.strip().splitlines()[-1][:200]}")
     elif ran.code not in (0, -9) and not killed:
@@ -245,6 +248,8 @@ def recover_and_check(paths: list[Path], index: str, good: list[Path], env: dict
         check_bm25(before, found, f"{where}, after the fault", claimed_only=True)
     ran = run_qa("ingest", *map(str, paths), "--index", index, env=env)
     check_command(ran, found)
+    if ran.code != 0:
+        found.problem(f"{where}: the clean re-ingest failed (exit {ran.code}): {ran.stderr.strip()[-200:]}")
     held = inspect_index(index, env)
     check_index(held, {str(p): -1 for p in good}, found, f"{where}, after re-ingesting")
     if "error" in held:

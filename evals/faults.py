@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.metadata
 import json
 import os
 import random
@@ -116,7 +117,9 @@ def interrupted_ingests(ws: Workspace, sent: signal.Signals, runs: int, quick: b
     env = qa_environment(QA_INGEST_WINDOW=WINDOW)
     whole = 5.0
     if not quick:  # the time a whole ingest takes here: kills are spread over it
-        whole = run_qa("ingest", str(folder), "--index", index, env=env).seconds
+        reference = run_qa("ingest", str(folder), "--index", index, env=env)
+        check_command(reference, found)
+        whole = reference.seconds
     for number in range(runs):
         fresh = quick or number % 2 == 1
         if fresh:
@@ -228,7 +231,8 @@ HEAD = ("scenario", "runs", "commands", "passages checked", "lost chunks", "misq
 
 def table(figures: dict) -> str:  # type: ignore[type-arg]
     """One row per scenario, then the problems found (the first few of each)."""
-    lines = [f"qa bench faults: {figures['when']}, {figures['machine']}; {figures['command']}", "",
+    lines = [f"qa bench faults: {figures['when']}, {figures['machine']}, chromadb {figures['chromadb']}; "
+             f"`{figures['command']}`", "",
              "| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
     for r in figures["rows"]:
         note = r["note"] or (f"{len(r['problems'])} problems (below)" if r["problems"] else "")
@@ -288,6 +292,7 @@ def benchmark(args: argparse.Namespace) -> dict:  # type: ignore[type-arg]
             found, note = result if isinstance(result, tuple) else (result, "")
             rows.append(Row(name, found, time.perf_counter() - started, note))
     return {"when": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(),
+            "chromadb": importlib.metadata.version("chromadb"),
             "command": "qa bench faults " + " ".join(args.argv), "seconds": round(time.perf_counter() - began, 1),
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "rows": [{"scenario": r.scenario, "runs": r.found.runs, "commands": r.found.commands,
