@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -34,6 +35,7 @@ class Findings:
     """What the checks found over the runs of one scenario."""
 
     runs: int = 0
+    cut_short: int = 0  # runs whose command the fault stopped before it finished (the rest finished first)
     commands: int = 0
     passages: int = 0
     lost: int = 0
@@ -76,7 +78,15 @@ def qa_command(*args: str | bytes) -> list[str | bytes]:
 def start_qa(args: tuple[str | bytes, ...], env: dict[str, str], stdin: bool = False) -> subprocess.Popen[bytes]:
     """A `qa` command started, its output captured as bytes."""
     return subprocess.Popen(qa_command(*args), cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL)
+                            stderr=subprocess.PIPE, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                            preexec_fn=heed_interrupts)
+
+
+def heed_interrupts() -> None:
+    """In the child: SIGINT back to its default, so Python raises KeyboardInterrupt on it. A suite
+    started in the background (`&`, nohup, some CI runners) has SIGINT ignored, and its children
+    would inherit that and never see the Ctrl-C sent to them."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def finish(process: subprocess.Popen[bytes], args: tuple[str | bytes, ...], began: float, stdin: bytes | None = None,

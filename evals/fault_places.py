@@ -74,6 +74,7 @@ def server_killed(ws: Workspace, runs: int) -> tuple[Findings, str]:
             check_command(ran, found)
             if ran.code != 0 and "stopped answering" not in ran.stderr and "does not answer" not in ran.stderr:
                 found.problem(f"server killed: `{ran.shown}` said {ran.stderr.strip()[-200:]!r}")
+            found.cut_short += ran.code != 0
             log(f"server killed {number + 1}/{runs} after {delay:.1f} s: ingest exit {ran.code}")
             server = start_server(chroma, data, port, ws.root / "chroma.log")
             recover_and_check([folder], url, good_files(folder), env, found, f"server {number + 1}")
@@ -82,7 +83,7 @@ def server_killed(ws: Workspace, runs: int) -> tuple[Findings, str]:
     finally:
         server.kill()
         server.wait()
-    return found, ""
+    return found, f"{found.cut_short} of {runs} ingests cut short, the rest finished first"
 
 
 # ---- a full disk, a read-only disk -----------------------------------------------------------------------

@@ -109,7 +109,7 @@ def change_files(folder: Path, ws: Workspace, share: float = 0.25) -> None:
 
 
 # ---- kill -9 and SIGINT during an ingest ------------------------------------------------------------------
-def interrupted_ingests(ws: Workspace, sent: signal.Signals, runs: int, quick: bool) -> Findings:
+def interrupted_ingests(ws: Workspace, sent: signal.Signals, runs: int, quick: bool) -> tuple[Findings, str]:
     """`qa ingest` sent `sent` at a random moment, into a new index or over changed files, `runs` times."""
     found = Findings()
     name = sent.name.lower()
@@ -133,6 +133,7 @@ def interrupted_ingests(ws: Workspace, sent: signal.Signals, runs: int, quick: b
         process.send_signal(sent)
         ran = finish(process, ("ingest", str(folder)), began)
         check_command(ran, found, killed=sent == signal.SIGKILL)
+        found.cut_short += ran.code != 0
         if sent == signal.SIGINT and ran.code not in (0, 130):
             found.problem(f"SIGINT after {delay:.1f} s: exit {ran.code}, not 130: {ran.stderr.strip()[-200:]}")
         log(f"{name} {number + 1}/{runs} after {delay:.1f} s ({'new index' if fresh else 'files changed'}): "
@@ -140,7 +141,7 @@ def interrupted_ingests(ws: Workspace, sent: signal.Signals, runs: int, quick: b
         recover_and_check([folder], index, good_files(folder), env, found, f"{name} {number + 1}")
         ws.ask(index, env, found)
         found.runs += 1
-    return found
+    return found, f"{found.cut_short} of {runs} stopped mid-run, the rest finished first"
 
 
 # ---- concurrent writers and readers ------------------------------------------------------------------------
@@ -235,7 +236,7 @@ def table(figures: dict) -> str:  # type: ignore[type-arg]
              f"`{figures['command']}`", "",
              "| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
     for r in figures["rows"]:
-        note = r["note"] or (f"{len(r['problems'])} problems (below)" if r["problems"] else "")
+        note = "; ".join(filter(None, [r["note"], f"{len(r['problems'])} problems (below)" if r["problems"] else ""]))
         cells = (r["scenario"], r["runs"], r["commands"], r["passages"], r["lost"], r["misquotes"], r["tracebacks"],
                  r["bm25"], f"{r['seconds']:.0f}", note)
         lines.append("| " + " | ".join(map(str, cells)) + " |")
@@ -298,6 +299,7 @@ def benchmark(args: argparse.Namespace) -> dict:  # type: ignore[type-arg]
             "rows": [{"scenario": r.scenario, "runs": r.found.runs, "commands": r.found.commands,
                       "passages": r.found.passages, "lost": r.found.lost, "misquotes": r.found.misquotes,
                       "tracebacks": r.found.tracebacks, "bm25": r.found.bm25, "seconds": round(r.seconds, 1),
+                      "cut_short": r.found.cut_short,
                       "note": r.note, "problems": r.found.problems} for r in rows]}
 
 
