@@ -244,6 +244,9 @@ def check_index(held: dict[str, object], good: dict[str, int], found: Findings, 
         if source not in good and have < want:
             found.lost += want - have
             found.problem(f"{where}: {source} has {have} of its {want} chunks")
+    for source in files:
+        if not os.path.lexists(source):
+            found.problem(f"{where}: {source} is gone from its folder, still in the index")
     total = sum(int(r[1]) for r in files.values())  # type: ignore[call-overload]
     if held["total"] != total or any(counts.get(s, 0) != int(r[1]) for s, r in files.items()):  # type: ignore[call-overload]
         found.problem(f"{where}: Chroma holds {held['total']} chunks, the manifest {total}")
