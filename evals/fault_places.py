@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evals.fault_checks import Findings, check_command, finish, qa_environment, recover_and_check, run_qa, start_qa
+from evals.squad_data import BenchError
 
 if TYPE_CHECKING:
     from evals.faults import Workspace
@@ -45,7 +46,7 @@ def start_server(chroma: str, data: Path, port: int, log_to: Path) -> subprocess
             return server
         time.sleep(0.3)
     server.kill()
-    raise OSError(f"chroma run did not start (see {log_to})")
+    raise BenchError(f"`chroma run` did not start on port {port} (see {log_to})")
 
 
 def server_killed(ws: Workspace, runs: int) -> tuple[Findings, str]:
@@ -60,13 +61,14 @@ def server_killed(ws: Workspace, runs: int) -> tuple[Findings, str]:
     url = f"http://127.0.0.1:{port}"
     env = qa_environment(QA_INGEST_WINDOW="2", XDG_CACHE_HOME=str(ws.root / "cache"))  # the BM25 copy's home
     server = start_server(chroma, data, port, ws.root / "chroma.log")
-    whole = run_qa("ingest", str(folder), "--index", url, env=env).seconds  # a whole ingest, for the moment
+    reference = run_qa("ingest", str(folder), "--index", url, env=env)  # a whole ingest, to time the kill by
+    check_command(reference, found)
     try:
         for number in range(runs):
             change_files(folder, ws, share=0.6)
             began = time.perf_counter()
             process = start_qa(("ingest", str(folder), "--index", url), env)
-            delay = ws.rng.uniform(1.0, max(2.0, whole * 0.6))
+            delay = ws.rng.uniform(1.0, max(2.0, reference.seconds * 0.6))
             time.sleep(delay)
             server.kill()
             server.wait()
