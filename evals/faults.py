@@ -272,9 +272,23 @@ def scenarios(args: argparse.Namespace) -> list[tuple[str, Callable[[Workspace],
     return rows
 
 
-def benchmark(args: argparse.Namespace) -> dict:  # type: ignore[type-arg]
-    """Run every scenario in one temporary folder; the figures of each row."""
+def figures_of(rows: list[Row], args: argparse.Namespace, seconds: float) -> dict:  # type: ignore[type-arg]
+    """The rows so far, with when, where and how they were run."""
     from evals.report import machine
+
+    return {"when": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(),
+            "chromadb": importlib.metadata.version("chromadb"),
+            "command": "qa bench faults " + " ".join(args.argv), "seconds": round(seconds, 1),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "rows": [{"scenario": r.scenario, "runs": r.found.runs, "commands": r.found.commands,
+                      "passages": r.found.passages, "lost": r.found.lost, "misquotes": r.found.misquotes,
+                      "tracebacks": r.found.tracebacks, "bm25": r.found.bm25, "seconds": round(r.seconds, 1),
+                      "cut_short": r.found.cut_short, "note": r.note, "problems": r.found.problems} for r in rows]}
+
+
+def benchmark(args: argparse.Namespace) -> dict:  # type: ignore[type-arg]
+    """Run every scenario in one temporary folder; the figures of each row (with --json, written
+    after each row, so a run cut short keeps the rows it finished)."""
     from evals.speed import seed_questions
 
     chosen = paragraphs(load_squad(args.squad))
@@ -292,15 +306,13 @@ def benchmark(args: argparse.Namespace) -> dict:  # type: ignore[type-arg]
             result = scenario(ws)
             found, note = result if isinstance(result, tuple) else (result, "")
             rows.append(Row(name, found, time.perf_counter() - started, note))
-    return {"when": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(),
-            "chromadb": importlib.metadata.version("chromadb"),
-            "command": "qa bench faults " + " ".join(args.argv), "seconds": round(time.perf_counter() - began, 1),
-            "load_average": [round(x, 2) for x in os.getloadavg()],
-            "rows": [{"scenario": r.scenario, "runs": r.found.runs, "commands": r.found.commands,
-                      "passages": r.found.passages, "lost": r.found.lost, "misquotes": r.found.misquotes,
-                      "tracebacks": r.found.tracebacks, "bm25": r.found.bm25, "seconds": round(r.seconds, 1),
-                      "cut_short": r.found.cut_short,
-                      "note": r.note, "problems": r.found.problems} for r in rows]}
+            if args.json:
+                write_figures(args.json, figures_of(rows, args, time.perf_counter() - began))
+    return figures_of(rows, args, time.perf_counter() - began)
+
+
+def write_figures(path: Path, figures: dict) -> None:  # type: ignore[type-arg]
+    path.write_text(json.dumps(figures, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -328,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     print(table(figures))
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=1, ensure_ascii=False), encoding="utf-8")
+        write_figures(args.json, figures)
     bad = any(r["lost"] or r["misquotes"] or r["tracebacks"] or r["bm25"] or r["problems"] for r in figures["rows"])
     return 1 if bad else 0
 
