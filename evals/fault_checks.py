@@ -182,7 +182,8 @@ def ask_batch(index: str, questions: list[str | bytes], env: dict[str, str], fou
     asked = sum(1 for line in data.split(b"\n") if line.decode("utf-8", "surrogateescape").strip())
     answered = check_answers(ran, found)
     if "Traceback" not in ran.stderr and answered != asked and ran.code in (0, 1):
-        found.problem(f"`{ran.shown}`: {asked} questions asked, {answered} JSON lines back")
+        said = (ran.stderr.strip().splitlines() or ["nothing on stderr"])[-1][:200]
+        found.problem(f"`{ran.shown}`: {asked} questions asked, {answered} JSON lines back (exit {ran.code}: {said})")
     return ran
 
 
