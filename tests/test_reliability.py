@@ -295,3 +295,23 @@ def test_an_index_whose_disk_fills_up_says_disk_full_and_answers_again_once_ther
     assert _qa("ingest", str(big), "--index", str(index)).returncode == 0
     answer = _qa("ask", "--index", str(index), "when was the harbour wall rebuilt?")
     assert answer.returncode == 0 and "1998" in answer.stdout
+
+
+def test_a_bm25_manifest_read_while_an_ingest_saves_never_pairs_with_another_segments_files(tmp_path: Path) -> None:
+    # issue 15 (qa bench faults, an ask looping beside an ingest): a merged segment was saved under the
+    # name of one it replaced, so the manifest an ask had just read named files of other content:
+    # "IndexError: boolean index did not match indexed array" on the question path
+    from index.lexical import MANIFEST, LexicalIndex
+
+    folder = tmp_path / "bm25"
+    first = [f"wall-{n}" for n in range(3)]
+    lexical = LexicalIndex.build(first, [f"the harbour wall was rebuilt in {1990 + n}" for n in range(3)], "g1")
+    lexical.save(folder)
+    read_by_an_ask = (folder / MANIFEST).read_text()
+    lexical.add([f"storm-{n}" for n in range(5)], [f"the storm of {1980 + n} broke it" for n in range(5)])
+    assert len(lexical.segments) == 1, "the new segment is merged with the first"
+    lexical.save(folder)
+    (folder / MANIFEST).write_text(read_by_an_ask)  # as the ask, or a kill before the rename, sees it
+    loaded = LexicalIndex.load(folder)
+    if loaded is not None:  # the old manifest may only name what it named, with the same content
+        assert sorted(loaded.ids) == first and len(loaded.get_scores(["harbour"])) == 3
