@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import os
+from pathlib import Path
 
 
 class QAError(Exception):
@@ -83,6 +85,22 @@ def _chain(error: BaseException) -> list[BaseException]:
     return seen
 
 
+SPACE_MARGIN = 16_000_000  # bytes beyond the database's size that a write may need
+
+
+def _short_of_space(index: str) -> bool:
+    """Whether a local index's disk has less room than its database plus a margin: SQLite's journal,
+    and Chroma applying its write log to the metadata segment, need about that much. Chroma's Rust
+    layer reports a full disk only as a failed compaction, without the system's error."""
+    path = Path(index)
+    try:
+        stat = os.statvfs(path)
+        database = (path / "chroma.sqlite3").stat().st_size
+    except (OSError, ValueError):
+        return False
+    return stat.f_bavail * stat.f_frsize < database + SPACE_MARGIN
+
+
 def known_failure(error: BaseException, index: str) -> QAError | None:
     """What a failure from below (the disk, SQLite, the network) means for the index at `index`,
     as one line that says what to do, or None when it is none of these. A full disk, a read-only
@@ -90,7 +108,8 @@ def known_failure(error: BaseException, index: str) -> QAError | None:
     for cause in _chain(error):
         text = str(cause).lower()
         number = getattr(cause, "errno", None)
-        if number == errno.ENOSPC or "disk is full" in text or "no space left" in text:
+        if number == errno.ENOSPC or "disk is full" in text or "no space left" in text \
+                or (type(cause).__name__ == "InternalError" and _short_of_space(index)):
             return IndexBroken(f"disk full at {index}: free some space and run the command again; "
                                "the index is intact")
         if number in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly database" in text \

@@ -31,6 +31,7 @@ from index.settings import Settings, user_dir
 K1, B = 1.5, 0.75
 FORMAT = 2
 MANIFEST = "lexical.json"
+SEGMENT_NAME = re.compile(r"seg-\d+")
 MERGE_RATIO = 1  # a segment is merged into the one before it once it is as big: sizes double, log n merges
 
 
@@ -223,8 +224,10 @@ class LexicalIndex:
         """Write new segments, then the manifest naming the live set (a rename), then delete files
         no longer named. A crash at any point leaves the previous manifest valid."""
         folder.mkdir(parents=True, exist_ok=True)
-        taken = {s.name for s in self.segments if s.name}
-        number = 1 + max((int(n.split("-")[1]) for n in taken), default=0)
+        # A new segment never takes a name the folder holds: the manifest being replaced (or read by an
+        # ask at this moment) may name it, and would then pair its dead list with another segment's files.
+        taken = {s.name for s in self.segments if s.name} | {p.name.split(".")[0] for p in folder.glob("seg-*")}
+        number = 1 + max((int(n[4:]) for n in taken if SEGMENT_NAME.fullmatch(n)), default=0)
         for segment in self.segments:
             if not segment.name:
                 segment.save(folder, f"seg-{number:06d}")
