@@ -1,10 +1,6 @@
 """`qa`, the console script: the product's commands (`qa ingest`, `qa ask`, from qa/cli.py) and, added
-<<<<<<< HEAD
-here at the edge, the evals and benchmarks (`qa eval`, `qa bench squad|speed|formats|scale|timeline`, from
-evals/).
-=======
-here at the edge, the evals and benchmarks (`qa eval`, `qa bench squad|speed|formats|scale|faults`, from evals/).
->>>>>>> faults
+here at the edge, the evals and benchmarks (`qa eval`, `qa bench squad|speed|formats|scale|timeline|faults`,
+from evals/).
 
 Each eval and benchmark module parses its own options. Kept out of qa/ so that the product's layers
 never import evals/ (tests/test_import_hygiene.py).
@@ -27,12 +23,8 @@ def command_eval(args: argparse.Namespace) -> int:
 
 
 def command_bench(args: argparse.Namespace) -> int:
-<<<<<<< HEAD
-    """`qa bench squad|speed|formats|scale|timeline ARGS...` → `evals.squad.main`, `evals.speed.main`, ..."""
-=======
-    """`qa bench squad|speed|formats|scale|faults ARGS...` → `evals.squad.main`, `evals.speed.main`, ...,
-    `evals.faults.main`."""
->>>>>>> faults
+    """`qa bench squad|speed|formats|scale|timeline|faults ARGS...` → `evals.squad.main`, `evals.speed.main`,
+    ..., `evals.faults.main`."""
     if args.which == "squad":
         from evals.squad import main as squad_main
 
@@ -81,17 +73,11 @@ def add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-<<<<<<< HEAD
-    """The `bench squad|speed|formats|scale|timeline` subcommand."""
+    """The `bench squad|speed|formats|scale|timeline|faults` subcommand."""
     bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` (quality), `qa bench speed`, "
-                                         "`qa bench formats`, `qa bench scale`, `qa bench timeline`")
-    bench.add_argument("which", choices=["squad", "speed", "formats", "scale", "timeline"])
-=======
-    """The `bench squad|speed|formats|scale|faults` subcommand."""
-    bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` (quality), `qa bench speed`, "
-                                         "`qa bench formats`, `qa bench scale`, `qa bench faults` (reliability)")
-    bench.add_argument("which", choices=["squad", "speed", "formats", "scale", "faults"])
->>>>>>> faults
+                                         "`qa bench formats`, `qa bench scale`, `qa bench timeline`, "
+                                         "`qa bench faults` (reliability)")
+    bench.add_argument("which", choices=["squad", "speed", "formats", "scale", "timeline", "faults"])
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(run=command_bench)
 
