@@ -33,7 +33,7 @@ class Settings:
     chunker_version: int = 3  # 2: chunks embedded with their document title in front; 3: sentence vectors too
     max_file_mb: float = 5.0
     top_k: int = 3
-    reader: bool = False  # the reading model re-ranks the first passages and marks their answers (qa.reader)
+    reader: bool = True  # the reading model marks the first passages' answers and weighs in on abstaining (qa.reader)
     candidates: int = 50
     dense_weight: float = 0.6
     abstain_threshold: float = 0.0

@@ -20,7 +20,7 @@ from index.settings import Settings
 from index.store import Store
 from index.terms import TermCache
 from qa.answer import NUMBER_TOKEN, build_passages, same_answer
-from qa.answer_types import AnswerType, answer_type, without_type_words
+from qa.answer_types import AnswerType, answer_type, candidate_spans, without_type_words
 from qa.conversation import Conversation, ConversationTurn, follow_up_topic, resolve_query, typed_question
 from qa.coverage import unknown_words
 from qa.lookups import Lookups
@@ -170,7 +170,7 @@ class Assistant:
         topic = follow_up_topic(question, history, self.terms)
         # a follow-up asks for something new: the answer just given is not given again
         before = conversation.last_shown if conversation and len(topic) > 1 else None
-        answer = self.answer_from(asked, query, candidates, top_k, vector, before)
+        answer = self.answer_from(asked, query, candidates, top_k, vector, before, " ".join(topic))
         answer.question = question
         answer.query = " ".join(topic)  # as a person reads it (the search weighs the follow-up's own words double)
         if conversation is not None:
@@ -181,10 +181,11 @@ class Assistant:
         return answer
 
     def answer_from(self, question: str, query: str, candidates: list[Candidate], top_k: int,
-                    vector: np.ndarray | None = None, before: Shown | None = None) -> Answer:
+                    vector: np.ndarray | None = None, before: Shown | None = None,
+                    reading: str | None = None) -> Answer:
         """Pick and cite the answering passages among retrieved chunks (`vector`: the query's, to
-        compare single sentences with it; `before`: the answer the question follows up on), or
-        abstain."""
+        compare single sentences with it; `before`: the answer the question follows up on; `reading`:
+        what the reader reads, a follow-up with the questions it leans on), or abstain."""
         stale: list[str] = []
         sentences = rank_sentences(question, query, candidates, self.lookups, self.weights, stale, vector, before)
         sentences = self.keep_to_years(sentences, years_named(question))
@@ -194,7 +195,9 @@ class Assistant:
         reader = self.reader()
         read = None
         if reader is not None:
-            pool, read = read_passages(pool, reader, question, answer_type(question) is not AnswerType.OTHER)
+            kind = answer_type(question)
+            kinds = None if kind is AnswerType.OTHER else (lambda text: candidate_spans(kind, text))
+            pool, read = read_passages(pool, reader, reading or question, kinds)
         passages = pool[:top_k]
         if not sentences:
             return Answer(question, query, True, passages, 0.0, stale, reader=reader and reader.name)

@@ -9,7 +9,8 @@ never imported here.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ MAX_ANSWER_PIECES = 30  # the longest answer span, in word pieces
 READ_DEPTH = TUNED.reader_depth
 READ_SCORE = TUNED.reader_score
 READ_PRIOR = TUNED.reader_prior
+READ_RERANKS = TUNED.reader_reranks
 
 
 class ReaderMissing(Exception):
@@ -45,6 +47,23 @@ class Reading:
     answerable: float
     start: int | None
     end: int | None
+    # per word piece: start and end logits, and the character offsets into the passage (-inf where not
+    # part of the passage); for scoring a span other than the best one (`span_score`)
+    starts: np.ndarray | None = field(default=None, repr=False, compare=False)
+    ends: np.ndarray | None = field(default=None, repr=False, compare=False)
+    offsets: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
+
+    def span_score(self, start: int, end: int) -> float | None:
+        """The reader's start + end logit for the characters [start, end) of the passage (None when no
+        word piece of the passage covers them)."""
+        if self.starts is None or self.ends is None:
+            return None
+        first = next((i for i, (s, e) in enumerate(self.offsets) if e > start and np.isfinite(self.starts[i])), None)
+        last = next((i for i in range(len(self.offsets) - 1, -1, -1)
+                     if self.offsets[i][0] < end and np.isfinite(self.ends[i])), None)
+        if first is None or last is None or last < first:
+            return None
+        return float(self.starts[first] + self.ends[last])
 
     def answer_text(self, passage: str) -> str | None:
         """The marked words of `passage`, or None."""
@@ -125,7 +144,9 @@ class Reader:
             first, last, score = best_span(start[i], end[i], allowed)
             null = float(start[i, 0] + end[i, 0])
             readings.append(Reading(float(_sigmoid(relevance[i])), float(_sigmoid(score - null)),
-                                    encoding.offsets[first][0], encoding.offsets[last][1]))
+                                    encoding.offsets[first][0], encoding.offsets[last][1],
+                                    np.where(allowed, start[i], -np.inf), np.where(allowed, end[i], -np.inf),
+                                    tuple(encoding.offsets) + ((0, 0),) * (width - len(encoding.offsets))))
         return readings
 
 
@@ -135,29 +156,40 @@ def logit(probability: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
-def read_passages(passages: list[Passage], reader: Reader, question: str, typed: bool, depth: int = READ_DEPTH,
-                  score: str = READ_SCORE, prior: float = READ_PRIOR) -> tuple[list[Passage], Reading | None]:
+def read_passages(passages: list[Passage], reader: Reader, question: str, kinds: Callable[[str], list[Span]] | None,
+                  depth: int = READ_DEPTH, score: str = READ_SCORE, prior: float = READ_PRIOR,
+                  reranks: bool = READ_RERANKS) -> tuple[list[Passage], Reading | None]:
     """`passages` with the first `depth` re-ranked by the reader and their answers marked by it, and the
     reading of the new first passage (None when there are none).
 
     A passage's rank score is the reader's `score` ("relevance" or "answerable") as a logit, less `prior`
     x log(1 + its rank before reading): the retriever's order still counts, the reader moves what it is
-    sure of. The reader marks the answer of a passage in which the answer rules found one of the kind
-    asked for (`typed`: a who/when/how-many question; it may pick another: the Cuban lead, not the U.S.
-    one), and of any passage of another question that it finds answerable; a typed passage without an
-    answer of its kind stays unmarked, as the confidence counts it."""
+    sure of. Without `reranks` the order is kept (`TUNED.reader_reranks` says why). For a question that
+    asks for a kind of answer (a name, a date, a number), `kinds` gives the
+    spans of that kind in a text, and the reader chooses among them: of the names in "Alex Lee led the
+    U.S. side; Josefina Vidal led the Cuban delegation" it marks the one its span scores put first, so
+    the answer keeps its kind's shape; a passage with none stays unmarked, as the confidence counts
+    it. For any other question it marks its own best span when it finds the passage answerable."""
     read = passages[:depth]
     if not read:
         return passages, None
     readings = reader.read(question, [p.text for p in read])
     ranks = [logit(getattr(r, score)) - prior * float(np.log1p(i)) for i, r in enumerate(readings)]
-    order = sorted(range(len(read)), key=lambda i: -ranks[i])
+    order = sorted(range(len(read)), key=lambda i: -ranks[i]) if reranks else list(range(len(read)))
     out = []
     for i in order:
         passage, reading = read[i], readings[i]
-        marks = passage.answer is not None if typed else reading.answerable >= 0.5
-        if marks and reading.start is not None and reading.end is not None:
+        span = _typed_span(reading, passage.text, kinds) if kinds is not None else (
+            Span(reading.start, reading.end) if reading.answerable >= 0.5 and reading.start is not None
+            and reading.end is not None else None)
+        if span is not None:
             offset = passage.citation.start
-            passage = replace(passage, answer=Span(offset + reading.start, offset + reading.end))
+            passage = replace(passage, answer=Span(offset + span.start, offset + span.end))
         out.append(passage)
     return out + passages[depth:], readings[order[0]]
+
+
+def _typed_span(reading: Reading, text: str, kinds: Callable[[str], list[Span]]) -> Span | None:
+    """Of the spans of the kind asked for in `text`, the one the reader scores highest (None: there are none)."""
+    scored = [(score, span) for span in kinds(text) if (score := reading.span_score(span.start, span.end)) is not None]
+    return max(scored, key=lambda pair: pair[0])[1] if scored else None
