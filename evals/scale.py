@@ -223,7 +223,7 @@ def benchmark(levels: list[int], question_count: int, squad_file: Path, plot_to:
 
 
 def _machine() -> str:
-    from evals.run import machine
+    from evals.report import machine
 
     return machine()
 
