@@ -14,9 +14,10 @@ from qa.reader import MODEL_DIR, Reader, ReaderMissing
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-# The reader shipped today (3 layers, under one epoch on 5,397 questions; models/reader/README.md) does
-# not read well enough yet: these tests say what a good one must do, and fail loudly (strict) once it does.
-NOT_YET = pytest.mark.xfail(strict=True, reason="the shipped reader is too weak (models/reader/README.md)")
+# What the shipped reader (6 layers, 50 minutes on the 5,397 tune questions) does not do yet: its span scores
+# put the U.S. lead (8.8) above the Cuban one (7.6) for the Cuban delegation. The test says what it must do,
+# and fails loudly (strict) once it does.
+NOT_YET = pytest.mark.xfail(strict=True, reason="the shipped reader prefers the U.S. lead (models/reader/README.md)")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,6 @@ def test_the_cuban_delegation_question_marks_the_cuban_lead(reader: Reader) -> N
     assert "Vidal" in marked and "Lee" not in marked
 
 
-@NOT_YET
 def test_the_answering_passage_ranks_above_a_near_miss(reader: Reader) -> None:
     answering = corpus_line("2014-07-voa-us-committed-to-legal-cuban-migration.txt", 25).strip()
     near_miss = corpus_line("2015-12-01-state-dept-migration-talks.txt", 16).strip()
@@ -57,7 +57,6 @@ def test_the_answering_passage_ranks_above_a_near_miss(reader: Reader) -> None:
     assert "2003" in (answering_reading.answer_text(answering) or "")
 
 
-@NOT_YET
 def test_a_question_the_passages_do_not_answer_scores_low(reader: Reader) -> None:
     passage = corpus_line("2015-12-01-state-dept-migration-talks.txt", 16).strip()
     [unrelated] = reader.read("Does a BTreeMap keep its keys in sorted order?", [passage])
@@ -116,3 +115,14 @@ def test_no_reader_turns_the_stage_off_and_the_json_says_which_answered(corpus_s
 
     assert ask()["reader"].startswith("reader (")
     assert ask("--no-reader")["reader"] is None
+
+
+def test_the_reader_marks_only_answers_of_the_kind_asked_for(corpus_settings, encoder) -> None:  # type: ignore[no-untyped-def]
+    from qa.answer_types import AnswerType, candidate_spans
+    from qa.engine import Assistant
+
+    answer = Assistant.open(corpus_settings.replace(reader=True), encoder).ask("when were the migration talks suspended?")
+    marked = [p.answer_text for p in answer.passages if p.answer is not None]
+    assert marked and answer.reader is not None
+    assert all([span.start, span.end] == [0, len(text)] for text in marked
+               for span in candidate_spans(AnswerType.DATE, text)[:1]), marked
