@@ -330,9 +330,27 @@ class Store:
         return ids
 
     def get_chunks(self, ids: list[str]) -> dict[str, ChunkRecord]:
-        got = self.chunks.get(ids=ids, include=["documents", "metadatas"])
+        got = self.present(ids, ["documents", "metadatas"])
         return {i: self._record(i, d, m)
                 for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
+
+    def present(self, ids: list[str], include: list[str]) -> dict[str, list[Any]]:
+        """`chunks.get` of the ids that are still there. An ingest may delete some between the search
+        and this read; Chroma then fails the whole read ("Error finding id"), so it is read again id by
+        id and the deleted ones are left out."""
+        try:
+            got = self.chunks.get(ids=ids, include=include)
+            return {"ids": list(got["ids"]), **{key: list(got[key]) for key in include}}
+        except Exception:  # chromadb's InternalError; anything else fails again below, one id at a time
+            rows: dict[str, list[Any]] = {"ids": [], **{key: [] for key in include}}
+            for one in ids:
+                with contextlib.suppress(Exception):
+                    got = self.chunks.get(ids=[one], include=include)
+                    if got["ids"]:
+                        rows["ids"].append(got["ids"][0])
+                        for key in include:
+                            rows[key].append(got[key][0])
+            return rows
 
     def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The `k` chunks closest to `vector`: (id, cosine similarity), best first."""

@@ -107,7 +107,8 @@ def command_ingest(args: argparse.Namespace) -> int:
                 print(f"  {status:9} {display_path(source)}")
     print(f"Indexed {settings.index}: {report.summary()}")
     if report.skipped:
-        print(skip_summary(report.skipped).capitalize())
+        summary = skip_summary(report.skipped)
+        print(summary[:1].upper() + summary[1:])
     indexed = report.added or report.changed or report.unchanged
     if not indexed and not report.removed:
         if report.skipped:

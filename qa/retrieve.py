@@ -310,7 +310,7 @@ class HybridRetriever:
         wanted = [key for key in ids if key not in self._vectors]
         fetched: dict[str, np.ndarray] = {}
         if wanted:
-            got = self.store.chunks.get(ids=wanted, include=["embeddings"])
+            got = self.store.present(wanted, ["embeddings"])
             fetched = {key: np.asarray(row, dtype=np.float32) for key, row in zip(got["ids"], got["embeddings"],
                                                                                   strict=True)}
             self._vectors.update(fetched)
