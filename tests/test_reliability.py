@@ -81,18 +81,23 @@ def test_linked_folders_are_read_and_link_loops_are_named(tmp_path: Path, encode
     assert all("link" in line and "permissions" not in line for line in problems.values())
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 3 MB tmpfs (root can mount one here; elsewhere the test is skipped)."""
-    mount = tmp_path / "disk"
+def _tmpfs(tmp_path: Path, name: str, size: str) -> Iterator[Path]:
+    """A real tmpfs of `size` at tmp_path/name (root can mount one here; elsewhere the test is skipped)."""
+    mount = tmp_path / name
     mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True)
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True)
     if made.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode(errors='replace').strip()}")
     try:
         yield mount
     finally:
         subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 3 MB tmpfs."""
+    yield from _tmpfs(tmp_path, "disk", "3m")
 
 
 def _qa(*args: str) -> subprocess.CompletedProcess[str]:
@@ -282,18 +287,11 @@ def test_a_team_sharing_one_index_each_reads_sources_from_their_own_copy(tmp_pat
     assert unmapped.returncode != 0 and "Traceback" not in unmapped.stderr
     assert "stores file paths relative to a corpus root: set --root or QA_ROOT" in unmapped.stderr
 
+
 @pytest.fixture
 def roomy_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 64 MB tmpfs, to be shrunk under an index (root can mount one here; elsewhere skipped)."""
-    mount = tmp_path / "roomy"
-    mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True)
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode(errors='replace').strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+    """A real 64 MB tmpfs, to be shrunk under an index."""
+    yield from _tmpfs(tmp_path, "roomy", "64m")
 
 
 def test_an_index_whose_disk_fills_up_says_disk_full_and_answers_again_once_there_is_room(
