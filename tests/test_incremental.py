@@ -96,6 +96,8 @@ def test_ctrl_c_keeps_what_was_stored_and_says_so(tmp_path: Path) -> None:
         [sys.executable, "-m", "qa.cli", "ingest", str(docs), "--index", str(index)],
         env={**os.environ, "QA_INGEST_WINDOW": "32"}, cwd=PROJECT_ROOT,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # as a terminal delivers it: a run started in the background (`cmd &`) inherits SIGINT ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.time() + 240
     # chunk and file vectors both count: past 100, at least two windows are stored

@@ -121,7 +121,8 @@ def test_the_reader_marks_only_answers_of_the_kind_asked_for(corpus_settings, en
     from qa.answer_types import AnswerType, candidate_spans
     from qa.engine import Assistant
 
-    answer = Assistant.open(corpus_settings.replace(reader=True), encoder).ask("when were the migration talks suspended?")
+    assistant = Assistant.open(corpus_settings.replace(reader=True), encoder)
+    answer = assistant.ask("when were the migration talks suspended?")
     marked = [p.answer_text for p in answer.passages if p.answer is not None]
     assert marked and answer.reader is not None
     assert all([span.start, span.end] == [0, len(text)] for text in marked
