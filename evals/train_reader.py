@@ -25,163 +25,19 @@ import math
 import random
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from evals.reader_card import write_model_card
-from evals.squad import SQUAD_FILE, load_squad, normal_text
-from index.chunking import split_sentences
+from evals.reader_data import Example, build_examples
+from evals.squad import SQUAD_FILE, load_squad
 
 MAX_LENGTH = 192  # word pieces of question and passage together
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAMES = ("relevance", "start", "end")
 HEAD_RATE = 10.0  # the heads' learning rate, in units of the body's
-PARAGRAPH_SHARE = 0.15  # of questions that also get their whole paragraph as a positive (long, so costly)
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "models" / "reader"
-
-
-@dataclass(frozen=True)
-class Example:
-    """A question, a passage and the answer's character span in it (None: the passage does not answer)."""
-
-    question: str
-    passage: str
-    answer: tuple[int, int] | None
-    kind: str
-
-
-@dataclass(frozen=True)
-class Window:
-    """A run of sentences of one tune paragraph."""
-
-    article: int
-    paragraph: int
-    text: str
-
-
-# ---- data -----------------------------------------------------------------------------------------
-def sentence_window(context: str, sentences: list[tuple[int, int]], first: int, last: int,
-                    rng: random.Random) -> tuple[int, int]:
-    """Sentences first..last with one neighbour before or after (at random, where there is one)."""
-    before = first > 0 and (last == len(sentences) - 1 or rng.random() < 0.5)
-    first, last = (first - 1, last) if before else (first, min(last + 1, len(sentences) - 1))
-    return sentences[first][0], sentences[last][1]
-
-
-def tune_windows(data: dict, rng: random.Random) -> list[Window]:  # type: ignore[type-arg]
-    """Every sentence of the tune articles as a window with one neighbour: the negatives' pool."""
-    windows = []
-    for a, article in enumerate(data["data"]):
-        if a % 2:
-            continue
-        for p, paragraph in enumerate(article["paragraphs"]):
-            context = paragraph["context"]
-            sentences = [(s.start, s.end) for s in split_sentences(context)]
-            for i in range(len(sentences)):
-                start, end = sentence_window(context, sentences, i, i, rng)
-                windows.append(Window(a, p, context[start:end]))
-    return windows
-
-
-def holds_answer(text: str, answers: list[str]) -> bool:
-    """Whether a gold answer string occurs in `text` (normalised)."""
-    haystack = f" {normal_text(text)} "
-    return any(f" {normal_text(a)} " in haystack for a in answers if normal_text(a))
-
-
-def build_examples(data: dict, sample: int | None, seed: int = 13) -> tuple[list[Example], dict[str, int]]:  # type: ignore[type-arg]
-    """Positives and hard negatives for the tune split's questions (the first `sample` questions if given)."""
-    import bm25s
-
-    rng = random.Random(seed)
-    windows = tune_windows(data, rng)
-    retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize([w.text for w in windows], stopwords="en", return_ids=False,
-                                   show_progress=False), show_progress=False)
-    asked = []
-    for a, article in enumerate(data["data"]):
-        if a % 2:
-            continue
-        for p, paragraph in enumerate(article["paragraphs"]):
-            asked.extend((qa, paragraph["context"], a, p) for qa in paragraph["qas"])
-    asked = asked[:sample] if sample is not None else asked
-    query_terms = bm25s.tokenize([qa["question"] for qa, *_ in asked], stopwords="en", return_ids=False,
-                                 show_progress=False)
-    found, _ = retriever.retrieve(query_terms, k=min(60, len(windows)), show_progress=False)
-    # the encoder's neighbours among the windows of the asked questions' articles and one more (all of
-    # them for the full split; a --sample run encodes only what it can use)
-    articles = sorted({a for _, _, a, _ in asked})
-    articles += [next((w.article for w in windows if w.article not in articles), articles[0])]
-    pool = [w for w in windows if w.article in set(articles)]
-    dense = dense_neighbours([qa["question"] for qa, *_ in asked], pool, k=min(30, len(pool)))
-    examples: list[Example] = []
-    for (qa, context, a, p), nearest, close in zip(asked, found, dense, strict=True):
-        sentences = [(s.start, s.end) for s in split_sentences(context)]
-        examples.extend(question_examples(qa, context, sentences, (a, p), [windows[int(i)] for i in nearest], rng))
-        answers = [x["text"] for x in qa["answers"]]
-        neighbour = next((pool[int(i)] for i in close if (pool[int(i)].article, pool[int(i)].paragraph)
-                          != (a, p) and not holds_answer(pool[int(i)].text, answers)), None)
-        if neighbour is not None:
-            examples.append(Example(qa["question"], neighbour.text, None, "nearest by encoder"))
-    asked = len(asked)
-    counts: dict[str, int] = {"questions": asked}
-    for example in examples:
-        counts[example.kind] = counts.get(example.kind, 0) + 1
-    return examples, counts
-
-
-def dense_neighbours(questions: list[str], windows: list[Window], k: int) -> np.ndarray:
-    """Per question, the indexes of the `k` windows nearest it by the retriever's encoder (ONNX), best first."""
-    from index.embedding import Encoder
-
-    encoder = Encoder()
-    vectors = encoder.encode([w.text for w in windows])
-    asked = encoder.encode(questions)
-    nearest = np.empty((len(questions), k), dtype=np.int64)
-    for s in range(0, len(questions), 512):
-        scores = asked[s : s + 512] @ vectors.T
-        nearest[s : s + 512] = np.argsort(-scores, axis=1)[:, :k]
-    return nearest
-
-
-def question_examples(qa: dict, context: str, sentences: list[tuple[int, int]], place: tuple[int, int],  # type: ignore[type-arg]
-                      nearest: list[Window], rng: random.Random) -> list[Example]:
-    """The positives and negatives of one question; `nearest`: the BM25 windows of the tune split, best first."""
-    article, paragraph = place
-    question = qa["question"]
-    answers = [x["text"] for x in qa["answers"]]
-    start = qa["answers"][0]["answer_start"]
-    end = start + len(answers[0])
-    first = next((i for i, (s, e) in enumerate(sentences) if s <= start < e), None)
-    last = next((i for i, (s, e) in enumerate(sentences) if s < end <= e), None)
-    out: list[Example] = []
-    if rng.random() < PARAGRAPH_SHARE:
-        out.append(Example(question, context, (start, end), "paragraph"))
-    if first is not None and last is not None and first <= last:
-        w_start, w_end = sentence_window(context, sentences, first, last, rng)
-        out.append(Example(question, context[w_start:w_end], (start - w_start, end - w_start), "window"))
-        others = [i for i in range(len(sentences)) if i < first or i > last]
-        rng.shuffle(others)
-        for i in others:
-            s, e = sentence_window(context, sentences, i, i, rng)
-            if not (s <= start < e) and not holds_answer(context[s:e], answers):
-                out.append(Example(question, context[s:e], None, "same paragraph"))
-                break
-    same_article = other_article = None
-    for window in nearest:
-        if (window.paragraph == paragraph and window.article == article) or holds_answer(window.text, answers):
-            continue
-        if window.article == article and same_article is None:
-            same_article = window
-        if window.article != article and other_article is None:
-            other_article = window
-    if same_article is not None:
-        out.append(Example(question, same_article.text, None, "other paragraph"))
-    if other_article is not None:
-        out.append(Example(question, other_article.text, None, "article removed"))
-    return out
 
 
 # ---- encoding -------------------------------------------------------------------------------------
