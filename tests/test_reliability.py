@@ -34,6 +34,14 @@ def harbour_index(tmp_path: Path, encoder: SentenceEncoder) -> tuple[Path, Path,
     return folder, path, settings
 
 
+def harbour_walls(folder: Path, count: int) -> Path:
+    """`folder` made, holding `count` versions of the article, each rebuilt in another year."""
+    folder.mkdir()
+    for n in range(count):
+        (folder / f"wall-{n:02d}.txt").write_text(HARBOUR.replace("1998", str(1900 + n)), encoding="utf-8")
+    return folder
+
+
 def test_a_same_size_edit_that_keeps_the_mtime_is_never_quoted_as_it_was(tmp_path: Path,
                                                                          encoder: SentenceEncoder) -> None:
     _, path, settings = harbour_index(tmp_path, encoder)
@@ -167,10 +175,7 @@ def test_a_second_ingest_waits_for_the_one_writing_and_says_so(tmp_path: Path, e
 
 def test_two_ingests_at_once_into_one_index_lose_no_chunk(tmp_path: Path) -> None:
     # issue 15 item 1: one ingest's orphan sweep deleted the other's stored chunks, for good
-    small = tmp_path / "small"
-    small.mkdir()
-    for n in range(12):
-        (small / f"wall-{n:02d}.txt").write_text(HARBOUR.replace("1998", str(1900 + n)), encoding="utf-8")
+    small = harbour_walls(tmp_path / "small", 12)
     index = tmp_path / "index"
     env = {**os.environ, "NO_COLOR": "1", "QA_INGEST_WINDOW": "1"}
     runs = [subprocess.Popen([sys.executable, "-m", "cli", "ingest", str(folder), "--index", str(index)],
@@ -215,10 +220,7 @@ def test_an_ask_during_an_ingest_never_leaves_bm25_stale(tmp_path: Path) -> None
     # issue 15 item 2: the ask saved BM25 under the ingest's new generation, and a kill kept it for good
     from index.lexical import LexicalIndex, bm25_dir
 
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for n in range(16):
-        (folder / f"wall-{n:02d}.txt").write_text(HARBOUR.replace("1998", str(1900 + n)), encoding="utf-8")
+    folder = harbour_walls(tmp_path / "docs", 16)
     index = tmp_path / "index"
     killed = subprocess.run([sys.executable, "-c", KILL_AFTER_AN_ASK, str(folder), str(index)], cwd=PROJECT_ROOT,
                             capture_output=True, text=True, timeout=600)
