@@ -48,9 +48,8 @@ from evals.fault_checks import (
     start_qa,
 )
 from evals.fault_fuzz import fuzzed_questions, write_fuzzed_files
-from evals.squad_data import SQUAD_FILE, BenchError, Paragraph, load_squad, paragraphs, write_paragraphs
-from index.errors import QAError
-from index.settings import PROJECT_ROOT, SettingsError
+from evals.squad_data import SQUAD_FILE, Paragraph, guarded, load_squad, paragraphs, write_paragraphs
+from index.settings import PROJECT_ROOT
 
 CORPUS = PROJECT_ROOT / "corpus"
 WINDOW = "4"  # chunks per stored window: many windows, so a kill lands between two
@@ -330,19 +329,16 @@ def main(argv: list[str] | None = None) -> int:
     if any(n is not None and n < 0 for n in (args.kills, args.sigints)):
         print("qa bench faults: --kills and --sigints take a number of 0 or more", file=sys.stderr)
         return 2
-    try:
+
+    def report() -> int:
         figures = benchmark(args)
-    except (QAError, SettingsError, BenchError) as error:
-        print(f"qa bench faults: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("qa bench faults: interrupted", file=sys.stderr)
-        return 130
-    print(table(figures))
-    if args.json:
-        write_figures(args.json, figures)
-    bad = any(r["lost"] or r["misquotes"] or r["tracebacks"] or r["bm25"] or r["problems"] for r in figures["rows"])
-    return 1 if bad else 0
+        print(table(figures))
+        if args.json:
+            write_figures(args.json, figures)
+        bad = any(r["lost"] or r["misquotes"] or r["tracebacks"] or r["bm25"] or r["problems"] for r in figures["rows"])
+        return 1 if bad else 0
+
+    return guarded("qa bench faults", report)
 
 
 if __name__ == "__main__":

@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING
 
 from evals.known import DEFAULT_SETS, DEFAULT_THRESHOLDS, EvalInputError, ask_all, load_set, shown
 from evals.report import calibrate, load_thresholds, score
-from index.errors import QAError
-from index.settings import PROJECT_ROOT, SettingsError, load_settings, write_setting
+from evals.squad_data import guarded
+from index.settings import PROJECT_ROOT, load_settings, write_setting
 
 if TYPE_CHECKING:
     from index.encoder_protocol import SentenceEncoder
@@ -115,14 +115,7 @@ def run(args: argparse.Namespace, encoder: SentenceEncoder | None = None) -> int
 def main(argv: list[str] | None = None) -> int:
     """`qa eval ARGS...`; also `python -m evals.run ARGS...`."""
     args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except (QAError, SettingsError) as error:
-        print(f"qa eval: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("qa eval: interrupted", file=sys.stderr)
-        return 130
+    return guarded("qa eval", lambda: run(args), failure=2)
 
 
 if __name__ == "__main__":

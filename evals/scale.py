@@ -26,8 +26,8 @@ import sys
 from pathlib import Path
 
 from evals.speed import SQUAD_FILE, BenchError, latency, run_command, timed
-from index.errors import QAError
-from index.settings import PROJECT_ROOT, SettingsError, load_settings
+from evals.squad_data import guarded
+from index.settings import PROJECT_ROOT, load_settings
 
 SOURCES = [  # (folder, file name endings): public plain text of installed tools
     (Path("/usr/share/vim/vim90/doc"), (".txt",)),
@@ -290,16 +290,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         print(f"qa bench scale: --levels {args.levels}: give chunk counts such as 1000,10000", file=sys.stderr)
         return 2
-    try:
+
+    def report() -> int:
         figures = benchmark(levels, args.questions, args.squad, args.plot)
-    except (QAError, SettingsError) as error:
-        print(f"qa bench scale: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("qa bench scale: interrupted", file=sys.stderr)
-        return 130
-    print(json.dumps(figures, indent=2) if args.json else table(figures))
-    return 0
+        print(json.dumps(figures, indent=2) if args.json else table(figures))
+        return 0
+
+    return guarded("qa bench scale", report)
 
 
 if __name__ == "__main__":

@@ -35,9 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from evals.squad_data import SQUAD_FILE, BenchError, load_squad, paragraphs, write_paragraphs
-from index.errors import QAError
-from index.settings import PROJECT_ROOT, SettingsError, load_settings
+from evals.squad_data import SQUAD_FILE, BenchError, guarded, load_squad, paragraphs, write_paragraphs
+from index.settings import PROJECT_ROOT, load_settings
 
 SEED_CORPUS = PROJECT_ROOT / "corpus"
 SEED_QUESTIONS = PROJECT_ROOT / "evals" / "questions.jsonl"
@@ -404,16 +403,13 @@ def main(argv: list[str] | None = None) -> int:
         if value is not None and value < 1:
             print(f"qa bench speed: --{name} {value}: give a number of 1 or more", file=sys.stderr)
             return 2
-    try:
+
+    def report() -> int:
         figures = benchmark(args.sample, args.questions, Path(args.squad) if args.squad else SQUAD_FILE)
-    except (QAError, SettingsError) as error:
-        print(f"qa bench speed: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("qa bench speed: interrupted", file=sys.stderr)
-        return 130
-    print(json.dumps(figures, indent=2) if args.json else table(figures))
-    return 0
+        print(json.dumps(figures, indent=2) if args.json else table(figures))
+        return 0
+
+    return guarded("qa bench speed", report)
 
 
 if __name__ == "__main__":

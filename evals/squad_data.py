@@ -5,6 +5,8 @@ questions with their gold files. One writer for `qa bench squad` and `qa bench s
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,22 @@ SQUAD_FILE = PROJECT_ROOT.parent / "shared" / "bench" / "squad_v1.1" / "dev-v1.1
 
 class BenchError(QAError):
     """A benchmark that cannot run; str() is the one line to show."""
+
+
+def guarded(prog: str, work: Callable[[], int], failure: int = 1) -> int:
+    """Run a benchmark's or eval's `work` (which prints its results and returns the exit status): a
+    QAError or SettingsError (BenchError included) is its one line and `failure`, Ctrl-C is
+    "interrupted" and 130; the way every `qa bench` and `qa eval` ends."""
+    from index.settings import SettingsError
+
+    try:
+        return work()
+    except (QAError, SettingsError) as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        return failure
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,9 @@ from typing import TYPE_CHECKING
 
 from evals import changelogs
 from evals.changelogs import ChangelogCase, ChangelogEntry
-from evals.squad_data import BenchError
+from evals.squad_data import BenchError, guarded
 from evals.timeline import TimelineScore, score_timeline, shown_pairs
-from index.errors import QAError
-from index.settings import SettingsError, load_settings, user_dir
+from index.settings import load_settings, user_dir
 from qa.sources import load_source
 
 if TYPE_CHECKING:
@@ -204,18 +203,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"qa bench timeline: --entries {args.entries}: give 2 or more (a timeline needs two dates)",
               file=sys.stderr)
         return 2
-    try:
+
+    def report() -> int:
         figures = benchmark([p.strip() for p in args.packages.split(",") if p.strip()], args.entries)
-    except (QAError, SettingsError) as error:
-        print(f"qa bench timeline: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("qa bench timeline: interrupted", file=sys.stderr)
-        return 130
-    figures = {"command": " ".join(["qa bench timeline", *(argv or [])]), **figures}
-    (cache_root() / "figures.json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
-    print(json.dumps(figures, indent=2) if args.json else table(figures))
-    return 0
+        figures = {"command": " ".join(["qa bench timeline", *(argv or [])]), **figures}
+        (cache_root() / "figures.json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
+        print(json.dumps(figures, indent=2) if args.json else table(figures))
+        return 0
+
+    return guarded("qa bench timeline", report)
 
 
 if __name__ == "__main__":
