@@ -40,7 +40,7 @@ from evals.squad import (
     token_f1,
 )
 from index.settings import load_settings
-from qa.reader import MODEL_DIR, Reader
+from qa.reader import MODEL_DIR, Reader, logit
 
 READ_DEPTH = 10  # passages kept per question; smaller N are their prefixes
 
@@ -155,11 +155,6 @@ def add_unknown_words(records: list[dict], vocabulary: ArticleVocabulary) -> Non
             unknown = unknown_words(record["question"], vocabulary.without(article), terms, function_terms())
             record[f"unknown names {key}"] = len(unknown.names)
             record[f"unknown words {key}"] = len(unknown.words)
-
-
-def logit(probability: float) -> float:
-    p = min(max(probability, 1e-6), 1 - 1e-6)
-    return float(np.log(p / (1 - p)))
 
 
 def reranked(rows: list[dict], depth: int, key: str, prior: float) -> dict:  # type: ignore[type-arg]
