@@ -42,8 +42,9 @@ def passage_span(best: ScoredSentence, question: str | None = None) -> Span:
         if REFERRING.match(sentence) or is_dateline(text[before.start : before.end]):
             first -= 1
     # a heading ("Ownership Rules") says what follows: its first sentence comes with it, beyond the count
-    budget = TUNED.passage_sentences + (1 if is_heading_line(text, best.span) else 0)
-    if is_heading_line(text, best.span) and last + 1 < len(sentences):
+    heading = is_heading_line(text, best.span)
+    budget = TUNED.passage_sentences + (1 if heading else 0)
+    if heading and last + 1 < len(sentences):
         last += 1
         sentence = text[sentences[last].start : sentences[last].end]
     if last + 1 < len(sentences) and last - first + 1 < budget:
@@ -58,8 +59,7 @@ def passage_span(best: ScoredSentence, question: str | None = None) -> Span:
     # a sentence that ends in a colon introduces what follows (a list, the rules it names): it comes
     # with it, as far as `LIST_CHARS`
     while last + 1 < len(sentences) and sentences[last + 1].end - sentences[first].start <= LIST_CHARS and (
-            text[sentences[last].start : sentences[last].end].rstrip().endswith(":")
-            or introduced(text, sentences, first, last)):
+            opens_list(text, sentences[last]) or introduced(text, sentences, first, last)):
         last += 1
     return Span(sentences[first].start, sentences[last].end)
 
@@ -73,8 +73,13 @@ def introduced(text: str, sentences: list[Span], first: int, last: int) -> bool:
     a colon) and the next sentence is another item of it."""
     if last + 1 >= len(sentences):
         return False
-    opened = any(text[s.start : s.end].rstrip().endswith(":") for s in sentences[first:last])
+    opened = any(opens_list(text, s) for s in sentences[first:last])
     return opened and bool(LIST_ITEM.search(text, sentences[last].end, sentences[last + 1].start))
+
+
+def opens_list(text: str, sentence: Span) -> bool:
+    """Whether a sentence ends in a colon: it introduces what follows."""
+    return text[sentence.start : sentence.end].rstrip().endswith(":")
 
 
 def is_heading_line(text: str, span: Span) -> bool:

@@ -192,10 +192,10 @@ class Assistant:
         pool = build_passages(question, query, sentences, self.lookups, max(top_k, TUNED.timeline_depth))
         if before is not None:  # the answer just given, given again, goes last
             pool.sort(key=lambda p: before.same_as(p))
+        kind = answer_type(question)
         reader = self.reader()
         read = None
         if reader is not None:
-            kind = answer_type(question)
             kinds = None if kind is AnswerType.OTHER else (lambda text: candidate_spans(kind, text))
             pool, read = read_passages(pool, reader, reading or question, kinds)
         passages = pool[:top_k]
@@ -209,7 +209,7 @@ class Assistant:
         # answer that is given still says what it visibly lacks
         shortfall = evidence.shortfall(self.missing_words(evidence)) if abstained else evidence.caution()
         timeline = None
-        if not abstained and answer_type(question) is not AnswerType.OTHER:
+        if not abstained and kind is not AnswerType.OTHER:
             answering = [p for p in pool if p.answer is not None
                          and self.lacking(query, p) <= TUNED.timeline_max_lacking]
             timeline = timeline_of(question, answering, lambda a, b: same_answer(normal_words(a), normal_words(b)))

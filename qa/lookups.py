@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from index.chunking import DATE, TITLE_SEPARATOR, Span
-from index.dates import TOP_CHARS, date_in_title, find_document_date
+from index.dates import TOP_CHARS, date_in_title, dated
 from index.documents import display_path
 from index.terms import TermCache
 from qa.sources import SourceFiles, SourceText
@@ -44,10 +44,9 @@ def _date_of(path: str, title: str, head: str, recorded: str | None) -> str | No
     found = date_in_title(section) if section else None
     if found:
         return found.iso
-    if recorded is not None:
-        return recorded or None
-    found = find_document_date(head, Path(path).name, title)
-    return found.iso if found else None
+    if recorded is None:  # an index that did not record it
+        recorded = dated(head, Path(path).name, title)
+    return recorded or None
 
 
 def _shown_in(directory: str, path: str) -> str:
