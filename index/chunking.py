@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from index.formats import Extracted, Heading
 
-from index.lines import line_bounds
+from index.lines import ITEM, indentation, line_bounds, logical_lines, wrap_width
 
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -45,6 +45,13 @@ ABBREVIATIONS = frozenset(
     """.split()  # noqa: SIM905
 )
 MIN_PROSE_WORDS = 6
+MIN_ITEM_WORDS = 4  # a list item of fewer words is a menu entry ("* Home", "- Share on Facebook")
+MAX_LABEL_WORDS = 8  # a label names ("-i, --ignore-case", "Exit status"); it does not say
+# a person's name and e-mail address in angle brackets: a signature, not a contact footer's bare address
+ATTRIBUTION = re.compile(r"[^\W\d_][\w.'’-]*(?:[ \t]+[^\W\d_][\w.'’-]*)+[ \t]+<[^<>@\s]+@[^<>\s]+>")
+MAX_ATTRIBUTION_WORDS = 16
+# an indented term of at most three words, a gap of two spaces or more, and what the term means
+DEFINITION = re.compile(r"[ \t]+\S+(?: \S+){0,2}(?: {2,}|\t[ \t]*)(\S.*)$", re.DOTALL)
 LONG_LINE_WORDS = 12
 
 
@@ -93,38 +100,83 @@ def _trim(text: str, span: Span) -> Span | None:
     return Span(start, end) if end > start else None
 
 
+def _logical_spans(text: str, width: int | None) -> list[Span]:
+    return [Span(start, end) for start, end in logical_lines(text, width)]
+
+
+def is_list_item(line: str) -> bool:
+    """A list item that says something ("  * Fix the crash on empty input"), not a menu entry."""
+    return bool(ITEM.match(line)) and len(WORD.findall(line)) >= MIN_ITEM_WORDS and is_text_line(line)
+
+
+def is_attribution(line: str) -> bool:
+    """A line that names a person by name and address ("-- Jane Doe <jane@example.org>  Mon, 3 Jun
+    2024"), as changelogs, commit logs and mail sign: who wrote or did what the text says."""
+    return bool(ATTRIBUTION.search(line)) and len(WORD.findall(line)) <= MAX_ATTRIBUTION_WORDS
+
+
+def is_definition(line: str) -> bool:
+    """An indented line that names a term and, after a gap, says what it is ("  -t     sort by time,
+    newest first"), as manuals and --help texts list their options."""
+    found = DEFINITION.match(line)
+    return bool(found) and len(WORD.findall(found.group(1))) >= MIN_ITEM_WORDS - 1 and is_text_line(found.group(1))
+
+
+def is_label(line: str, following: str | None) -> bool:
+    """A short line that names what the more indented text right under it says, as a manual names an
+    option ("-i, --ignore-case") or a section ("DESCRIPTION") above its description."""
+    return (following is not None and bool(WORD.search(line)) and len(WORD.findall(line)) <= MAX_LABEL_WORDS
+            and indentation(following) > indentation(line) and is_text_line(following))
+
+
 def prose_blocks(text: str) -> list[Span]:
     """Runs of prose lines (blank lines allowed inside), each a span of the text.
 
-    A dateline directly above a prose paragraph starts that paragraph's block.
+    A line is as its author wrote it: a hard-wrapped paragraph is one line (`index.lines`). A
+    dateline directly above a prose paragraph starts that paragraph's block; so does a label above
+    the more indented text it names, and that text belongs to the block even when it is too short
+    to read as prose. Items of a list and a sign-off that names a person count as prose.
     """
     blocks: list[Span] = []
     current: Span | None = None
     pending_dateline: Span | None = None
+    under: int | None = None  # a label's text: lines this indented, right under it, belong to its block
     in_fence = False
-    for raw in _line_spans(text):
+    lines = _logical_spans(text, wrap_width(text))
+    for number, raw in enumerate(lines):
         line = text[raw.start : raw.end]
         if line.lstrip().startswith("```"):
-            in_fence = not in_fence
-            current = None
+            in_fence, current, under = not in_fence, None, None
             continue
         if not line.strip():
+            under = None
             continue
         span = _trim(text, raw)
         if span is None:
             continue
-        if not in_fence and is_prose(line):
+        if in_fence:
+            current, pending_dateline = None, None
+            continue
+        if under is not None and current is not None and indentation(line) >= under and is_text_line(line):
+            current = blocks[-1] = Span(current.start, span.end)
+            continue
+        under = None
+        following = text[lines[number + 1].start : lines[number + 1].end] if number + 1 < len(lines) else None
+        if is_prose(line) or is_list_item(line) or is_attribution(line) or is_definition(line):
             if current is None:
                 start = pending_dateline.start if pending_dateline else span.start
                 current = Span(start, span.end)
                 blocks.append(current)
             else:
-                current = Span(current.start, span.end)
-                blocks[-1] = current
+                current = blocks[-1] = Span(current.start, span.end)
             pending_dateline = None
+        elif is_label(line, following):
+            current = Span(span.start, span.end)
+            blocks.append(current)
+            under, pending_dateline = indentation(following or ""), None
         else:
             current = None
-            pending_dateline = span if not in_fence and is_dateline(line) else None
+            pending_dateline = span if is_dateline(line) else None
     return blocks
 
 
@@ -145,12 +197,17 @@ def _is_abbreviation(text: str, stop: int) -> bool:
     return token.lower() in ABBREVIATIONS
 
 
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
-    """Sentence spans inside `text[start:end]`; line breaks always end a sentence."""
+def split_sentences(text: str, start: int = 0, end: int | None = None, width: int | None = None) -> list[Span]:
+    """Sentence spans inside `text[start:end]`. A line break ends a sentence, unless it only wraps
+    the text at `width` (`index.lines.wrap_width` of the whole text; None: every break is meant)."""
     end = len(text) if end is None else end
     sentences: list[Span] = []
-    for raw in _line_spans(text[start:end]):
-        line = _trim(text, Span(start + raw.start, start + raw.end))
+    lines = logical_lines(text, width)
+    first = max(0, bisect.bisect_right(lines, (start, len(text) + 1)) - 1)
+    for line_start, line_end in lines[first:]:
+        if line_start >= end:
+            break
+        line = _trim(text, Span(max(start, line_start), min(end, line_end)))
         if line is None:
             continue
         cursor = line.start
@@ -202,9 +259,10 @@ def chunk_spans(
     Consecutive chunks of one block share their last/first `overlap` sentences.
     """
     chunks: list[Span] = []
+    width = wrap_width(text)
     for block in prose_blocks(text) if blocks is None else blocks:
         units: list[tuple[Span, int]] = []
-        for sentence in split_sentences(text, block.start, block.end):
+        for sentence in split_sentences(text, block.start, block.end, width):
             size = count_tokens(text[sentence.start : sentence.end])
             if size <= max_tokens:
                 units.append((sentence, size))
@@ -229,15 +287,13 @@ def chunk_spans(
 def document_title(text: str, fallback: str) -> str:
     """A document's headline: a Markdown heading, else a headline-like line above the first
     paragraph, else `fallback` (usually the file name)."""
-    for raw in _line_spans(text):
-        line = text[raw.start : raw.end].strip()
-        if line.startswith("# "):
-            return line[2:].strip()
     blocks = prose_blocks(text)
     limit = blocks[0].start if blocks else len(text)
     best = ""
     for raw in _line_spans(text[:limit]):
         line = text[raw.start : raw.end].strip()
+        if line.startswith("# "):  # a Markdown heading above the text (not a shell prompt in an example)
+            return line[2:].strip()
         words = line.split()
         if not 4 <= len(words) <= 20 or is_prose(line) or is_dateline(line):
             continue
@@ -275,7 +331,7 @@ def structured_blocks(text: str, headings: tuple[Heading, ...], title: str = "")
     blocks: list[Span] = []
     current: Span | None = None
     in_fence = False
-    for raw in _line_spans(text):
+    for raw in _logical_spans(text, wrap_width(text)):
         line = text[raw.start : raw.end]
         first = bisect.bisect_left(heading_starts, raw.start)
         is_heading = first < len(heading_starts) and heading_starts[first] < max(raw.end, raw.start + 1)

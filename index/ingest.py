@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from index.chunking import TITLE_SEPARATOR, document_chunks, split_sentences
+from index.chunking import TITLE_SEPARATOR, Span, document_chunks, split_sentences
 from index.dates import dated
 from index.documents import Document, display_path, find_files, fingerprint, read_document
 from index.encoder_protocol import SentenceEncoder
 from index.errors import PathMissing, QAError, UnreadableFile
 from index.lexical import LexicalIndex, bm25_dir
-from index.lines import line_of
+from index.lines import line_of, wrap_width
 from index.locking import writer_lock
 from index.settings import Settings
 from index.store import ChunkRecord, FileRecord, Store, chunk_id
@@ -250,6 +250,10 @@ def _embed_and_store(
     little padding is computed.
     """
     records = [r for _, _, file_records in window for r in file_records]
+    # each chunk's sentences as its document splits them (a wrapped line runs on), in its own offsets
+    chunk_sentences = [[Span(s.start - r.start, s.end - r.start)
+                        for s in split_sentences(document.text, r.start, r.end, wrap_width(document.text))]
+                       for document, _, file_records in window for r in file_records]
     order = sorted(range(len(records)), key=lambda i: len(records[i].text))
     vectors = np.zeros((len(records), encoder.dimension), dtype=np.float32)
     step = settings.batch_size * 4
@@ -257,13 +261,14 @@ def _embed_and_store(
         part = order[first : first + step]
         texts = [embedding_text(records[i]) for i in part]
         # each chunk's sentences, as offsets into its own text; the title ahead of it shifts them
-        spans = [split_sentences(records[i].text, 0, len(records[i].text)) for i in part]
+        spans = [chunk_sentences[i] for i in part]
         shifts = [len(text) - len(records[i].text) for i, text in zip(part, texts, strict=True)]
         ranges = [[(s.start + shift, s.end + shift) for s in chunk] for chunk, shift in zip(spans, shifts, strict=True)]
         vectors[part], sentences = encoder.encode_with_parts(texts, ranges, batch_size=settings.batch_size)
-        for i, chunk_sentences, found in zip(part, spans, sentences, strict=True):
+        for i, sentences_of, found in zip(part, spans, sentences, strict=True):
             records[i] = dataclasses.replace(
-                records[i], sentence_starts=tuple(records[i].start + s.start for s in chunk_sentences),
+                records[i], sentence_starts=tuple(records[i].start + s.start for s in sentences_of),
+                sentence_ends=tuple(records[i].start + s.end for s in sentences_of),
                 sentence_vectors=found.astype(np.float16).tobytes())
         if progress:
             progress(done + min(len(order), first + step), total)

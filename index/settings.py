@@ -30,7 +30,9 @@ class Settings:
     encoder: str = "auto"  # how the model runs: auto, onnx-int8, onnx-fp32 or torch (index.embedding)
     chunk_tokens: int = 160
     overlap_sentences: int = 1
-    chunker_version: int = 3  # 2: chunks embedded with their document title in front; 3: sentence vectors too
+    # 2: chunks embedded with their document title in front; 3: sentence vectors too; 4: hard-wrapped lines
+    # read as one, labels, list items and sign-offs kept, each sentence's end stored
+    chunker_version: int = 4
     max_file_mb: float = 5.0
     top_k: int = 3
     reader: bool = True  # the reading model marks the first passages' answers and weighs in on abstaining (qa.reader)

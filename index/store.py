@@ -49,6 +49,13 @@ class ChunkRecord:
     # sentences without encoding them again.
     sentence_starts: tuple[int, ...] = ()
     sentence_vectors: bytes = b""
+    sentence_ends: tuple[int, ...] = ()
+
+    def sentences(self) -> list[tuple[int, int]]:
+        """Each sentence's `(start, end)` in the chunk's own text, as the document splits it (an
+        index without ends: each runs to the next one's start)."""
+        ends = self.sentence_ends or (*self.sentence_starts[1:], self.end)
+        return [(start - self.start, end - self.start) for start, end in zip(self.sentence_starts, ends, strict=True)]
 
     def sentence_vector(self, start: int, dimension: int) -> np.ndarray | None:
         """The stored vector of the sentence starting at `start`, or None."""
@@ -305,6 +312,7 @@ class Store:
                     {"source": self.paths.stored(r.source), "start": r.start, "end": r.end, "line": r.line,
                      "title": r.title,
                      "sentences": ",".join(map(str, r.sentence_starts)),
+                     "sentence_ends": ",".join(map(str, r.sentence_ends)),
                      "sentence_vectors": base64.b64encode(r.sentence_vectors).decode("ascii")}
                     for r in part
                 ],
@@ -376,4 +384,5 @@ def _record(chunk: str, text: str, meta: dict[str, Any], source: str) -> ChunkRe
         title=str(meta.get("title", "")),
         sentence_starts=tuple(int(x) for x in str(meta.get("sentences", "")).split(",") if x),
         sentence_vectors=base64.b64decode(str(meta.get("sentence_vectors", ""))),
+        sentence_ends=tuple(int(x) for x in str(meta.get("sentence_ends", "")).split(",") if x),
     )

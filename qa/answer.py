@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from index.chunking import Span, is_dateline
+from index.lines import indentation
 from index.terms import TermCache
 from qa.answer_types import AnswerType, answer_span, answer_type
 from qa.lookups import Lookups, document_date
@@ -39,7 +40,7 @@ def passage_span(best: ScoredSentence, question: str | None = None) -> Span:
     sentence = text[best.span.start : best.span.end]
     if first > 0:
         before = sentences[first - 1]
-        if REFERRING.match(sentence) or is_dateline(text[before.start : before.end]):
+        if REFERRING.match(sentence) or is_dateline(text[before.start : before.end]) or labels(text, before, best.span):
             first -= 1
     # a heading ("Ownership Rules") says what follows: its first sentence comes with it, beyond the count
     heading = is_heading_line(text, best.span)
@@ -80,6 +81,19 @@ def introduced(text: str, sentences: list[Span], first: int, last: int) -> bool:
 def opens_list(text: str, sentence: Span) -> bool:
     """Whether a sentence ends in a colon: it introduces what follows."""
     return text[sentence.start : sentence.end].rstrip().endswith(":")
+
+
+def labels(text: str, label: Span, sentence: Span) -> bool:
+    """Whether `label` is a heading line that names the more indented text `sentence` opens, as a
+    manual names an option ("-i, --ignore-case") above its description."""
+    return is_heading_line(text, label) and _indentation_at(text, sentence.start) > _indentation_at(text, label.start)
+
+
+def _indentation_at(text: str, offset: int) -> int:
+    """The indentation of the line `offset` is on."""
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", start)
+    return indentation(text[start : end if end >= 0 else len(text)])
 
 
 def is_heading_line(text: str, span: Span) -> bool:

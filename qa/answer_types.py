@@ -64,6 +64,7 @@ WEEKDAY = r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?"
 # Calendar dates: a day, a month, a year or a century. A number inside one counts no thing.
 CALENDAR_PATTERNS = [
     rf"\b{WEEKDAY}\.?,?\s+{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b",
+    rf"\b{WEEKDAY}\.?,?\s+\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH},?\s+\d{{4}}\b",  # Sun, 12 Mar 2023
     rf"\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b",
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH},?\s+\d{{4}}\b",
     r"\b\d{1,2}/\d{1,2}/\d{2,4}\b",

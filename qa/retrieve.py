@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 from cachetools import LRUCache
 
-from index.chunking import split_sentences
 from index.encoder_protocol import SentenceEncoder
 from index.lexical import LexicalIndex
 from index.store import ChunkRecord, Store
@@ -168,8 +167,8 @@ class HybridRetriever:
             texts: list[str] = []
             owners: list[int] = []
             for number, chunk in enumerate(todo):
-                for span in split_sentences(chunk.text):
-                    texts.append(chunk.text[span.start : span.end])
+                for start, end in chunk.sentences():
+                    texts.append(chunk.text[start:end])
                     owners.append(number)
             tokens = self.terms.many(texts) if texts else []  # remembered: the answerer reads the same sentences
             grouped: list[list[list[str]]] = [[] for _ in todo]

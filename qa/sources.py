@@ -16,7 +16,7 @@ from index.chunking import Span, document_blocks, split_sentences
 from index.documents import display_path, file_sha256, read_document
 from index.errors import UnreadableFile
 from index.formats import Extracted
-from index.lines import line_of
+from index.lines import line_of, wrap_width
 from qa.passages import Citation
 
 MAX_SOURCE_CHARS = 10**9  # re-reading a cited file: the index already applied the size limit
@@ -41,7 +41,7 @@ class SourceText:
     def sentences(self, block: int) -> list[Span]:
         if block not in self._sentences:
             span = self.blocks[block]
-            self._sentences[block] = split_sentences(self.text, span.start, span.end)
+            self._sentences[block] = split_sentences(self.text, span.start, span.end, wrap_width(self.text))
         return self._sentences[block]
 
     def citation(self, shown: str, path: str, start: int, end: int, date: str | None = None) -> Citation:

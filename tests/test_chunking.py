@@ -10,6 +10,7 @@ import pytest
 
 from index.chunking import chunk_spans, document_title, is_prose, prose_blocks, split_sentences
 from index.documents import read_document
+from index.lines import wrap_width
 from index.settings import Settings
 from index.store import Store
 from tests.conftest import CORPUS
@@ -148,3 +149,56 @@ def test_titles_come_from_headlines_not_menus() -> None:
     )
     assert titles["2022-04-20-news-americas-migration-talks.txt"] == "2022-04-20-news-americas-migration-talks"
     assert document_title("# Notes on bridges\n\nSome text here.", "x") == "Notes on bridges"
+
+
+# A manual page as `man` prints it at 80 columns: hard-wrapped, justified, options as labels above
+# their indented descriptions (a made-up tool, in the shape of grep(1) and ls(1)).
+MANUAL = (Path(__file__).parent / "data" / "harbourctl.1.txt").read_text(encoding="utf-8")
+
+
+def test_a_hard_wrapped_sentence_is_one_sentence_and_none_of_it_is_lost() -> None:
+    """A manual, an e-mail or a plain-text book wraps its sentences over lines: every line of them is
+    indexed, and a sentence is cut at its full stop, never at a line end."""
+    chunks = texts(chunk_spans(MANUAL), MANUAL)
+    indexed = " ".join(" ".join(chunk.split()) for chunk in chunks)
+    assert "sorted by name, and exits with status zero when all of them answer within the time limit." in indexed
+    sentences = [" ".join(MANUAL[s.start : s.end].split())
+                 for block in prose_blocks(MANUAL) for s in split_sentences(MANUAL, block.start, block.end,
+                                                                             wrap_width(MANUAL))]
+    assert ("With no option it lists every gate, one per line, sorted by name, and exits with status zero when all "
+            "of them answer within the time limit.") in sentences
+
+
+def test_an_option_is_indexed_with_the_description_under_it() -> None:
+    """An option's name stands on its own line above its description: the two are one block, so the
+    answer to "which option closes gates?" shows "-c, --close" with what it does."""
+    blocks = [" ".join(MANUAL[b.start : b.end].split()) for b in prose_blocks(MANUAL)]
+    assert any("-c, --close Close the named gates and wait until each one reports that it is shut." in b
+               for b in blocks)
+    assert any("-t sort by the time of the last movement, newest first" in b for b in blocks)
+    assert "NAME harbourctl - open, close and inspect the gates of a harbour" in blocks
+
+
+def test_list_items_and_a_sign_off_are_kept_but_menus_are_not() -> None:
+    """A changelog's items and the line that signs them say what changed and who did it; a menu's
+    one-word items say nothing."""
+    changelog = (
+        "harbourctl (2.1-1) unstable; urgency=medium\n\n"
+        "  * Close gates in the order the operator gave them.\n"
+        "  * Fix a crash when the controller sends an empty reply\n\n"
+        " -- Jane Doe <jane@example.org>  Mon, 03 Jun 2024 10:12:00 +0200\n\n"
+        "* Home\n* News\n* Contact us\n"
+    )
+    chunks = texts(chunk_spans(changelog), changelog)
+    assert len(chunks) == 1
+    assert "Fix a crash when the controller sends an empty reply" in chunks[0]
+    assert chunks[0].endswith("Jane Doe <jane@example.org>  Mon, 03 Jun 2024 10:12:00 +0200")
+    assert "Home" not in chunks[0] and "Contact us" not in chunks[0]
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_a_page_saved_one_paragraph_a_line_is_not_taken_for_wrapped_text(path: Path) -> None:
+    """Scraped and exported text puts a paragraph on a line: every line break there means something,
+    so two short menu lines are never run together."""
+    assert wrap_width(path.read_text(encoding="utf-8")) is None
+    assert wrap_width(MANUAL) == 78

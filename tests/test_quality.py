@@ -404,3 +404,20 @@ def test_a_sentence_that_introduces_a_list_brings_the_list_and_no_two_passages_o
     assert all(p.text == text[p.citation.start : p.citation.end] for p in answer.passages)
     assert all(a_end <= b_start or b_end <= a_start for i, (a_start, a_end) in enumerate(spans)
                for b_start, b_end in spans[i + 1 :]), "no words shown twice"
+
+
+def test_a_manual_answers_with_the_option_and_what_it_does(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+    """A manual names each option on a line of its own above its description: the passage that answers
+    shows both, the option first, however the question is worded."""
+    from index.ingest import ingest
+    from index.settings import Settings
+    from qa.engine import Assistant
+
+    source = Path(__file__).parent / "data" / "harbourctl.1.txt"
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([source], settings, encoder)
+    assistant = Assistant.open(settings, encoder)
+    first = assistant.ask("Which option shuts the gates?", top_k=3).passages[0]
+    assert " ".join(first.text.split()).startswith("-c, --close Close the named gates")
+    first = assistant.ask("how do I stop waiting for a gate that does not answer?", top_k=3).passages[0]
+    assert " ".join(first.text.split()).startswith("-w, --wait=SECONDS Give up on a gate")
