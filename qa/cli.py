@@ -193,11 +193,10 @@ def _render_passage(number: int, passage: Passage, style: Style, width: int, dim
     head = f"{number}. {style.dim(date + ' ·')} {style.cite(passage.citation.label)}"
     if passage.title:
         head += "\n   " + style.dim(passage.title)
-    body = passage.text
-    if (offsets := passage.answer_offsets) is not None and not dim:
+    body, offsets = passage.readable()
+    if offsets is not None and not dim:
         a, b = offsets
         body = body[:a] + "\x00" + body[a:b] + "\x00" + body[b:]
-    body = " ".join(body.split())
     lines = textwrap.wrap(body, width=max(40, width - 3), break_on_hyphens=False)
     text = "\n".join("   " + line for line in lines)
     if "\x00" in text:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from index.chunking import Span
+
+# White space as laid out, and a word hyphenated by a typesetter at a line end (U+2010, a soft hyphen)
+LAYOUT = re.compile(r"(?<=\w)([\u2010\u00ad][ \t]*(?:\r\n|\r|\n)\s*)(?=\w)|\s+")
 
 if TYPE_CHECKING:
     from qa.timeline import Timeline
@@ -72,6 +76,29 @@ class Passage:
         if self.answer is None:
             return None
         return self.answer.start - self.citation.start, self.answer.end - self.citation.start
+
+    def readable(self) -> tuple[str, tuple[int, int] | None]:
+        """The passage as a person reads it on one line, and its answer span in that text: each run
+        of white space one space (a wrapped line's break and indent too), and a word that a typesetter
+        hyphenated at a line end ("informa‐\n   tion") whole again. The cited text is not changed."""
+        offsets = self.answer_offsets
+        pieces: list[str] = []
+        moved = list(offsets) if offsets else []
+        cursor = 0
+        for found in LAYOUT.finditer(self.text):
+            pieces.append(self.text[cursor : found.start()])
+            joined = "" if found.group(1) else " "
+            for i, offset in enumerate(offsets or ()):
+                if offset >= found.end():
+                    moved[i] -= len(found.group()) - len(joined)
+                elif offset > found.start():
+                    moved[i] -= offset - found.start()
+            pieces.append(joined)
+            cursor = found.end()
+        pieces.append(self.text[cursor:])
+        text = "".join(pieces)
+        lead = len(text) - len(text.lstrip())
+        return text.strip(), (moved[0] - lead, moved[1] - lead) if moved else None
 
     @property
     def answer_text(self) -> str:

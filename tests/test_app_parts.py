@@ -97,3 +97,28 @@ def test_questions_are_answered_once_each_in_the_order_asked_by_one_worker_at_a_
     for worker in workers:
         worker.join()
     assert answered == list(range(500))
+
+
+def test_a_wrapped_manual_passage_reads_as_one_line_with_its_answer_still_marked(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    """A manual's passage keeps its line breaks, indents and the typesetter's hyphens in the cited
+    text; the card, the terminal and the export show it as a person reads it, the answer marked."""
+    from index.ingest import ingest
+    from index.settings import Settings
+
+    manual = tmp_path / "gates.txt"
+    manual.write_text(
+        "NAME\n       gatectl - open and close the gates of a harbour\n\nDESCRIPTION\n"
+        "       gatectl  talks  to the gate controller and shows for each gate the in‐\n"
+        "       formation it reports, such as the time  the gate last moved, when it\n"
+        "       was opened on 3 May 2024 by the harbour master of the western basin,\n"
+        "       and  whether  the  gate answers within the time limit that was given.\n",
+        encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([manual], settings, encoder)
+    answer = Assistant.open(settings, encoder).ask("when was the gate opened?")
+    first = answer.passages[0]
+    assert "in‐\n       formation" in first.text, "the cited text is the file's"
+    text, (start, end) = first.readable()
+    assert "shows for each gate the information it reports, such as the time the gate last moved" in text
+    assert text[start:end] == "3 May 2024"
+    assert "information it reports" in answer_markdown(answer)

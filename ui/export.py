@@ -22,11 +22,6 @@ def index_label(settings: Settings) -> str:
     return settings.index if settings.is_remote else display_path(settings.index)
 
 
-def flat(text: str) -> str:
-    """`text` with every whitespace character a space: same offsets, one paragraph."""
-    return re.sub(r"\s", " ", text)
-
-
 def _md_escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>#])", r"\\\1", text)
 
@@ -47,8 +42,8 @@ def answer_markdown(answer: Answer) -> str:
             out.append(f"- **{_md_escape(run.answer)}** — {cited}")
         out.append("")
     for passage in answer.passages:
-        text = flat(passage.text)
-        if (offsets := passage.answer_offsets) is not None and not answer.abstained:
+        text, offsets = passage.readable()
+        if offsets is not None and not answer.abstained:
             a, b = offsets
             quote = _md_escape(text[:a]) + "**" + _md_escape(text[a:b]) + "**" + _md_escape(text[b:])
         else:

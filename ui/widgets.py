@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Label, Static
 from index.documents import display_path
 from qa.passages import Answer, Citation, Passage
 from qa.timeline import Timeline
-from ui.export import cite, flat
+from ui.export import cite
 from ui.history import History
 from ui.messages import CopyCitation, OpenCitation, OpenPassage, Reindex
 
@@ -122,8 +122,9 @@ class PassageText(Static):
         return self.passage.answer_offsets if self.highlight else None
 
     def render(self) -> Content:
-        content = Content(flat(self.passage.text))
-        if (offsets := self.answer_offsets) is not None:
+        text, offsets = self.passage.readable()
+        content = Content(text)
+        if offsets is not None and self.highlight:
             content = content.stylize(".passage--answer", *offsets)
         return content
 
