@@ -119,6 +119,12 @@ class Shown:
         words = normal_words(passage.answer_text) if passage.answer is not None else ""
         return words == self.answer
 
+    def shown_again(self, passage: Passage) -> bool:
+        """Whether `passage` is this very passage again (the same words) and marks no answer."""
+        citation = passage.citation
+        return (citation.path, citation.start, citation.end) == (self.path, self.start, self.end) and (
+            passage.answer is None)
+
     def repeats(self, path: str, span: Span, kind: AnswerType, text: str) -> bool:
         """Whether a sentence (`text` at `span` of `path`) lies in this passage and its only
         answers of `kind` (a date, a name, ...) are this passage's answer again."""

@@ -308,6 +308,20 @@ def test_a_follow_up_is_not_answered_with_the_answer_just_given(tmp_path: Path, 
     assert alone.passages[0].answer_text == "1987"
 
 
+def test_a_third_turn_does_not_show_again_what_the_first_turn_answered(assistant: Assistant) -> None:
+    """Asked in one conversation after "when were talks suspended?" and "and when were they resumed?",
+    "and who led the cuban side?" asks for a name: the sentence that answered the first turn, which
+    names no one, is not among its cards."""
+    conversation = Conversation()
+    first = assistant.ask("when were talks suspended?", conversation).passages[0]
+    assert first.answer_text == "2003"
+    assistant.ask("and when were they resumed?", conversation)
+    third = assistant.ask("and who led the cuban side?", conversation, top_k=3)
+    shown = [(p.citation.path, p.citation.start, p.citation.end) for p in third.passages]
+    again = (first.citation.path, first.citation.start, first.citation.end)
+    assert again not in shown, [p.text for p in third.passages]
+
+
 def test_a_date_without_a_year_comes_with_the_documents_own_date(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
     """"Said Tuesday" cannot be quoted as a date on its own: the card also cites the document's
     date line, verbatim; an answer that carries its year needs no such help."""
