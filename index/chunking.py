@@ -301,7 +301,7 @@ def document_title(text: str, fallback: str) -> str:
         alpha_words = sum(w[0].isalpha() for w in words) or 1
         if alpha_words >= 4 and capitalised / alpha_words >= 0.6 and len(line) > len(best):
             best = line
-    return best or fallback
+    return " ".join(best.split()) or fallback  # a man page spreads its header over the width
 
 
 # ---- structured formats (Markdown, HTML, PDF, Word): headings are structure ----------------------
