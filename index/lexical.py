@@ -35,7 +35,9 @@ SEGMENT_NAME = re.compile(r"seg-\d+")
 MERGE_RATIO = 1  # a segment is merged into the one before it once it is as big: sizes double, log n merges
 
 
-TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's (and scikit-learn's) word pattern
+# bm25s's (and scikit-learn's) word pattern, and a one-letter command-line option ("grep -v"), which
+# that pattern, keeping words of two letters or more, would drop
+TOKEN = re.compile(r"(?u)(?<![\w-])-[^\W\d_](?![\w-])|\b\w\w+\b")
 _STEMS: dict[str, str] = {}
 
 
@@ -64,9 +66,11 @@ def english_stopwords(plus: bool = False) -> frozenset[str]:
 
 def tokenize(texts: list[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed terms of each text, exactly as
-    `bm25s.tokenize(texts, stopwords="en", stemmer=english_stemmer, return_ids=False)` makes them."""
+    `bm25s.tokenize(texts, stopwords="en", stemmer=english_stemmer, return_ids=False)` makes them,
+    with one-letter options ("-v", "-V": case kept) where they stand."""
     stop = english_stopwords()
-    words = [[w for w in TOKEN.findall(text.lower()) if w not in stop] for text in texts]
+    words = [[w for w in (t if t[0] == "-" else t.lower() for t in TOKEN.findall(text)) if w not in stop]
+             for text in texts]  # an option keeps its case: -v is not -V
     new = list({w for chunk in words for w in chunk if w not in _STEMS})
     if new:
         if len(_STEMS) > 2_000_000:

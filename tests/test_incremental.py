@@ -38,6 +38,12 @@ def test_terms_are_those_bm25s_makes() -> None:
     assert tokenize(texts) == [list(chunk) for chunk in expected]
 
 
+def test_a_one_letter_option_is_a_term_of_its_own() -> None:
+    """ "What does grep -v do?" finds the line that names -v: bm25s would keep only "grep"."""
+    assert tokenize(["What does grep -v do?", "-v, --invert-match: select non-matching lines; x-y -1 a-b -V"]) == [
+        ["what", "doe", "grep", "-v", "do"], ["-v", "invert", "match", "select", "non", "match", "line", "-V"]]
+
+
 def bm25s_scores(texts: list[str], query: str) -> np.ndarray:
     """The scores bm25s gives `query` over an index of `texts` built from scratch."""
     import bm25s
