@@ -217,8 +217,12 @@ class Assistant:
         shortfall = evidence.shortfall(self.missing_words(evidence)) if abstained else evidence.caution()
         timeline = None
         if not abstained and kind is not AnswerType.OTHER:
-            answering = [p for p in pool if p.answer is not None
-                         and self.lacking(query, p) <= TUNED.timeline_max_lacking]
+            # a passage answers when it lacks at most half the question, or no more of it than the
+            # passage that lacks least (a question in other words than all the documents': "who heads
+            # ..." of "X led ...")
+            lacking = {id(p): self.lacking(query, p) for p in pool if p.answer is not None}
+            limit = max(TUNED.timeline_max_lacking, min(lacking.values(), default=0.0))
+            answering = [p for p in pool if id(p) in lacking and lacking[id(p)] <= limit]
             timeline = timeline_of(question, answering, lambda a, b: same_answer(normal_words(a), normal_words(b)))
             if asks_for_present(question):
                 passages = newest_first(pool, answering)[:top_k]

@@ -151,3 +151,25 @@ def test_dates_are_found_at_ingest_and_kept_with_each_file_metadata_included(tmp
     answer = Assistant.open(settings, encoder).ask("why was the ferry cancelled?")
     cited = answer.passages[0].citation
     assert cited.date == "2019-06-01" and "2019-06-01 · " in cited.dated_label
+
+
+def test_a_present_question_in_other_words_than_the_documents_leads_with_the_newest(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+    """"Who heads the harbour board now?" of minutes that say "X chaired the harbour board": no
+    passage holds "heads", all answer alike, so the newest one leads and says as of when."""
+    from index.ingest import ingest
+    from index.settings import Settings
+    from qa.engine import Assistant
+
+    folder = tmp_path / "minutes"
+    folder.mkdir()
+    for date, said in (
+            ("March 3, 2019", "Alice Moreton chaired the harbour board when it met to agree the dredging budget."),
+            ("June 9, 2021", "The harbour board, chaired by Brian Tolley, approved new moorings for the fleet."),
+            ("May 2, 2023", "Carla Penhale chaired the harbour board as it voted to repair the north pier.")):
+        (folder / f"minutes-{date.split()[-1]}.txt").write_text(
+            f"Harbour Board Minutes\n\nPortsmouth, {date}\n\n{said}\n", encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([folder], settings, encoder)
+    answer = Assistant.open(settings, encoder).ask("who heads the harbour board now?")
+    assert answer.timeline is not None and "the latest document says Carla Penhale" in answer.timeline.lead_line()
+    assert answer.passages[0].citation.date == "2023-05-02"
