@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from index.chunking import MONTH, Span
+from index.chunking import MONTH, Span, split_sentences
 from qa.tuning import TUNED
 
 
@@ -259,7 +259,8 @@ def answer_span(question: str, text: str, focus: list[Span] | None = None) -> Sp
         near = sum(1.0 / (1.0 + max(0, f.start - span.end, span.start - f.end) / 20.0) for f in focus)
         if kind is not AnswerType.PERSON:  # two names in one sentence: which one the question's words lead to
             return near
-        return near + TUNED.answer_phrase_weight * phrase_run(text, span, focus, question)
+        said = max(phrase_run(text, span, focus, question), clause_words(text, span, spans, focus, question))
+        return near + TUNED.answer_phrase_weight * said
 
     return max(spans, key=lambda s: (closeness(s), s.end - s.start))
 
@@ -272,6 +273,20 @@ PLAIN_WORDS = frozenset({
     "the", "a", "an", "of", "in", "on", "at", "to", "for", "and", "or", "by", "with", "is", "was", "were", "be",
     "been", "did", "do", "does", "has", "had", "who", "whom", "whose", "what", "when", "where", "which", "why", "how",
 })
+
+
+def clause_words(text: str, span: Span, others: list[Span], focus: list[Span], question: str = "") -> int:
+    """How many of the question's words the rest of the candidate's clause holds: from the candidate
+    to a semicolon, the sentence's end or the next candidate, whichever comes first. "Josefina Vidal
+    of the U.S. Division of the Cuban Ministry led the Cuban delegation" holds "led", "Cuban" and
+    "delegation" past the words about who she is, which a run of words next to the name misses."""
+    semicolon = text.find(";", span.end)
+    sentence_end = next((s.end for s in split_sentences(text) if s.end > span.start), len(text))
+    end = min([semicolon if semicolon >= 0 else len(text), sentence_end,
+               *(o.start for o in others if o.start >= span.end)])
+    asked = {text[f.start : f.end].lower() for f in focus if span.end <= f.start and f.end <= end}
+    said = {w.lower() for w in WORD_RUN.findall(question)} - PLAIN_WORDS
+    return len(asked | {w.group().lower() for w in WORD_RUN.finditer(text, span.end, end)} & said)
 
 
 def phrase_run(text: str, span: Span, focus: list[Span], question: str = "") -> int:

@@ -4,6 +4,7 @@ answer-type spans on hand-written sentences, follow-ups, and corroboration on th
 from __future__ import annotations
 
 import math
+import re
 import zlib
 from pathlib import Path
 
@@ -243,6 +244,27 @@ def test_answer_span_skips_what_the_question_already_says_and_follows_its_words(
     assert answer_span("when did it happen in 2014?", "It happened in 2014.") is None
     # a count is not answered by the year or day of a date
     assert answer_span("how many delegates met?", "The delegates met on July 9, 2014, in Geneva.") is None
+
+
+def test_the_name_whose_clause_says_what_was_asked_is_marked_past_the_words_about_who_it_is() -> None:
+    """"Josefina Vidal of the U.S. Division of the Cuban Ministry ... led the Cuban delegation": what
+    she did comes after what she is; the other name's clause says it led the discussions for the
+    United States."""
+    sentence = ("Deputy Assistant Secretary Alex Lee led the discussions for the United States; Director "
+                "General Josefina Vidal of the U.S. Division of the Cuban Ministry of Foreign Affairs led the "
+                "Cuban delegation.")
+    focus = [span for word in ("led", "Cuban", "delegation") for span in _all_spans(sentence, word)]
+    found = answer_span("who led the Cuban delegation in 2015?", sentence, focus)
+    assert found is not None and sentence[found.start : found.end] == "Josefina Vidal"
+    focus = [span for word in ("led", "discussions") for span in _all_spans(sentence, word)]
+    found = answer_span("who led the discussions for the United States?", sentence, focus)
+    assert found is not None and sentence[found.start : found.end] == "Alex Lee"
+
+
+def _all_spans(text: str, word: str):  # type: ignore[no-untyped-def]
+    from index.chunking import Span
+
+    return [Span(m.start(), m.end()) for m in re.finditer(re.escape(word), text)]
 
 
 def _spans(text: str, words: list[str]):  # type: ignore[no-untyped-def]

@@ -91,7 +91,6 @@ def test_the_retraining_command_runs_on_a_tiny_sample(tmp_path: Path) -> None:
         assert 0 <= reading.start < reading.end <= len(text)
 
 
-@NOT_YET
 def test_the_assistant_with_its_reader_marks_the_cuban_lead(corpus_settings, encoder) -> None:  # type: ignore[no-untyped-def]
     from qa.engine import Assistant
 
