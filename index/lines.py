@@ -52,15 +52,18 @@ def _column_width(line: str) -> int:
     return len(line.rstrip().expandtabs())
 
 
-def _may_run_on(line: str, following: str) -> bool:
+def _may_run_on(line: str, following: str, opens: bool = False) -> bool:
     """Whether `following` could carry on the text of `line`: neither is blank or structure, and
-    `following` is indented as `line` is, or as the text of the list item `line` opens."""
+    `following` is indented as `line` is, as the text of the list item `line` opens, or, when `line`
+    opens a paragraph (`opens`), less: a paragraph whose first line alone is indented."""
     if not line.strip() or not following.strip() or STRUCTURE.match(line) or STRUCTURE.match(following):
         return False
     if ITEM.match(following):
         return False
     item = ITEM.match(line)
-    return indentation(following) in (indentation(line), len(item.group().expandtabs()) if item else -1)
+    indent = indentation(following)
+    return indent in (indentation(line), len(item.group().expandtabs()) if item else -1) or (
+        opens and not item and indent < indentation(line))
 
 
 @lru_cache(maxsize=8)
@@ -69,7 +72,8 @@ def wrap_width(text: str) -> int | None:
     paragraph a line, as web pages and exported documents are saved)."""
     lines = text.splitlines()
     pairs = [(_column_width(line), following.lstrip()[0].islower())
-             for line, following in itertools.pairwise(lines) if _may_run_on(line, following)]
+             for number, (line, following) in enumerate(itertools.pairwise(lines))
+             if _may_run_on(line, following, number == 0 or not lines[number - 1].strip())]
     if len(pairs) < WRAP_PAIRS:
         return None
     width = sorted(w for w, _ in pairs)[int(0.9 * (len(pairs) - 1))]
@@ -83,10 +87,10 @@ def wrap_width(text: str) -> int | None:
     return width
 
 
-def runs_on(line: str, following: str, width: int | None) -> bool:
+def runs_on(line: str, following: str, width: int | None, opens: bool = False) -> bool:
     """Whether the break between `line` and `following` was made by wrapping at `width`: the
-    first word of `following` would not have fitted on `line`."""
-    if width is None or not _may_run_on(line, following):
+    first word of `following` would not have fitted on `line` (`opens`: `line` opens a paragraph)."""
+    if width is None or not _may_run_on(line, following, opens):
         return False
     return _column_width(line) + 1 + len(following.split()[0]) > RUNS_ON * width
 
@@ -96,12 +100,12 @@ def logical_lines(text: str, width: int | None) -> tuple[tuple[int, int], ...]:
     """`(start, end)` of each line of `text` as its author wrote it: physical lines that a wrap at
     `width` broke are joined into one (the line breaks stay inside it); blank lines are kept."""
     joined: list[tuple[int, int]] = []
-    previous = ""
+    before = previous = ""  # the two physical lines before this one
     for start, end in line_bounds(text):
         line = text[start:end]
-        if joined and runs_on(previous, line, width):
+        if joined and runs_on(previous, line, width, opens=not before.strip()):
             joined[-1] = (joined[-1][0], end)
         else:
             joined.append((start, end))
-        previous = line
+        before, previous = previous, line
     return tuple(joined)

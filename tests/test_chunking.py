@@ -202,3 +202,19 @@ def test_a_page_saved_one_paragraph_a_line_is_not_taken_for_wrapped_text(path: P
     so two short menu lines are never run together."""
     assert wrap_width(path.read_text(encoding="utf-8")) is None
     assert wrap_width(MANUAL) == 78
+
+
+def test_a_paragraph_whose_first_line_alone_is_indented_is_read_whole() -> None:
+    """A licence or a book indents a paragraph's first line only: that line runs on into the next
+    ones like any other, and is not left out for being short of a full stop."""
+    licence = "".join(
+        f"  Paragraph {n} of the terms says that the licensee may copy the work and hand\n"
+        "on the copies to others, so long as each copy keeps this notice and the\n"
+        "name of the author who first wrote it.\n\n" for n in range(1, 4))
+    assert wrap_width(licence) is not None
+    sentences = [" ".join(licence[s.start : s.end].split()) for b in prose_blocks(licence)
+                 for s in split_sentences(licence, b.start, b.end, wrap_width(licence))]
+    assert sentences[0] == ("Paragraph 1 of the terms says that the licensee may copy the work and hand on the "
+                            "copies to others, so long as each copy keeps this notice and the name of the author "
+                            "who first wrote it.")
+    assert len(sentences) == 3
