@@ -210,9 +210,19 @@ def _with_source(kept: Kept, citation: Citation) -> Kept:
                         (*passage.also_in, citation), passage.dated), kept.terms, kept.answer)
 
 
+def _newer_in_front(kept: Kept, newer: Kept) -> Kept:
+    """`newer` (a passage of a later document that agrees with `kept`) shown in its place, at its rank,
+    with `kept`'s sources as the ones it agrees with."""
+    old, new = kept.passage, newer.passage
+    also = tuple(c for c in (old.citation, *old.also_in) if c.path != new.citation.path)
+    return Kept(Passage(new.text, new.citation, old.score, new.title, new.answer, also, new.dated),
+                newer.terms, newer.answer)
+
+
 def build_passages(question: str, query: str, sentences: list[ScoredSentence], lookups: Lookups,
-                   top_k: int) -> list[Passage]:
-    """The `top_k` best passages, one per place, with agreeing sources folded into `also_in`."""
+                   top_k: int, newest: bool = False) -> list[Passage]:
+    """The `top_k` best passages, one per place, with agreeing sources folded into `also_in`; with
+    `newest` (a question about the present), the newest of agreeing sources is the one shown."""
     terms = lookups.terms
     kept: list[Kept] = []
     used: set[tuple[str, int, int]] = set()
@@ -241,10 +251,15 @@ def build_passages(question: str, query: str, sentences: list[ScoredSentence], l
         citation = sentence.source.citation(lookups.shown_path(chunk.source), chunk.source, span.start, span.end,
                                             lookups.date_of(sentence.source, chunk.source, chunk.title))
         same = agreeing(kept, chunk.source, span, text, sentence_terms, answer_words, asked_numbers)
-        if same is not None:
+        shown = kept[same].passage.citation if same is not None else None
+        if shown is not None and not (newest and (citation.date or "") > (shown.date or "")
+                                      and citation.path != shown.path):
             kept[same] = _with_source(kept[same], citation)
-        elif len(kept) < top_k:
+        elif shown is not None or len(kept) < top_k:
             dated = dated_by(sentence.source, chunk.source, span, answer, question, lookups) if answer else None
             passage = Passage(text, citation, round(sentence.score, 4), chunk.title, answer, dated=dated)
-            kept.append(Kept(passage, sentence_terms, answer_words))
+            if same is not None:
+                kept[same] = _newer_in_front(kept[same], Kept(passage, sentence_terms, answer_words))
+            else:
+                kept.append(Kept(passage, sentence_terms, answer_words))
     return [k.passage for k in kept]

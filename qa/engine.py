@@ -193,7 +193,8 @@ class Assistant:
         stale: list[str] = []
         sentences = rank_sentences(question, query, candidates, self.lookups, self.weights, stale, vector, before)
         sentences = self.keep_to_years(sentences, years_named(question))
-        pool = build_passages(question, query, sentences, self.lookups, max(top_k, TUNED.timeline_depth))
+        pool = build_passages(question, query, sentences, self.lookups, max(top_k, TUNED.timeline_depth),
+                              newest=asks_for_present(question))
         kind = answer_type(question)
         if earlier:  # the answer just given, given again, goes last; so does the very passage an earlier
             # turn showed, when it marks no answer of the kind now asked ("... suspended in 2003" for
