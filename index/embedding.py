@@ -53,13 +53,16 @@ def cpu_has_int8_dot_product() -> bool:
 
 
 def resolve_backend(backend: str) -> str:
-    """The encoder `backend` names. "auto" is the float32 graph on every CPU: PyTorch's vectors
-    (cosine 1.000). The int8 graph ("onnx-int8-mixed"; "onnx-int8" names it too, and the index
-    records the full name) is chosen by hand."""
+    """The encoder `backend` names. "auto" is the int8 graph on a CPU with VNNI
+    (`cpu_has_int8_dot_product`): on 512 SQuAD chunks here 1.7 times the float32 graph's rate, least
+    cosine to PyTorch 0.997; `qa eval` within one question of float32 per figure; SQuAD held-out
+    R@1 and R@5 the same, answer@1 0.26 points lower. Without VNNI int8 products lose most of that
+    speed, so there "auto" is the float32 graph (PyTorch's vectors, cosine 1.000). "onnx-int8" is
+    read as "onnx-int8-mixed", the name the index records."""
     if backend not in BACKENDS:
         raise ModelMissing(f"encoder {backend!r}: unknown (known: {', '.join(BACKENDS)}); set QA_ENCODER to one")
     if backend == "auto":
-        return "onnx-fp32"
+        return "onnx-int8-mixed" if cpu_has_int8_dot_product() else "onnx-fp32"
     return "onnx-int8-mixed" if backend == "onnx-int8" else backend
 
 
