@@ -1,5 +1,6 @@
 """Exporting the encoder: the sentence-transformers model's transformer, traced by torch into an
-ONNX graph, then (for "onnx-int8") its matrix products quantized to int8 by onnxruntime.
+ONNX graph; for "onnx-int8-mixed", fused by onnxruntime's BERT optimizer and its matrix products
+quantized to int8 (the most sensitive per block, the rest per tensor).
 
 This is the one module of the index that imports torch and sentence-transformers: at setup
 (`python -m index.export`, which dev.sh runs), on the first encoding when no graph is cached, and
@@ -27,12 +28,22 @@ from index.settings import DEFAULT_MODEL
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-GRAPH_FILES = {"onnx-fp32": "model.onnx", "onnx-int8": "model_qint8.onnx"}
+GRAPH_FILES = {"onnx-fp32": "model.onnx", "onnx-int8-mixed": "model_int8_mixed.onnx"}
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-# The first layer's feed-forward output product stays float: its inputs (after GELU) spread
-# widest, and quantizing it costs the most accuracy (min. cosine to PyTorch 0.991 → 0.9915 on
-# SQuAD contexts, 0.990 → 0.993 on questions) for the least speed.
-KEEP_FLOAT = ("/encoder/layer.0/output/dense/MatMul",)
+LAYERS, HEADS, HIDDEN = 6, 12, 384
+# The int8 graph's matrix products whose quantization moves the vectors most, each quantized alone
+# with the rest float (mean 1 - cosine to the float graph on 160 contexts and 160 questions of
+# SQuAD's tune half: `python -m evals.quant_sensitivity`): the first three layers' feed-forward
+# outputs, most feed-forward inputs and the later value products. These are quantized per block of
+# 128 inputs, weights and activations both (MatMulNBits, 8 bits, int8 arithmetic); the other 24
+# per tensor (dynamic). Taking 12 kept `qa eval` within one question of fp32; the 6 most sensitive
+# alone lost 2 (least cosine to PyTorch on 512 SQuAD chunks: 6 → 0.9944, 12 → 0.9971, 36 → 0.9983;
+# all 36 per tensor 0.985).
+BLOCKWISE = tuple(f"layer.{name}/MatMul" for name in (
+    "0/output/dense", "2/output/dense", "1/output/dense", "4/intermediate/dense", "4/attention/self/value",
+    "3/intermediate/dense", "0/intermediate/dense", "1/intermediate/dense", "2/intermediate/dense",
+    "3/attention/self/value", "5/attention/self/value", "3/output/dense"))
+BLOCK = 128
 
 
 def model_key(model_path: Path, name: str) -> str:
@@ -50,7 +61,7 @@ def cached_graph(model_path: Path, backend: str, cache: Path, name: str = DEFAUL
     folder = cache / model_key(model_path, name)
     target = folder / GRAPH_FILES[backend]
     if not target.is_file():
-        export_graphs(model_path, folder, quantize=backend == "onnx-int8")
+        export_graphs(model_path, folder, backend)
     return target
 
 
@@ -73,60 +84,113 @@ def load_sentence_transformer(model_path: Path, device: str = "cpu") -> Sentence
         raise ModelMissing(f"model {model_path}: cannot load ({error})") from None
 
 
-def export_graphs(model_path: Path, folder: Path, quantize: bool) -> None:
-    """Export the float32 graph into `folder` (if missing) and, if `quantize`, its int8 copy.
-    Each file is written under a temporary name and renamed, so a crash leaves no half file."""
+def trace_graph(model_path: Path, target: Path, attention: str = "sdpa") -> None:
+    """The model's transformer traced by torch into an ONNX graph at `target`: word-piece ids, mask
+    and token types in, each word piece's output vector out. `attention` is how transformers
+    computes attention: "sdpa" (its default) or "eager" (plain products and softmax, the form
+    onnxruntime's fusion recognises)."""
     import warnings
 
     import torch
 
-    folder.mkdir(parents=True, exist_ok=True)
-    fp32 = folder / GRAPH_FILES["onnx-fp32"]
-    if not fp32.is_file():
-        _log(f"exporting {model_path.name} to ONNX (once; cached in {folder})")
-        transformer = load_sentence_transformer(model_path)[0].auto_model.eval()
+    transformer = load_sentence_transformer(model_path)[0].auto_model.eval()
+    transformer.set_attn_implementation(attention)
 
-        class TokenOutputs(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.transformer = transformer
+    class TokenOutputs(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.transformer = transformer
 
-            def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-                return self.transformer(input_ids=input_ids, attention_mask=attention_mask,
-                                        token_type_ids=token_type_ids).last_hidden_state
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.transformer(input_ids=input_ids, attention_mask=attention_mask,
+                                    token_type_ids=token_type_ids).last_hidden_state
 
-        example = tuple(torch.ones(2, 16, dtype=torch.long) for _ in INPUTS)
-        axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "token_embeddings")}
-        staging = fp32.with_suffix(".onnx.part")
-        with warnings.catch_warnings(), torch.inference_mode(False):
-            warnings.simplefilter("ignore")
-            torch.onnx.export(TokenOutputs(), example, str(staging), dynamo=False, input_names=list(INPUTS),
-                              output_names=["token_embeddings"], dynamic_axes=axes, opset_version=17)
-        staging.rename(fp32)
-    int8 = folder / GRAPH_FILES["onnx-int8"]
-    if quantize and not int8.is_file():
-        _log(f"quantizing {model_path.name} to int8 (once)")
-        import logging
-
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
-        logging.getLogger().setLevel(logging.ERROR)  # its advice to pre-process is printed as a warning
-        staging = int8.with_suffix(".onnx.part")
-        keep = [name for name in _matmul_names(fp32) if name.endswith(KEEP_FLOAT)]
-        quantize_dynamic(str(fp32), str(staging), weight_type=QuantType.QInt8, per_channel=True,
-                         reduce_range=False, op_types_to_quantize=["MatMul"], nodes_to_exclude=keep)
-        staging.rename(int8)
-    (folder / "export.json").write_text(json.dumps(
-        {"model": str(model_path), "torch": torch.__version__, "opset": 17, "int8": {
-            "weights": "QInt8 symmetric per channel", "activations": "QUInt8 dynamic", "ops": ["MatMul"],
-            "kept_float": list(KEEP_FLOAT)}}, indent=1))
+    example = tuple(torch.ones(2, 16, dtype=torch.long) for _ in INPUTS)
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "token_embeddings")}
+    with warnings.catch_warnings(), torch.inference_mode(False):
+        warnings.simplefilter("ignore")
+        torch.onnx.export(TokenOutputs(), example, str(target), dynamo=False, input_names=list(INPUTS),
+                          output_names=["token_embeddings"], dynamic_axes=axes, opset_version=17)
 
 
-def _matmul_names(graph: Path) -> list[str]:
+def fused_graph(model_path: Path, target: Path) -> dict[str, int]:
+    """The float32 graph with onnxruntime's BERT fusions (EmbedLayerNormalization, MultiHeadAttention,
+    SkipLayerNormalization, BiasGelu) at `target`, traced with eager attention; the fused operator
+    counts. The query, key and value products stay separate MatMuls, so each can be quantized."""
+    from onnxruntime.transformers.fusion_options import FusionOptions
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    traced = target.with_suffix(".traced.onnx")
+    try:
+        trace_graph(model_path, traced, attention="eager")
+        options = FusionOptions("bert")
+        options.use_multi_head_attention = True
+        fused = optimize_model(str(traced), model_type="bert", num_heads=HEADS, hidden_size=HIDDEN, opt_level=0,
+                               optimization_options=options)
+    finally:
+        traced.unlink(missing_ok=True)
+    counts = {name: count for name, count in fused.get_fused_operator_statistics().items() if count}
+    expected = {"EmbedLayerNormalization": 1, "MultiHeadAttention": LAYERS, "SkipLayerNormalization": 2 * LAYERS}
+    if any(counts.get(name) != count for name, count in expected.items()):
+        raise ModelMissing(f"model {model_path}: onnxruntime's BERT fusion found {counts}, not {expected} "
+                           "(use QA_ENCODER=onnx-fp32)")
+    fused.save_model_to_file(str(target))
+    return counts
+
+
+def quantize_mixed(fused: Path, target: Path, blockwise: tuple[str, ...] = BLOCKWISE) -> None:
+    """The fused graph's matrix products in int8: those named in `blockwise` per block of `BLOCK`
+    inputs (weights and activations), the rest per tensor (weights per column, activations dynamic)."""
+    import logging
+
     import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 
-    return [node.name for node in onnx.load(str(graph), load_external_data=False).graph.node
-            if node.op_type == "MatMul"]
+    logging.getLogger().setLevel(logging.ERROR)  # its advice to pre-process is printed as a warning
+    model = onnx.load(str(fused))
+    products = [node.name for node in model.graph.node if node.op_type == "MatMul"]
+    chosen = [name for name in products if name.endswith(blockwise)]
+    if len(chosen) != len(blockwise):
+        raise ModelMissing(f"graph {fused}: {len(chosen)} of the {len(blockwise)} products to quantize per block found")
+    quantizer = MatMulNBitsQuantizer(model, bits=8, block_size=BLOCK, is_symmetric=True, accuracy_level=4,
+                                     nodes_to_exclude=[name for name in products if name not in chosen])
+    quantizer.process()
+    middle = target.with_suffix(".blocks.onnx")
+    try:
+        onnx.save(quantizer.model.model, str(middle))
+        quantize_dynamic(str(middle), str(target), weight_type=QuantType.QInt8, per_channel=True, reduce_range=False,
+                         op_types_to_quantize=["MatMul"], extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    finally:
+        middle.unlink(missing_ok=True)
+
+
+def export_graphs(model_path: Path, folder: Path, backend: str) -> None:
+    """Export the graph of `backend` into `folder`: the float32 graph as traced, or the int8 one
+    (fused, then quantized). Each file is written under a temporary name and renamed, so a crash
+    leaves no half file."""
+    import torch
+
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / GRAPH_FILES[backend]
+    staging = target.with_suffix(".onnx.part")
+    facts: dict[str, Any] = {"model": str(model_path), "torch": torch.__version__, "opset": 17}
+    if backend == "onnx-fp32":
+        _log(f"exporting {model_path.name} to ONNX (once; cached in {folder})")
+        trace_graph(model_path, staging)
+    else:
+        _log(f"exporting {model_path.name} to ONNX and quantizing it to int8 (once; cached in {folder})")
+        fused = folder / "model_fused.onnx.part"
+        try:
+            facts["fused"] = fused_graph(model_path, fused)
+            quantize_mixed(fused, staging)
+        finally:
+            fused.unlink(missing_ok=True)
+        facts["int8"] = {"per block": {"products": list(BLOCKWISE), "block": BLOCK, "op": "MatMulNBits, 8 bits, "
+                                       "symmetric, accuracy_level 4 (int8 arithmetic)"},
+                         "per tensor": "the other MatMuls: weights QInt8 per column, activations QUInt8 dynamic"}
+    staging.rename(target)
+    (folder / f"{target.stem}.json").write_text(json.dumps(facts, indent=1))
 
 
 class TorchEncoder(Encoder):

@@ -1,5 +1,6 @@
 """The exported encoder (the ONNX graph, int8 on a CPU with VNNI) agrees with the PyTorch
-sentence-transformers model it was exported from, and the index records which one made it."""
+sentence-transformers model it was exported from, a text's vector does not depend on the texts
+batched with it, and the index records which encoder made it."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def agreement(texts: list[str], encoder: Encoder, reference: TorchEncoder) -> tu
     return float((ours * theirs).sum(axis=1).min()), float(sentences.min())
 
 
-@pytest.fixture(scope="module", params=["onnx-fp32", "onnx-int8"])
+@pytest.fixture(scope="module", params=["onnx-fp32", "onnx-int8-mixed"])
 def exported(request: pytest.FixtureRequest) -> Encoder:
     return Encoder(backend=request.param)
 
@@ -44,7 +45,9 @@ def exported(request: pytest.FixtureRequest) -> Encoder:
 def test_onnx_vectors_agree_with_pytorch_on_the_corpus(corpus_settings, exported, reference) -> None:  # type: ignore[no-untyped-def]
     texts = [embedding_text(record) for record in Store(corpus_settings).all_chunks()]
     whole, sentences = agreement(texts, exported, reference)
-    assert whole >= 0.99 and sentences >= 0.985, (whole, sentences)
+    # int8: the most sensitive products per block (measured: 0.998 / 0.998; per tensor
+    # throughout, 0.99 / 0.985)
+    assert whole >= 0.995 and sentences >= 0.99, (whole, sentences)
     if exported.backend == "onnx-fp32":  # the same computation as PyTorch's
         assert whole >= 0.9999 and sentences >= 0.9999, (whole, sentences)
 
@@ -56,9 +59,22 @@ def test_onnx_vectors_agree_with_pytorch_on_squad(exported, reference) -> None: 
     odd = [article for i, article in enumerate(data) if i % 2]
     contexts = [p["context"] for article in odd[:40:4] for p in article["paragraphs"][:4]]
     questions = [q["question"] for article in odd[:40:4] for p in article["paragraphs"][:2] for q in p["qas"]]
-    assert agreement(contexts, encoder, reference)[0] >= 0.99
+    assert agreement(contexts, encoder, reference)[0] >= 0.995
     ours, theirs = encoder.encode(questions), reference.encode(questions)
-    assert float((ours * theirs).sum(axis=1).min()) >= 0.99
+    assert float((ours * theirs).sum(axis=1).min()) >= 0.995
+
+
+def test_a_texts_vector_does_not_depend_on_the_texts_batched_with_it(exported) -> None:  # type: ignore[no-untyped-def]
+    # texts of very different lengths: batches are padded to their longest text
+    lengths = {"2015-12-01-state-dept-migration-talks.txt": 1500, "2010-voa-advancing-the-dialogue-with-cuba.txt": 60,
+               "2022-04-20-news-americas-migration-talks.txt": 700,
+               "2014-07-voa-us-committed-to-legal-cuban-migration.txt": 25}
+    texts = [(CORPUS / name).read_text(encoding="utf-8")[:length] for name, length in lengths.items()]
+    together = exported.encode(texts, batch_size=4)
+    alone = np.concatenate([exported.encode([text]) for text in texts])
+    least = float((together * alone).sum(axis=1).min())
+    # int8: activations quantized per tensor scale with the batch's widest value
+    assert least >= (0.99999 if exported.backend == "onnx-fp32" else 0.995), least
 
 
 def test_tokens_are_counted_as_the_model_reads_them(encoder, reference) -> None:  # type: ignore[no-untyped-def]
@@ -70,7 +86,7 @@ def test_tokens_are_counted_as_the_model_reads_them(encoder, reference) -> None:
 def test_switching_the_encoder_rebuilds_the_index(tmp_path: Path, corpus_copy: Path, encoder) -> None:  # type: ignore[no-untyped-def]
     settings = Settings(index=str(tmp_path / "index"))
     ingest([corpus_copy], settings, encoder)
-    other = "onnx-fp32" if encoder.backend == "onnx-int8" else "onnx-int8"
+    other = "onnx-fp32" if encoder.backend == "onnx-int8-mixed" else "onnx-int8-mixed"
     switched = settings.replace(encoder=other)
     with pytest.raises(IndexOutdated, match="encoder"):
         Assistant.open(switched)
