@@ -259,7 +259,9 @@ def answer_span(question: str, text: str, focus: list[Span] | None = None) -> Sp
         near = sum(1.0 / (1.0 + max(0, f.start - span.end, span.start - f.end) / 20.0) for f in focus)
         if kind is not AnswerType.PERSON:  # two names in one sentence: which one the question's words lead to
             return near
-        said = max(phrase_run(text, span, focus, question), clause_words(text, span, spans, focus, question))
+        # a run of one word is as likely anywhere in a clause: only a phrase of the question counts there
+        clause = clause_words(text, span, spans, focus, question)
+        said = max(phrase_run(text, span, focus, question), clause if clause >= MIN_CLAUSE_RUN else 0)
         return near + TUNED.answer_phrase_weight * said
 
     return max(spans, key=lambda s: (closeness(s), s.end - s.start))
@@ -267,6 +269,7 @@ def answer_span(question: str, text: str, focus: list[Span] | None = None) -> Sp
 
 WORD_RUN = re.compile(r"\w+(?:\.\w+)+\.?|\w+")  # a word, "U.S." and "D.C." whole
 PHRASE_LOOK = 6  # words looked at on each side of a candidate
+MIN_CLAUSE_RUN = 2  # the shortest run of the question's words that marks a name from further along its clause
 
 
 PLAIN_WORDS = frozenset({
@@ -276,17 +279,35 @@ PLAIN_WORDS = frozenset({
 
 
 def clause_words(text: str, span: Span, others: list[Span], focus: list[Span], question: str = "") -> int:
-    """How many of the question's words the rest of the candidate's clause holds: from the candidate
-    to a semicolon, the sentence's end or the next candidate, whichever comes first. "Josefina Vidal
-    of the U.S. Division of the Cuban Ministry led the Cuban delegation" holds "led", "Cuban" and
-    "delegation" past the words about who she is, which a run of words next to the name misses."""
+    """The longest run of the question's words (only short words between) anywhere in the rest of
+    the candidate's clause: from the candidate to a semicolon, the sentence's end or the next
+    candidate, whichever comes first. "Josefina Vidal of the U.S. Division of the Cuban Ministry led
+    the Cuban delegation" runs "led the Cuban delegation" (3) past the words about who she is, which
+    a run next to the name misses; for "who led the U.S. delegation?" its longest run is 1."""
     semicolon = text.find(";", span.end)
     sentence_end = next((s.end for s in split_sentences(text) if s.end > span.start), len(text))
     end = min([semicolon if semicolon >= 0 else len(text), sentence_end,
                *(o.start for o in others if o.start >= span.end)])
-    asked = {text[f.start : f.end].lower() for f in focus if span.end <= f.start and f.end <= end}
-    said = {w.lower() for w in WORD_RUN.findall(question)} - PLAIN_WORDS
-    return len(asked | {w.group().lower() for w in WORD_RUN.finditer(text, span.end, end)} & said)
+    words = list(WORD_RUN.finditer(text, span.end, end))
+    runs = [_run(words[i:], {(f.start, f.end) for f in focus}, _said(question)) for i in range(len(words))]
+    return max(runs, default=0)
+
+
+def _said(question: str) -> set[str]:
+    """The question's own words that name something (lower-cased; not "the", "who", ...)."""
+    return {w.lower() for w in WORD_RUN.findall(question)} - PLAIN_WORDS
+
+
+def _run(words: list[re.Match[str]], asked: set[tuple[int, int]], said: set[str]) -> int:
+    """How many of `words`, from the first on, are the question's (`asked` spans or `said` words),
+    short words allowed between, up to the first other word of four letters or more."""
+    count = 0
+    for word in words:
+        if (word.start(), word.end()) in asked or word.group().lower() in said:
+            count += 1
+        elif len(word.group()) > 3:
+            break
+    return count
 
 
 def phrase_run(text: str, span: Span, focus: list[Span], question: str = "") -> int:
@@ -295,18 +316,7 @@ def phrase_run(text: str, span: Span, focus: list[Span], question: str = "") -> 
     delegation?"; "Josefina Vidal | led the Cuban delegation": 1, "Cuban" ends it). The words a
     question restates next to its answer say which of two names of one sentence it asks for. A word
     counts when it is one the question asks about (`focus`) or one of the question's own words."""
-    asked = {(f.start, f.end) for f in focus}
-    said = {w.lower() for w in WORD_RUN.findall(question)} - PLAIN_WORDS
+    asked, said = {(f.start, f.end) for f in focus}, _said(question)
     after = [m for m in WORD_RUN.finditer(text, span.end)][:PHRASE_LOOK]
     before = [m for m in WORD_RUN.finditer(text, 0, span.start)][-PHRASE_LOOK:][::-1]
-
-    def run(words: list[re.Match[str]]) -> int:
-        count = 0
-        for word in words:
-            if (word.start(), word.end()) in asked or word.group().lower() in said:
-                count += 1
-            elif len(word.group()) > 3:
-                break
-        return count
-
-    return max(run(after), run(before))
+    return max(_run(after, asked, said), _run(before, asked, said))

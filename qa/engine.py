@@ -218,12 +218,8 @@ class Assistant:
         shortfall = evidence.shortfall(self.missing_words(evidence)) if abstained else evidence.caution()
         timeline = None
         if not abstained and kind is not AnswerType.OTHER:
-            # a passage answers when it lacks at most half the question, or no more of it than the
-            # passage that lacks least (a question in other words than all the documents': "who heads
-            # ..." of "X led ...")
-            lacking = {id(p): self.lacking(query, p) for p in pool if p.answer is not None}
-            limit = max(TUNED.timeline_max_lacking, min(lacking.values(), default=0.0))
-            answering = [p for p in pool if id(p) in lacking and lacking[id(p)] <= limit]
+            answering = [p for p in pool if p.answer is not None
+                         and self.lacking(query, p) <= TUNED.timeline_max_lacking]
             timeline = timeline_of(question, answering, lambda a, b: same_answer(normal_words(a), normal_words(b)))
             if asks_for_present(question):
                 passages = newest_first(pool, answering)[:top_k]
@@ -249,7 +245,9 @@ class Assistant:
         source = self.files.get(passage.citation.path)
         context = self.lookups.document_context(source, passage.citation.path, passage.title) if source else ""
         content = self.content_terms(PRESENT.sub(" ", without_type_words(query)))  # "now": when, not what
-        return self.share_lacking(content, set(self.terms(passage.text + " " + context)))
+        # a word no document holds ("who heads ..." of "X led ...") is lacked by every passage alike
+        known = [t for t in content if t in self.lexical] or content
+        return self.share_lacking(known, set(self.terms(passage.text + " " + context)))
 
     def content_terms(self, about: str) -> list[str]:
         """What a question is about, as terms: each once, no function words."""
