@@ -64,6 +64,26 @@ def english_stopwords(plus: bool = False) -> frozenset[str]:
     return frozenset(module.STOPWORDS_EN_PLUS if plus else module.STOPWORDS_EN)
 
 
+# English verbs whose past forms the stemmer cannot take back to their base ("led" is not "lead"),
+# so that "who leads ...?" finds "X led ..." and "where was it held?" finds "... to hold": a general
+# list of the language, not of any corpus. Forms that are also common other words ("left", "saw",
+# "felt", "rose", "lay", "found", "ground") are left out.
+IRREGULAR_VERBS = """
+lead:led hold:held meet:met say:said make:made take:took,taken give:gave,given begin:began,begun go:went,gone
+come:came send:sent win:won write:wrote,written tell:told pay:paid bring:brought think:thought buy:bought
+build:built keep:kept run:ran choose:chose,chosen grow:grew,grown know:knew,known draw:drew,drawn
+become:became sell:sold stand:stood understand:understood spend:spent strike:struck fight:fought teach:taught
+catch:caught seek:sought lose:lost hear:heard feed:fed deal:dealt break:broke,broken drive:drove,driven
+eat:ate,eaten forget:forgot,forgotten freeze:froze,frozen hide:hid,hidden ride:rode,ridden shake:shook,shaken
+steal:stole,stolen throw:threw,thrown wear:wore,worn speak:spoke,spoken sing:sang,sung drink:drank,drunk
+fly:flew,flown sink:sank,sunk show:shown flee:fled sleep:slept sweep:swept weep:wept lend:lent bend:bent
+dig:dug shoot:shot withdraw:withdrew,withdrawn undertake:undertook,undertaken overcome:overcame
+forgive:forgave,forgiven arise:arose,arisen blow:blew,blown bite:bitten see:seen rise:risen fall:fallen
+"""
+BASE_FORM = {form: base for entry in IRREGULAR_VERBS.split() for base, forms in [entry.split(":")]
+             for form in forms.split(",")}
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed terms of each text, exactly as
     `bm25s.tokenize(texts, stopwords="en", stemmer=english_stemmer, return_ids=False)` makes them,
@@ -76,7 +96,7 @@ def tokenize(texts: list[str]) -> list[list[str]]:
         if len(_STEMS) > 2_000_000:
             _STEMS.clear()
             new = list({w for chunk in words for w in chunk})
-        _STEMS.update(zip(new, _stemmer().stemWords(new), strict=True))
+        _STEMS.update(zip(new, _stemmer().stemWords([BASE_FORM.get(w, w) for w in new]), strict=True))
     return [[_STEMS[w] for w in chunk] for chunk in words]
 
 
