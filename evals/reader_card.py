@@ -22,9 +22,9 @@ style).
 
 - Base model: [sentence-transformers/all-MiniLM-L6-v2](https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2)
   (Apache 2.0), its first {layers} of 6 layers, word embeddings frozen; two linear heads.
-- File: `reader.onnx`, int8 weights (onnxruntime `quantize_dynamic`), {size_mb:.1f} MB; `tokenizer.json`
+- File: `reader.onnx`, the `{shipped}` graph of `evals/reader_export.py`, {size_mb:.1f} MB; `tokenizer.json`
   is the base model's. Run with onnxruntime on the CPU; torch is only needed to retrain.
-- int8 against torch on {compared} training pairs: relevance probability within {gap}, the same start
+- Against torch on {compared} training pairs: relevance probability within {gap}, the same start
   piece for {same_start:.1%}, the same end piece for {same_end:.1%}.
 
 ## Training data and split
@@ -70,10 +70,11 @@ def write_model_card(out: Path, record: dict, figures: str) -> None:  # type: ig
     """The README.md beside the model: base model, data and split, command, loss, figures, size, licence."""
     examples = record["examples"]
     training = record["training"]
-    agreement = record["int8 against torch"]
+    agreement = record["against torch"][record["shipped graph"]]
     stopped = f", stopped by the time limit of {record['max minutes']} min" if record.get("max minutes") else ""
     text = MODEL_CARD.format(
-        max_length=record["max length"], layers=record["layers"], size_mb=(out / "reader.onnx").stat().st_size / 2**20,
+        shipped=record["shipped graph"], max_length=record["max length"], layers=record["layers"],
+        size_mb=(out / "reader.onnx").stat().st_size / 2**20,
         compared=agreement["compared"], gap=agreement["relevance probability, max difference"],
         same_start=agreement["same start"], same_end=agreement["same end"], questions=examples["questions"],
         window=examples.get("window", 0), paragraph=examples.get("paragraph", 0),

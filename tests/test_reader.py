@@ -77,10 +77,12 @@ def test_a_missing_reader_says_how_to_make_it(tmp_path: Path) -> None:
 def test_the_retraining_command_runs_on_a_tiny_sample(tmp_path: Path) -> None:
     out = tmp_path / "reader"
     done = subprocess.run([sys.executable, "-m", "evals.train_reader", "--sample", "20", "--epochs", "1",
-                           "--layers", "1", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                           "--layers", "1", "--no-shown", "--out", str(out),
+                           "--keep", str(tmp_path / "kept")], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert '"questions": 20' in done.stdout
+    assert (tmp_path / "kept" / "reader.pt").is_file()  # the torch weights, to compare exports against
     trained = Reader.load(out)
     passage = "The committee met in Geneva in 1998."
     readings = trained.read("Where did the committee meet?", [passage, "Nothing here."])
