@@ -41,8 +41,11 @@ tune split). The odd-numbered articles (the held-out half), the project's `evals
 | the best BM25 window of another paragraph of the same article | no answer | {other_paragraph} |
 | the best BM25 window of another article (the question with its article removed) | no answer | {article_removed} |
 | the window of another paragraph nearest the question by the retriever's encoder | no answer | {nearest} |
+| the Assistant's own passage (no reader) holding the gold answer where SQuAD marks it | answer span | {shown_answers} |
+| the Assistant's first 3 shown passages of tune articles that hold no gold answer | no answer | {shown_misses} |
 
-A window that holds a gold answer string is never a negative.
+A window that holds a gold answer string is never a negative. The Assistant's passages come from the
+SQuAD index of `qa bench squad`, which holds every article: those of held-out articles are dropped unread.
 
 ## Training
 
@@ -50,7 +53,10 @@ A window that holds a gold answer string is never a negative.
 {command}
 ```
 
-Loss: binary cross-entropy of the relevance logit + the mean of the start and end cross-entropies.
+Loss: binary cross-entropy of the relevance logit + the mean of the start and end cross-entropies
++ {listwise} x a listwise loss: each batch holds whole questions (at most 8 passages each, its answering
+ones first), and each question's relevance logits are ranked against each other (-log of the softmax share
+of its answering passages).
 AdamW, learning rate {learning_rate} (the heads 10 times that) with linear warm-up and decay, batch
 {batch_size}, {epochs} epoch(s)
 planned{stopped}; {steps} steps in {seconds:.0f} s on 2 shared CPU cores (final loss {loss}); the forward
@@ -80,6 +86,8 @@ def write_model_card(out: Path, record: dict, figures: str) -> None:  # type: ig
         window=examples.get("window", 0), paragraph=examples.get("paragraph", 0),
         same_paragraph=examples.get("same paragraph", 0), other_paragraph=examples.get("other paragraph", 0),
         article_removed=examples.get("article removed", 0), nearest=examples.get("nearest by encoder", 0),
+        shown_answers=examples.get("shown, answers", 0), shown_misses=examples.get("shown, does not answer", 0),
+        listwise=record.get("listwise loss", 0),
         command=record["command"],
         learning_rate=record["learning rate"], batch_size=record["batch size"], epochs=record["epochs"],
         stopped=stopped, steps=training["steps"], seconds=training["seconds"], loss=training["final loss"],
