@@ -54,7 +54,7 @@ SQuAD index of `qa bench squad`, which holds every article: those of held-out ar
 ```
 
 Loss: binary cross-entropy of the relevance logit + the mean of the start and end cross-entropies
-+ {listwise} x a listwise loss: each batch holds whole questions (at most 8 passages each, its answering
++ {listwise} x a listwise loss: each batch holds whole questions (at most 6 passages each, its answering
 ones first), and each question's relevance logits are ranked against each other (-log of the softmax share
 of its answering passages).
 AdamW, learning rate {learning_rate} (the heads 10 times that) with linear warm-up and decay, batch

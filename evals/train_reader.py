@@ -38,6 +38,7 @@ MAX_LENGTH = 192  # word pieces of question and passage together
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAMES = ("relevance", "start", "end")
 HEAD_RATE = 10.0  # the heads' learning rate, in units of the body's
+SLICE = 8  # rows run through the network at once (a batch is run in slices of similar length)
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "models" / "reader"
 
 
@@ -127,7 +128,7 @@ def batches(rows: list, size: int, rng: random.Random) -> list[list]:  # type: i
     return groups
 
 
-def grouped_batches(rows: list, size: int, rng: random.Random, group_size: int = 8) -> list[list]:  # type: ignore[type-arg]
+def grouped_batches(rows: list, size: int, rng: random.Random, group_size: int = 6) -> list[list]:  # type: ignore[type-arg]
     """Batches of whole questions: each question's rows (at most `group_size`: its positives first, then its
     negatives in random order) stay together, so that they can be ranked against each other; questions of
     similar length share a batch of about `size` rows."""
@@ -220,11 +221,19 @@ def train(network, rows: list, epochs: int, batch_size: int, learning_rate: floa
                 break
             for group, rate in zip(optimiser.param_groups, rates, strict=True):
                 group["lr"] = rate * min((step + 1) / warm, 1 - done)
-            inputs, labels, starts, ends = tensors(batch)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                relevance, start, end = network(*inputs)
-            relevance, start, end = relevance.float(), start.float(), end.float()
-            loss = bce(relevance, labels) + (ce(start, starts) + ce(end, ends)) / 2
+            # the rows by length, run in slices of similar length (a question's rows differ widely in
+            # length, so one padded batch would be mostly padding); the losses over the whole batch
+            batch = sorted(batch, key=lambda row: len(row[0]))
+            relevances, labels, span_loss = [], [], 0.0
+            for s in range(0, len(batch), SLICE):
+                inputs, slice_labels, starts, ends = tensors(batch[s : s + SLICE])
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                    relevance, start, end = network(*inputs)
+                relevances.append(relevance.float())
+                labels.append(slice_labels)
+                span_loss = span_loss + (ce(start.float(), starts) + ce(end.float(), ends)) / 2 * len(slice_labels)
+            relevance, labels = torch.cat(relevances), torch.cat(labels)
+            loss = bce(relevance, labels) + span_loss / len(batch)
             if listwise:
                 loss = loss + listwise * listwise_loss(relevance, labels, batch)
             optimiser.zero_grad()
