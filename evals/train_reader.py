@@ -14,7 +14,14 @@ read here. Per question:
   removed: the near miss that must be abstained on), and the window of another paragraph nearest the
   question by the retriever's own encoder (the candidates the reader re-ranks at answer time).
 
-The trained model is exported to ONNX, quantised to int8 and checked against torch.
+With `--shown`, the passages the Assistant itself shows for each tune question join its positives and
+negatives; with `--listwise W`, batches hold whole questions and each question's passages are also ranked
+against each other (a softmax over their relevance logits). Both were tried for re-ranking
+(models/reader/README.md) and are off by default: the shipped reader was trained without them.
+
+The trained model is exported to ONNX; the torch weights, the float graph and every variant of
+`evals/reader_export.py` (int8 per tensor, int8 per column, int8 weights only, float16 weights) are kept
+under .qa/reader-torch/ (outside git), each compared with torch; `--export` says which is reader.onnx.
 """
 
 from __future__ import annotations
@@ -252,7 +259,7 @@ def train(network, rows: list, epochs: int, batch_size: int, learning_rate: floa
 
 # ---- export ----------------------------------------------------------------------------------------
 def export_onnx(network, out: Path, tokenizer, check: list[Example], keep: Path,  # type: ignore[no-untyped-def]
-                shipped: str = "fp16") -> dict[str, dict[str, float]]:
+                shipped: str = "int8") -> dict[str, dict[str, float]]:
     """Export the float graph and the torch weights into `keep` (outside git), write each of `VARIANTS` beside
     them, compare each with torch on `check`, and copy the `shipped` one to out/reader.onnx."""
     import shutil
@@ -308,12 +315,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--learning-rate", type=float, default=1e-4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-minutes", type=float, default=None, help="stop training after this long")
-    parser.add_argument("--listwise", type=float, default=1.0,
-                        help="weight of the loss that ranks each question's passages against each other (0: off)")
-    parser.add_argument("--shown", action=argparse.BooleanOptionalAction, default=True,
+    parser.add_argument("--listwise", type=float, default=0.0,
+                        help="weight of the loss that ranks each question's passages against each other (0: off, "
+                             "as the shipped reader was trained)")
+    parser.add_argument("--shown", action=argparse.BooleanOptionalAction, default=False,
                         help="add the passages the Assistant itself shows for each tune question (needs the SQuAD "
                              "index of `qa bench squad`, built on first use)")
-    parser.add_argument("--export", choices=VARIANTS, default="fp16", help="the graph shipped as reader.onnx")
+    parser.add_argument("--export", choices=VARIANTS, default="int8",
+                        help="the graph written as reader.onnx (evals/reader_export.py; every one is kept and "
+                             "compared with torch)")
     parser.add_argument("--keep", type=Path, default=None,
                         help="where the torch weights and every exported graph are kept (default: .qa/reader-torch/"
                              "OUT's name, outside git)")
