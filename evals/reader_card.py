@@ -53,10 +53,7 @@ SQuAD index of `qa bench squad`, which holds every article: those of held-out ar
 {command}
 ```
 
-Loss: binary cross-entropy of the relevance logit + the mean of the start and end cross-entropies
-+ {listwise} x a listwise loss: each batch holds whole questions (at most 6 passages each, its answering
-ones first), and each question's relevance logits are ranked against each other (-log of the softmax share
-of its answering passages).
+Loss: binary cross-entropy of the relevance logit + the mean of the start and end cross-entropies{listwise}.
 AdamW, learning rate {learning_rate} (the heads 10 times that) with linear warm-up and decay, batch
 {batch_size}, {epochs} epoch(s)
 planned{stopped}; {steps} steps in {seconds:.0f} s on 2 shared CPU cores (final loss {loss}); the forward
@@ -87,7 +84,10 @@ def write_model_card(out: Path, record: dict, figures: str) -> None:  # type: ig
         same_paragraph=examples.get("same paragraph", 0), other_paragraph=examples.get("other paragraph", 0),
         article_removed=examples.get("article removed", 0), nearest=examples.get("nearest by encoder", 0),
         shown_answers=examples.get("shown, answers", 0), shown_misses=examples.get("shown, does not answer", 0),
-        listwise=record.get("listwise loss", 0),
+        listwise=(f"\n+ {record['listwise loss']} x a listwise loss: each batch holds whole questions (at most 6 "
+                  "passages each, its answering ones first), and each question's relevance logits are ranked "
+                  "against each other (-log of the softmax share of its answering passages)"
+                  if record.get("listwise loss") else ""),
         command=record["command"],
         learning_rate=record["learning rate"], batch_size=record["batch size"], epochs=record["epochs"],
         stopped=stopped, steps=training["steps"], seconds=training["seconds"], loss=training["final loss"],
