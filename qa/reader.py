@@ -178,8 +178,10 @@ def read_passages(passages: list[Passage], reader: Reader, question: str, kinds:
         return passages, None
     readings = reader.read(question, [p.text for p in read])
     ranks = [logit(getattr(r, score)) - prior * float(np.log1p(i)) for i, r in enumerate(readings)]
-    last = [demoted is not None and demoted(p) for p in read]
-    order = sorted(range(len(read)), key=lambda i: (last[i], -ranks[i])) if reranks else list(range(len(read)))
+    order = list(range(len(read)))
+    if reranks:
+        last = [demoted is not None and demoted(p) for p in read]
+        order.sort(key=lambda i: (last[i], -ranks[i]))
     out = []
     for i in order:
         passage, reading = read[i], readings[i]
