@@ -63,9 +63,11 @@ def span_scores(span: str | None, answers: tuple[str, ...]) -> tuple[float, floa
             max(token_f1(span, a) for a in answers))
 
 
-def reread(records: list[dict], reader: Reader, log) -> None:  # type: ignore[no-untyped-def,type-arg]
-    """Read the stored passages of an earlier run again with another reader (the Assistant's part is kept)."""
+def reread(records: list[dict], reader: Reader, log, depth: int = READ_DEPTH) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """Read the stored passages of an earlier run again with another reader (the Assistant's part is kept);
+    only the first `depth` of each question's (the rest are dropped)."""
     for number, record in enumerate(records, start=1):
+        record["passages"], record["removed"] = record["passages"][:depth], record["removed"][:depth]
         for rows in (record["passages"], record["removed"]):
             start = time.perf_counter()
             readings = reader.read(record["question"], [row["text"] for row in rows])
@@ -208,10 +210,16 @@ CHOICES = [(depth, key, prior) for depth in (2, 3, 5, 8) for key in ("relevance"
            for prior in (0.0, 0.5, 1.0, 2.0, 4.0)]
 
 
-def choose(records: list[dict]) -> tuple[int, str, float]:  # type: ignore[type-arg]
-    """The re-ranking (N, score, prior) with the best answer@1 then R@1 on `records` (the tune split's)."""
-    return max(CHOICES, key=lambda c: (figures(records, c[0], key=c[1], prior=c[2])["answer@1"],
-                                       figures(records, c[0], key=c[1], prior=c[2])["R@1"]))
+FIXED = [(2, "relevance", 1.0), (3, "relevance", 0.0), (3, "relevance", 1.0), (3, "relevance", 2.0),
+         (3, "answerable", 2.0), (5, "relevance", 1.0)]
+
+
+def choose(records: list[dict], depth: int = READ_DEPTH) -> tuple[int, str, float]:  # type: ignore[type-arg]
+    """The re-ranking (N <= `depth`, score, prior) with the best answer@1 then R@1 on `records` (the tune
+    split's)."""
+    return max([c for c in CHOICES if c[0] <= depth],
+               key=lambda c: (figures(records, c[0], key=c[1], prior=c[2])["answer@1"],
+                              figures(records, c[0], key=c[1], prior=c[2])["R@1"]))
 
 
 def latency_table(reader: Reader, repeats: int = 15) -> dict[str, dict[str, float]]:
@@ -258,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reread", type=Path, help="read the passages stored in this JSON of an earlier run again")
     parser.add_argument("--choose-on", type=Path, metavar="JSON",
                         help="a --split tune run's JSON, read again: choose N, score and prior on it, report them here")
+    parser.add_argument("--read", type=int, default=READ_DEPTH, metavar="N",
+                        help="with --reread: read only each question's first N passages again (N <= %(default)s)")
     parser.add_argument("--latency", action="store_true", help="only time the reader on N passages of two lengths")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.latency:
@@ -272,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     reader = Reader.load(args.reader)
     if args.reread:
         records = json.loads(args.reread.read_text(encoding="utf-8"))["records"]
-        reread(records, reader, log)
+        reread(records, reader, log, args.read)
     else:
         settings, questions = prepared_index(SQUAD_FILE, load_settings(), log=log)
         held_out = [q for q in questions if q.split == args.split]
@@ -283,25 +293,29 @@ def main(argv: list[str] | None = None) -> int:
     table = {"no reader": figures(records, None), "no reader, unknown words": figures(records, None, 0, (1, 0.25))}
     if args.choose_on:
         tune = json.loads(args.choose_on.read_text(encoding="utf-8"))["records"]
-        reread(tune, reader, log)
-        depth, key, prior = choose(tune)
+        reread(tune, reader, log, args.read)
+        args.json.with_suffix(".tune.json").write_text(json.dumps({"records": tune}) + "\n", encoding="utf-8")
+        depth, key, prior = choose(tune, args.read)
         log(f"reader bench: chosen on {args.choose_on.name}: N={depth}, {key}, prior {prior}; there "
             f"{figures(tune, depth, key=key, prior=prior)}")
         for weight in (0.0, 0.5, 1.0):
             table[f"chosen on tune: N={depth} {key} prior={prior} w={weight}"] = figures(
                 records, depth, weight, key=key, prior=prior)
-    for depth in (3, 5, 8, 10):
+    for depth in (d for d in (3, 5, 8, 10) if d <= args.read):
         for weight in (0.0, 0.5, 1.0, 2.0):
             table[f"reader N={depth} w={weight}"] = figures(records, depth, weight)
-    for depth in (5, 8):
+    for depth, key, prior in FIXED:  # the same few re-rankings for every reader, to compare readers by
+        if depth <= args.read:
+            table[f"reader N={depth} {key} prior={prior} w=0.5"] = figures(records, depth, 0.5, key=key, prior=prior)
+    for depth in (d for d in (5, 8) if d <= args.read):
         table[f"reader N={depth} w=1.0, unknown words"] = figures(records, depth, 1.0, (1, 0.25))
         table[f"reader N={depth} w=1.0, by answerable"] = figures(records, depth, 1.0, key="answerable")
     seconds = [r["read seconds"] for r in records]
     asks = [r["ask seconds"] for r in records]
     latency = {"ask p50 ms": round(1000 * percentile(asks, 0.50), 1),
                "ask p95 ms": round(1000 * percentile(asks, 0.95), 1),
-               f"read {READ_DEPTH} passages p50 ms": round(1000 * percentile(seconds, 0.50), 1),
-               f"read {READ_DEPTH} passages p95 ms": round(1000 * percentile(seconds, 0.95), 1)}
+               f"read {args.read} passages p50 ms": round(1000 * percentile(seconds, 0.50), 1),
+               f"read {args.read} passages p95 ms": round(1000 * percentile(seconds, 0.95), 1)}
     header = (f"python -m evals.reader_bench {' '.join(sys.argv[1:] if argv is None else argv)}; "
               f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.processor() or platform.machine()}, "
               f"{len(records)} held-out questions; reader {reader.name}")

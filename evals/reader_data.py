@@ -4,7 +4,7 @@ questions of SQuAD v1.1 dev (even-numbered articles only; the odd-numbered ones 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -22,6 +22,7 @@ class Example:
     passage: str
     answer: tuple[int, int] | None
     kind: str
+    group: str = ""  # the question's id: a question's passages are ranked against each other in training
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,10 @@ def holds_answer(text: str, answers: list[str]) -> bool:
     return any(f" {normal_text(a)} " in haystack for a in answers if normal_text(a))
 
 
-def build_examples(data: dict, sample: int | None, seed: int = 13) -> tuple[list[Example], dict[str, int]]:  # type: ignore[type-arg]
-    """Positives and hard negatives for the tune split's questions (the first `sample` questions if given)."""
+def build_examples(data: dict, sample: int | None, seed: int = 13,  # type: ignore[type-arg]
+                   shown: dict[str, list[Example]] | None = None) -> tuple[list[Example], dict[str, int]]:
+    """Positives and hard negatives for the tune split's questions (the first `sample` questions if given);
+    `shown`: per question id, the Assistant's own passages for it (`assistant_examples`), added to its group."""
     import bm25s
 
     rng = random.Random(seed)
@@ -90,12 +93,14 @@ def build_examples(data: dict, sample: int | None, seed: int = 13) -> tuple[list
     examples: list[Example] = []
     for (qa, context, a, p), nearest, close in zip(asked, found, dense, strict=True):
         sentences = [(s.start, s.end) for s in split_sentences(context)]
-        examples.extend(question_examples(qa, context, sentences, (a, p), [windows[int(i)] for i in nearest], rng))
+        examples.extend(replace(x, group=qa["id"]) for x in
+                        question_examples(qa, context, sentences, (a, p), [windows[int(i)] for i in nearest], rng))
         answers = [x["text"] for x in qa["answers"]]
         neighbour = next((pool[int(i)] for i in close if (pool[int(i)].article, pool[int(i)].paragraph)
                           != (a, p) and not holds_answer(pool[int(i)].text, answers)), None)
         if neighbour is not None:
-            examples.append(Example(qa["question"], neighbour.text, None, "nearest by encoder"))
+            examples.append(Example(qa["question"], neighbour.text, None, "nearest by encoder", qa["id"]))
+        examples.extend((shown or {}).get(qa["id"], []))
     asked = len(asked)
     counts: dict[str, int] = {"questions": asked}
     for example in examples:
@@ -153,3 +158,57 @@ def question_examples(qa: dict, context: str, sentences: list[tuple[int, int]], 
     if other_article is not None:
         out.append(Example(question, other_article.text, None, "article removed"))
     return out
+
+
+SHOWN_DEPTH = 8  # the Assistant's passages looked at per question (it reads at most the first few)
+SHOWN_NEGATIVES = 3  # of them, the first that do not answer
+
+
+def assistant_examples(data: dict, sample: int | None, log) -> dict[str, list[Example]]:  # type: ignore[no-untyped-def,type-arg]
+    """Per tune question id: the passages the Assistant itself (no reader) shows first for it on the SQuAD
+    index of `qa bench squad`, the candidates the reader re-ranks at answer time. A passage of the question's
+    paragraph that holds the gold answer where SQuAD marks it is a positive (the first only); the first
+    `SHOWN_NEGATIVES` passages that hold no gold answer string are negatives. Passages of the odd-numbered
+    (held-out) articles are shown by the Assistant too, since the index holds every article: they are
+    dropped here, unread. Remembered in the SQuAD cache, per index and sample."""
+    import json
+    from pathlib import Path
+
+    from evals.squad import SQUAD_FILE, prepared_index
+    from index.settings import load_settings
+    from qa.engine import Assistant
+
+    settings, questions = prepared_index(SQUAD_FILE, load_settings().replace(reader=False), log=log)
+    tune = [q for q in questions if q.split == "tune"]
+    tune = tune[:sample] if sample is not None else tune
+    cache = Path(settings.index).parent / f"reader-shown-{SHOWN_DEPTH}-{SHOWN_NEGATIVES}-{len(tune)}.json"
+    if cache.is_file():
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+        return {key: [Example(q, text, tuple(a) if a else None, kind, group) for q, text, a, kind, group in rows]
+                for key, rows in stored.items()}
+    assistant = Assistant.open(settings)
+    shown: dict[str, list[Example]] = {}
+    for number, question in enumerate(tune, start=1):
+        answer = assistant.ask(question.question, top_k=SHOWN_DEPTH)
+        out: list[Example] = []
+        negatives = 0
+        for passage in answer.passages:
+            article = int(Path(passage.citation.source).name.split("-")[0])
+            if article % 2:  # a held-out article: never read
+                continue
+            start, end = passage.citation.start, passage.citation.end
+            gold = Path(passage.citation.source).name == Path(question.source).name
+            inside = next(((s - start, e - start) for s, e in question.spans if gold and start <= s and e <= end),
+                          None)
+            if inside is not None:
+                if not any(x.answer is not None for x in out):
+                    out.append(Example(question.question, passage.text, inside, "shown, answers", question.id))
+            elif not holds_answer(passage.text, list(question.answers)) and negatives < SHOWN_NEGATIVES:
+                out.append(Example(question.question, passage.text, None, "shown, does not answer", question.id))
+                negatives += 1
+        shown[question.id] = out
+        if number % 500 == 0:
+            log(f"train: the Assistant's passages for {number}/{len(tune)} tune questions")
+    cache.write_text(json.dumps({key: [[x.question, x.passage, x.answer, x.kind, x.group] for x in rows]
+                                 for key, rows in shown.items()}), encoding="utf-8")
+    return shown

@@ -14,14 +14,20 @@ read here. Per question:
   removed: the near miss that must be abstained on), and the window of another paragraph nearest the
   question by the retriever's own encoder (the candidates the reader re-ranks at answer time).
 
-The trained model is exported to ONNX, quantised to int8 and checked against torch.
+With `--shown`, the passages the Assistant itself shows for each tune question join its positives and
+negatives; with `--listwise W`, batches hold whole questions and each question's passages are also ranked
+against each other (a softmax over their relevance logits). Both were tried for re-ranking
+(models/reader/README.md) and are off by default: the shipped reader was trained without them.
+
+The trained model is exported to ONNX; the torch weights, the float graph and every variant of
+`evals/reader_export.py` (int8 per tensor, int8 per column, int8 weights only, float16 weights) are kept
+under .qa/reader-torch/ (outside git), each compared with torch; `--export` says which is reader.onnx.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import sys
 import time
@@ -30,13 +36,16 @@ from pathlib import Path
 import numpy as np
 
 from evals.reader_card import write_model_card
-from evals.reader_data import Example, build_examples
+from evals.reader_data import Example, assistant_examples, build_examples
+from evals.reader_export import VARIANTS, write_variant
 from evals.squad import SQUAD_FILE, load_squad
+from index.settings import PROJECT_ROOT
 
 MAX_LENGTH = 192  # word pieces of question and passage together
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAMES = ("relevance", "start", "end")
 HEAD_RATE = 10.0  # the heads' learning rate, in units of the body's
+SLICE = 8  # rows run through the network at once (a batch is run in slices of similar length)
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "models" / "reader"
 
 
@@ -67,17 +76,17 @@ def token_span(offsets: list[tuple[int, int]], sequence_ids: list[int | None],
     return start_token, end_token
 
 
-def encode_examples(tokenizer, examples: list[Example]) -> list[tuple[list[int], list[int], int, int, int]]:  # type: ignore[no-untyped-def]
-    """(ids, type ids, relevance label, start, end) per example; a truncated-away answer is dropped."""
+def encode_examples(tokenizer, examples: list[Example]) -> list[tuple[list[int], list[int], int, int, int, str]]:  # type: ignore[no-untyped-def]
+    """(ids, type ids, relevance label, start, end, group) per example; a truncated-away answer is dropped."""
     encoded = tokenizer.encode_batch([(x.question, x.passage) for x in examples])
     rows = []
     for example, encoding in zip(examples, encoded, strict=True):
         if example.answer is None:
-            rows.append((encoding.ids, encoding.type_ids, 0, 0, 0))
+            rows.append((encoding.ids, encoding.type_ids, 0, 0, 0, example.group))
             continue
         span = token_span(encoding.offsets, encoding.sequence_ids, example.answer)
         if span is not None:
-            rows.append((encoding.ids, encoding.type_ids, 1, span[0], span[1]))
+            rows.append((encoding.ids, encoding.type_ids, 1, span[0], span[1], example.group))
     return rows
 
 
@@ -126,6 +135,47 @@ def batches(rows: list, size: int, rng: random.Random) -> list[list]:  # type: i
     return groups
 
 
+def grouped_batches(rows: list, size: int, rng: random.Random, group_size: int = 6) -> list[list]:  # type: ignore[type-arg]
+    """Batches of whole questions: each question's rows (at most `group_size`: its positives first, then its
+    negatives in random order) stay together, so that they can be ranked against each other; questions of
+    similar length share a batch of about `size` rows."""
+    by_question: dict[str, list] = {}  # type: ignore[type-arg]
+    for row in rows:
+        by_question.setdefault(row[5], []).append(row)
+    groups = []
+    for members in by_question.values():
+        positives = [r for r in members if r[2] == 1]
+        negatives = [r for r in members if r[2] == 0]
+        rng.shuffle(negatives)
+        groups.append((positives[: group_size // 2] + negatives)[:group_size])
+    groups.sort(key=lambda g: (max(len(r[0]) for r in g), rng.random()))
+    out, batch = [], []  # type: ignore[var-annotated]
+    for group in groups:
+        if batch and len(batch) + len(group) > size:
+            out.append(batch)
+            batch = []
+        batch = batch + group
+    if batch:
+        out.append(batch)
+    rng.shuffle(out)
+    return out
+
+
+def listwise_loss(relevance, labels, batch: list):  # type: ignore[no-untyped-def,type-arg]
+    """Per question with both kinds in the batch: -log of the softmax share of its answering passages among all
+    its passages (the relevance logits ranked against each other); the mean over those questions."""
+    import torch
+
+    keys = [row[5] for row in batch]
+    losses = []
+    for key in dict.fromkeys(keys):
+        members = torch.tensor([k == key for k in keys])
+        scores, positive = relevance[members], labels[members] > 0
+        if 0 < int(positive.sum()) < len(scores):
+            losses.append(torch.logsumexp(scores, 0) - torch.logsumexp(scores[positive], 0))
+    return torch.stack(losses).mean() if losses else relevance.sum() * 0.0
+
+
 def tensors(batch: list):  # type: ignore[no-untyped-def,type-arg]
     """Padded input tensors and targets of a batch."""
     import torch
@@ -145,8 +195,10 @@ def tensors(batch: list):  # type: ignore[no-untyped-def,type-arg]
 
 
 def train(network, rows: list, epochs: int, batch_size: int, learning_rate: float,  # type: ignore[no-untyped-def,type-arg]
-          log, max_minutes: float | None = None, seed: int = 13, bf16: bool = False) -> dict[str, float]:
-    """AdamW with linear warm-up and decay; loss = BCE(relevance) + mean CE(start, end).
+          log, max_minutes: float | None = None, seed: int = 13, bf16: bool = False,
+          listwise: float = 0.0) -> dict[str, float]:
+    """AdamW with linear warm-up and decay; loss = BCE(relevance) + mean CE(start, end), + `listwise` x the
+    listwise loss of each question's passages (`listwise_loss`; batches then hold whole questions).
 
     With `max_minutes` the rate decays to zero by whichever comes first, the last step or the time limit.
     `bf16`: the forward pass in bfloat16 autocast (weights and optimiser stay fp32), about 1.5x faster on a
@@ -156,7 +208,8 @@ def train(network, rows: list, epochs: int, batch_size: int, learning_rate: floa
 
     rng = random.Random(seed)
     torch.manual_seed(seed)
-    steps = epochs * math.ceil(len(rows) / batch_size)
+    make_batches = grouped_batches if listwise else batches
+    steps = epochs * len(make_batches(rows, batch_size, random.Random(seed)))
     trained = [p for p in network.parameters() if p.requires_grad]
     heads = [p for name, p in network.named_parameters() if not name.startswith("bert.")]
     body = [p for name, p in network.named_parameters() if name.startswith("bert.") and p.requires_grad]
@@ -167,7 +220,7 @@ def train(network, rows: list, epochs: int, batch_size: int, learning_rate: floa
     network.train()
     step, began, recent = 0, time.perf_counter(), []
     for epoch in range(epochs):
-        for batch in batches(rows, batch_size, rng):
+        for batch in make_batches(rows, batch_size, rng):
             done = step / steps
             if max_minutes:
                 done = max(done, (time.perf_counter() - began) / (60 * max_minutes))
@@ -175,11 +228,21 @@ def train(network, rows: list, epochs: int, batch_size: int, learning_rate: floa
                 break
             for group, rate in zip(optimiser.param_groups, rates, strict=True):
                 group["lr"] = rate * min((step + 1) / warm, 1 - done)
-            inputs, labels, starts, ends = tensors(batch)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                relevance, start, end = network(*inputs)
-            relevance, start, end = relevance.float(), start.float(), end.float()
-            loss = bce(relevance, labels) + (ce(start, starts) + ce(end, ends)) / 2
+            # the rows by length, run in slices of similar length (a question's rows differ widely in
+            # length, so one padded batch would be mostly padding); the losses over the whole batch
+            batch = sorted(batch, key=lambda row: len(row[0]))
+            relevances, labels, span_loss = [], [], 0.0
+            for s in range(0, len(batch), SLICE):
+                inputs, slice_labels, starts, ends = tensors(batch[s : s + SLICE])
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                    relevance, start, end = network(*inputs)
+                relevances.append(relevance.float())
+                labels.append(slice_labels)
+                span_loss = span_loss + (ce(start.float(), starts) + ce(end.float(), ends)) / 2 * len(slice_labels)
+            relevance, labels = torch.cat(relevances), torch.cat(labels)
+            loss = bce(relevance, labels) + span_loss / len(batch)
+            if listwise:
+                loss = loss + listwise * listwise_loss(relevance, labels, batch)
             optimiser.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trained, 1.0)
@@ -194,35 +257,48 @@ def train(network, rows: list, epochs: int, batch_size: int, learning_rate: floa
     return {"steps": step, "seconds": seconds, "final loss": round(float(np.mean(recent)), 4)}
 
 
-# ---- export ---------------------------------------------------------------------------------------
-def export_onnx(network, out: Path, tokenizer, check: list[Example]) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    """Write the int8 ONNX model to out/reader.onnx and compare its outputs with torch's."""
+# ---- export ----------------------------------------------------------------------------------------
+def export_onnx(network, out: Path, tokenizer, check: list[Example], keep: Path,  # type: ignore[no-untyped-def]
+                shipped: str = "int8") -> dict[str, dict[str, float]]:
+    """Export the float graph and the torch weights into `keep` (outside git), write each of `VARIANTS` beside
+    them, compare each with torch on `check`, and copy the `shipped` one to out/reader.onnx."""
+    import shutil
+
     import onnxruntime as ort
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    full = out / "reader-fp32.onnx"
-    sample = tensors(encode_examples(tokenizer, check[:4]) or [([101, 102], [0, 0], 0, 0, 0)])[0]
+    keep.mkdir(parents=True, exist_ok=True)
+    torch.save(network.state_dict(), keep / "reader.pt")
+    full = keep / "reader-fp32.onnx"
+    sample = tensors(encode_examples(tokenizer, check[:4]) or [([101, 102], [0, 0], 0, 0, 0, "")])[0]
     axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUT_NAMES, "start", "end")} | {"relevance": {0: "batch"}}
     torch.onnx.export(network, sample, str(full), input_names=list(INPUT_NAMES), output_names=list(OUTPUT_NAMES),
                       dynamic_axes=axes, opset_version=17, dynamo=False)
-    quantize_dynamic(str(full), str(out / "reader.onnx"), weight_type=QuantType.QInt8)
-    full.unlink()
-    session = ort.InferenceSession(str(out / "reader.onnx"), providers=["CPUExecutionProvider"])
     rows = encode_examples(tokenizer, check)
-    relevance_gap, same_start, same_end = [], 0, 0
+    references = []
     for row in rows:
         inputs, *_ = tensors([row])
         with torch.no_grad():
-            reference = [t.numpy() for t in network(*inputs)]
-        quantised = session.run(None, dict(zip(INPUT_NAMES, (t.numpy() for t in inputs), strict=True)))
-        relevance_gap.append(abs(1 / (1 + np.exp(-reference[0][0])) - 1 / (1 + np.exp(-quantised[0][0]))))
-        same_start += int(reference[1].argmax() == quantised[1].argmax())
-        same_end += int(reference[2].argmax() == quantised[2].argmax())
-    n = max(1, len(rows))
-    gap = round(float(max(relevance_gap, default=0)), 4)
-    return {"compared": len(rows), "relevance probability, max difference": gap,
-            "same start": round(same_start / n, 4), "same end": round(same_end / n, 4)}
+            references.append((inputs, [t.numpy() for t in network(*inputs)]))
+    agreement = {}
+    for variant in ("fp32", *VARIANTS):
+        path = full if variant == "fp32" else keep / f"reader-{variant}.onnx"
+        if variant != "fp32":
+            write_variant(full, path, variant)
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        gaps, same_start, same_end = [], 0, 0
+        for inputs, reference in references:
+            got = session.run(None, dict(zip(INPUT_NAMES, (t.numpy() for t in inputs), strict=True)))
+            gaps.append(abs(1 / (1 + np.exp(-reference[0][0])) - 1 / (1 + np.exp(-got[0][0]))))
+            same_start += int(reference[1].argmax() == got[1].argmax())
+            same_end += int(reference[2].argmax() == got[2].argmax())
+        n = max(1, len(rows))
+        agreement[variant] = {"compared": len(rows), "MB": round(path.stat().st_size / 2**20, 1),
+                              "relevance probability, max difference": round(float(max(gaps, default=0)), 4),
+                              "relevance probability, mean difference": round(float(np.mean(gaps or [0])), 4),
+                              "same start": round(same_start / n, 4), "same end": round(same_end / n, 4)}
+    shutil.copy(keep / f"reader-{shipped}.onnx", out / "reader.onnx")
+    return agreement
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -239,6 +315,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--learning-rate", type=float, default=1e-4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-minutes", type=float, default=None, help="stop training after this long")
+    parser.add_argument("--listwise", type=float, default=0.0,
+                        help="weight of the loss that ranks each question's passages against each other (0: off, "
+                             "as the shipped reader was trained)")
+    parser.add_argument("--shown", action=argparse.BooleanOptionalAction, default=False,
+                        help="add the passages the Assistant itself shows for each tune question (needs the SQuAD "
+                             "index of `qa bench squad`, built on first use)")
+    parser.add_argument("--export", choices=VARIANTS, default="int8",
+                        help="the graph written as reader.onnx (evals/reader_export.py; every one is kept and "
+                             "compared with torch)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="where the torch weights and every exported graph are kept (default: .qa/reader-torch/"
+                             "OUT's name, outside git)")
     return parser.parse_args(argv)
 
 
@@ -266,24 +354,27 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     base = resolve_model_path("all-MiniLM-L6-v2")
     began = time.perf_counter()
-    examples, counts = build_examples(data, args.sample)
+    shown = assistant_examples(data, args.sample, log) if args.shown else None
+    examples, counts = build_examples(data, args.sample, shown=shown)
     log(f"train: {json.dumps(counts)}")
     tokenizer = load_tokenizer(base / "tokenizer.json")
     rows = encode_examples(tokenizer, examples)
     network = reader_network(base, args.layers, freeze_words=not args.train_words)
     bf16 = torch.cpu._is_avx512_bf16_supported() if args.bf16 is None else args.bf16
     training = train(network, rows, args.epochs, args.batch_size, args.learning_rate, log, args.max_minutes,
-                     bf16=bf16)
+                     bf16=bf16, listwise=args.listwise)
     args.out.mkdir(parents=True, exist_ok=True)
     check = random.Random(1).sample(examples, min(200, len(examples)))
-    agreement = export_onnx(network, args.out, tokenizer, check)
+    keep = args.keep or PROJECT_ROOT / ".qa" / "reader-torch" / args.out.resolve().name
+    agreement = export_onnx(network, args.out, tokenizer, check, keep, args.export)
     shutil.copy(base / "tokenizer.json", args.out / "tokenizer.json")
     record = {
         "base model": "sentence-transformers/all-MiniLM-L6-v2", "layers": args.layers, "max length": MAX_LENGTH,
         "data": f"{args.data.name}, even-numbered articles (tune split)", "examples": counts, "rows": len(rows),
         "epochs": args.epochs, "batch size": args.batch_size, "learning rate": args.learning_rate,
         "word embeddings trained": args.train_words, "bf16 autocast": bf16,
-        "training": training, "int8 against torch": agreement,
+        "listwise loss": args.listwise, "training": training, "shipped graph": args.export,
+        "against torch": agreement, "torch weights kept in": str(keep),
         "wall seconds": round(time.perf_counter() - began, 1),
         "command": "python -m evals.train_reader " + " ".join(sys.argv[1:] if argv is None else argv),
         "max minutes": args.max_minutes,

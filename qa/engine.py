@@ -205,7 +205,8 @@ class Assistant:
         read = None
         if reader is not None:
             kinds = None if kind is AnswerType.OTHER else (lambda text: candidate_spans(kind, text))
-            pool, read = read_passages(pool, reader, reading or question, kinds)
+            pool, read = read_passages(pool, reader, reading or question, kinds,
+                                       demoted=before.same_as if before is not None else None)
         passages = pool[:top_k]
         if not sentences:
             return Answer(question, query, True, passages, 0.0, stale, reader=reader and reader.name)

@@ -159,13 +159,15 @@ def logit(probability: float) -> float:
 
 def read_passages(passages: list[Passage], reader: Reader, question: str, kinds: Callable[[str], list[Span]] | None,
                   depth: int = READ_DEPTH, score: str = READ_SCORE, prior: float = READ_PRIOR,
-                  reranks: bool = READ_RERANKS) -> tuple[list[Passage], Reading | None]:
+                  reranks: bool = READ_RERANKS, demoted: Callable[[Passage], bool] | None = None,
+                  ) -> tuple[list[Passage], Reading | None]:
     """`passages` with the first `depth` re-ranked by the reader and their answers marked by it, and the
     reading of the new first passage (None when there are none).
 
     A passage's rank score is the reader's `score` ("relevance" or "answerable") as a logit, less `prior`
     x log(1 + its rank before reading): the retriever's order still counts, the reader moves what it is
-    sure of. Without `reranks` the order is kept (`TUNED.reader_reranks` says why). For a question that
+    sure of; a passage `demoted` says is the answer just given stays after the others whatever the reader
+    thinks of it (a follow-up asks for something new). Without `reranks` the order is kept. For a question that
     asks for a kind of answer (a name, a date, a number), `kinds` gives the
     spans of that kind in a text, and the reader chooses among them: of the names in "Alex Lee led the
     U.S. side; Josefina Vidal led the Cuban delegation" it marks the one its span scores put first, so
@@ -176,7 +178,10 @@ def read_passages(passages: list[Passage], reader: Reader, question: str, kinds:
         return passages, None
     readings = reader.read(question, [p.text for p in read])
     ranks = [logit(getattr(r, score)) - prior * float(np.log1p(i)) for i, r in enumerate(readings)]
-    order = sorted(range(len(read)), key=lambda i: -ranks[i]) if reranks else list(range(len(read)))
+    order = list(range(len(read)))
+    if reranks:
+        last = [demoted is not None and demoted(p) for p in read]
+        order.sort(key=lambda i: (last[i], -ranks[i]))
     out = []
     for i in order:
         passage, reading = read[i], readings[i]

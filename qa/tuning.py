@@ -117,7 +117,12 @@ class Tuned:
     # questions re-ranking moves R@1 0.895 -> 0.910 and answer@1 0.853 -> 0.875 (6 and 9 questions);
     # on `qa eval` it puts the answer first for 3 fewer of 85 questions (77.6 % -> 74.1 %) and 1 fewer
     # follow-up. Within the noise of both, against it on ours: not adopted. The reader marks the
-    # answers and adds to the confidence; the passages keep the retriever's order.
+    # answers and adds to the confidence; the passages keep the retriever's order. Measured again on
+    # 2026-12-04 (models/reader/README.md): float activations instead of int8 did not help (qa eval 72.9 %
+    # first passage re-ranking 3), and a reader retrained with a listwise loss and the Assistant's own
+    # passages, re-ranking 3 (answerable, prior 0, chosen on tune), gained held-out SQuAD (1,500: answer@1
+    # 0.839 -> 0.854, span F1 0.529 -> 0.560, AUC 0.970 -> 0.975) but on qa eval gained 5 and lost 5
+    # first passages, follow-ups 72.2 % -> 61.1 %, abstention recall 50.0 % -> 33.3 %: the gate fails.
     reader_reranks: bool = False
 
     # The total is squashed to 0..1 by 1 / (1 + exp(-4 × total)) (commit 5207c21). Only its order

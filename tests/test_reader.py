@@ -65,6 +65,26 @@ def test_a_question_the_passages_do_not_answer_scores_low(reader: Reader) -> Non
     assert unrelated.answerable < answered.answerable
 
 
+def test_re_ranking_puts_the_answering_passage_first_but_never_the_answer_just_given(reader: Reader) -> None:
+    from qa.passages import Citation, Passage
+    from qa.reader import read_passages
+
+    near_miss = corpus_line("2015-12-01-state-dept-migration-talks.txt", 16).strip()
+    answering = corpus_line("2014-07-voa-us-committed-to-legal-cuban-migration.txt", 25).strip()
+    passages = [Passage(text, Citation(name, name, 1, 0, len(text)), 1.0) for name, text in
+                (("a.txt", near_miss), ("b.txt", answering))]
+    question = "When were the migration talks suspended?"
+    kept, _ = read_passages(passages, reader, question, None, depth=2, score="relevance", prior=0.0, reranks=False)
+    assert [p.citation.source for p in kept] == ["a.txt", "b.txt"]
+    ranked, reading = read_passages(passages, reader, question, None, depth=2, score="relevance", prior=0.0,
+                                    reranks=True)
+    assert [p.citation.source for p in ranked] == ["b.txt", "a.txt"]
+    assert reading is not None and "2003" in (reading.answer_text(answering) or "")
+    given, _ = read_passages(passages, reader, question, None, depth=2, score="relevance", prior=0.0, reranks=True,
+                             demoted=lambda p: p.citation.source == "b.txt")
+    assert [p.citation.source for p in given] == ["a.txt", "b.txt"]
+
+
 def test_no_passages_no_readings(reader: Reader) -> None:
     assert reader.read("who?", []) == []
 
@@ -77,10 +97,12 @@ def test_a_missing_reader_says_how_to_make_it(tmp_path: Path) -> None:
 def test_the_retraining_command_runs_on_a_tiny_sample(tmp_path: Path) -> None:
     out = tmp_path / "reader"
     done = subprocess.run([sys.executable, "-m", "evals.train_reader", "--sample", "20", "--epochs", "1",
-                           "--layers", "1", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                           "--layers", "1", "--no-shown", "--out", str(out),
+                           "--keep", str(tmp_path / "kept")], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert '"questions": 20' in done.stdout
+    assert (tmp_path / "kept" / "reader.pt").is_file()  # the torch weights, to compare exports against
     trained = Reader.load(out)
     passage = "The committee met in Geneva in 1998."
     readings = trained.read("Where did the committee meet?", [passage, "Nothing here."])
