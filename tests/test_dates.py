@@ -156,21 +156,11 @@ def test_dates_are_found_at_ingest_and_kept_with_each_file_metadata_included(tmp
 def test_a_present_question_in_other_words_than_the_documents_leads_with_the_newest(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
     """"Who heads the harbour board now?" of minutes that say "X chaired the harbour board": no
     passage holds "heads", all answer alike, so the newest one leads and says as of when."""
-    from index.ingest import ingest
-    from index.settings import Settings
-    from qa.engine import Assistant
-
-    folder = tmp_path / "minutes"
-    folder.mkdir()
-    for date, said in (
-            ("March 3, 2019", "Alice Moreton chaired the harbour board when it met to agree the dredging budget."),
-            ("June 9, 2021", "The harbour board, chaired by Brian Tolley, approved new moorings for the fleet."),
-            ("May 2, 2023", "Carla Penhale chaired the harbour board as it voted to repair the north pier.")):
-        (folder / f"minutes-{date.split()[-1]}.txt").write_text(
-            f"Harbour Board Minutes\n\nPortsmouth, {date}\n\n{said}\n", encoding="utf-8")
-    settings = Settings(index=str(tmp_path / "index"))
-    ingest([folder], settings, encoder)
-    answer = Assistant.open(settings, encoder).ask("who heads the harbour board now?")
+    assistant = _dated_reports(tmp_path, encoder, (
+        ("March 3, 2019", "Alice Moreton chaired the harbour board when it met to agree the dredging budget."),
+        ("June 9, 2021", "The harbour board, chaired by Brian Tolley, approved new moorings for the fleet."),
+        ("May 2, 2023", "Carla Penhale chaired the harbour board as it voted to repair the north pier.")))
+    answer = assistant.ask("who heads the harbour board now?")
     assert answer.timeline is not None and "the latest document says Carla Penhale" in answer.timeline.lead_line()
     assert answer.passages[0].citation.date == "2023-05-02"
 
@@ -178,22 +168,27 @@ def test_a_present_question_in_other_words_than_the_documents_leads_with_the_new
 def test_a_present_question_shows_the_newest_of_agreeing_sources_with_the_older_as_also_in(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
     """Two reports that agree are one card; asked how things stand now, the card quotes the newer
     report and cites the older one as agreeing, not the other way round."""
-    from index.ingest import ingest
-    from index.settings import Settings
-    from qa.engine import Assistant
-
-    folder = tmp_path / "news"
-    folder.mkdir()
-    for date, said in (
-            ("March 3, 2019", "Carla Penhale chairs the harbour board, which met to agree the dredging budget."),
-            ("May 2, 2023", "The harbour board, which Carla Penhale chairs, met to agree the dredging budget.")):
-        (folder / f"report-{date.split()[-1]}.txt").write_text(
-            f"Harbour Gazette\n\nPortsmouth, {date}\n\n{said}\n", encoding="utf-8")
-    settings = Settings(index=str(tmp_path / "index"))
-    ingest([folder], settings, encoder)
-    assistant = Assistant.open(settings, encoder)
+    assistant = _dated_reports(tmp_path, encoder, (
+        ("March 3, 2019", "Carla Penhale chairs the harbour board, which met to agree the dredging budget."),
+        ("May 2, 2023", "The harbour board, which Carla Penhale chairs, met to agree the dredging budget.")))
     first = assistant.ask("who chairs the harbour board now?").passages[0]
     assert first.citation.date == "2023-05-02" and [c.date for c in first.also_in] == ["2019-03-03"]
     assert first.answer_text == "Carla Penhale"
     first = assistant.ask("who chairs the harbour board?").passages[0]
     assert len(first.also_in) == 1, "the same two sources, one card"
+
+
+def _dated_reports(tmp_path: Path, encoder, reports: tuple[tuple[str, str], ...]):  # type: ignore[no-untyped-def]
+    """An assistant over one short report a file, each under its dateline ("Portsmouth, May 2, 2023")."""
+    from index.ingest import ingest
+    from index.settings import Settings
+    from qa.engine import Assistant
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for date, said in reports:
+        (folder / f"report-{date.split()[-1]}.txt").write_text(
+            f"Harbour Gazette\n\nPortsmouth, {date}\n\n{said}\n", encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([folder], settings, encoder)
+    return Assistant.open(settings, encoder)
