@@ -125,8 +125,8 @@ class Conversation:
         """The first passage the latest turn showed (None before any, or when it abstained)."""
         return self.turns[-1].shown if self.turns else None
 
-    def shown_in(self, turns: int) -> tuple[Shown, ...]:
-        """The first passages the latest `turns` turns showed, newest first (those that abstained
-        showed none)."""
-        recent = self.turns[::-1][: max(turns, 0)]
+    def shown_before_last(self, turns: int) -> tuple[Shown, ...]:
+        """The first passages that the `turns` turns before the latest one showed, newest first
+        (those that abstained showed none)."""
+        recent = self.turns[-1 - max(turns, 0) : -1][::-1]
         return tuple(turn.shown for turn in recent if turn.shown is not None)

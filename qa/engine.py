@@ -170,8 +170,8 @@ class Assistant:
         topic = follow_up_topic(question, history, self.terms)
         # a follow-up asks for something new: the answer just given is not given again
         before = conversation.last_shown if conversation and len(topic) > 1 else None
-        # ... nor are the answers of the turns before it that it leans on
-        earlier = conversation.shown_in(len(topic) - 1) if conversation else ()
+        # ... nor what the turns before that one, which it leans on too, showed (`answer_from`)
+        earlier = conversation.shown_before_last(len(topic) - 2) if conversation else ()
         answer = self.answer_from(asked, query, candidates, top_k, vector, before, " ".join(topic), earlier)
         answer.question = question
         answer.query = " ".join(topic)  # as a person reads it (the search weighs the follow-up's own words double)
@@ -188,19 +188,19 @@ class Assistant:
         """Pick and cite the answering passages among retrieved chunks (`vector`: the query's, to
         compare single sentences with it; `before`: the answer the question follows up on; `reading`:
         what the reader reads, a follow-up with the questions it leans on; `earlier`: the first
-        passages of the turns it leans on, which go after the rest unless they answer anew), or
-        abstain."""
+        passages of the turns before the last that it leans on), or abstain."""
         stale: list[str] = []
         sentences = rank_sentences(question, query, candidates, self.lookups, self.weights, stale, vector, before)
         sentences = self.keep_to_years(sentences, years_named(question))
         pool = build_passages(question, query, sentences, self.lookups, max(top_k, TUNED.timeline_depth),
                               newest=asks_for_present(question))
         kind = answer_type(question)
-        if earlier:  # the answer just given, given again, goes last; so does the very passage an earlier
-            # turn showed, when it marks no answer of the kind now asked ("... suspended in 2003" for
-            # "and who led the cuban side?" after "and when were they resumed?")
-            pool.sort(key=lambda p: earlier[0].same_as(p) or (
-                kind is not AnswerType.OTHER and any(shown.shown_again(p) for shown in earlier[1:])))
+        if before is not None:  # the answer just given, given again, goes last; so does the very passage
+            # an earlier turn showed, when it marks no answer of the kind now asked ("... suspended in 2003"
+            # for "and who led the cuban side?" after "and when were they resumed?"); the last turn's may
+            # hold the new answer in words our patterns miss ("who restarted them?" after "... resumed")
+            pool.sort(key=lambda p: before.same_as(p) or (
+                kind is not AnswerType.OTHER and any(shown.shown_again(p) for shown in earlier)))
         reader = self.reader()
         read = None
         if reader is not None:
