@@ -84,6 +84,12 @@ BASE_FORM = {form: base for entry in IRREGULAR_VERBS.split() for base, forms in 
              for form in forms.split(",")}
 
 
+@cache
+def function_terms() -> frozenset[str]:
+    """Stemmed English function words (who, did, were, ...), which say nothing of a topic."""
+    return frozenset(t for word_terms in tokenize(sorted(english_stopwords(plus=True))) for t in word_terms)
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed terms of each text, exactly as
     `bm25s.tokenize(texts, stopwords="en", stemmer=english_stemmer, return_ids=False)` makes them,

@@ -6,7 +6,6 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
-from functools import cache
 
 import numpy as np
 
@@ -14,7 +13,7 @@ from index.embedding import Encoder
 from index.encoder_protocol import SentenceEncoder
 from index.errors import EmptyQuestion, QuestionTooLong
 from index.ingest import refresh_lexical
-from index.lexical import LexicalIndex, english_stopwords, tokenize
+from index.lexical import LexicalIndex, function_terms
 from index.locking import writer_busy
 from index.settings import Settings
 from index.store import Store
@@ -301,9 +300,3 @@ def valid_text(text: str) -> str:
         except UnicodeEncodeError:
             raw = text.encode("utf-8", "surrogatepass")
         return raw.decode("utf-8", "replace")
-
-
-@cache
-def function_terms() -> frozenset[str]:
-    """Stemmed English function words (who, did, were, ...), which say nothing of a topic."""
-    return frozenset(t for word_terms in tokenize(sorted(english_stopwords(plus=True))) for t in word_terms)

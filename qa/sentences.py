@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.chunking import Span
+from index.lexical import function_terms
 from qa.answer_types import AnswerType, answer_span, answer_type, candidate_spans
 from qa.lookups import Lookups
 from qa.passages import Passage
@@ -241,6 +242,9 @@ def rank_sentences(
         if candidate.chunk.start <= s.start and s.end <= candidate.chunk.end
     )])
     query_terms = lookups.terms(query)
+    if query != question:  # a follow-up, read with the questions it leans on: their topic counts, not
+        # their "when were" ("The last talks were held in January 2015" for "and when were they resumed?")
+        query_terms = [t for t in query_terms if t not in function_terms()] or query_terms
     distinct = list(dict.fromkeys(query_terms))
     asked = Asked(
         question, answer_type(question), distinct, word_pairs(query_terms),

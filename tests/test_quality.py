@@ -330,6 +330,15 @@ def test_a_follow_up_is_not_answered_with_the_answer_just_given(tmp_path: Path, 
     assert alone.passages[0].answer_text == "1987"
 
 
+def test_a_follow_up_is_answered_by_its_own_words_not_by_the_earlier_questions_when_were(assistant: Assistant) -> None:
+    """"and when were they resumed?" after "when were talks suspended?": the sentence that says they
+    were resumed comes first, not one that only shares "talks were" with the earlier question."""
+    conversation = Conversation()
+    assistant.ask("when were talks suspended?", conversation)
+    first = assistant.ask("and when were they resumed?", conversation).passages[0]
+    assert "resumed" in first.text and first.answer_text == "July 2009", first.text
+
+
 def test_a_third_turn_does_not_show_again_what_the_first_turn_answered(assistant: Assistant) -> None:
     """Asked in one conversation after "when were talks suspended?" and "and when were they resumed?",
     "and who led the cuban side?" asks for a name: the sentence that answered the first turn, which
