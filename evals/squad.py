@@ -127,11 +127,12 @@ class RunScores:
     shown_ranks: list[int] = field(default_factory=list)  # the paragraph's rank among the passages shown
 
     def add(self, order: Sequence[str], question: SquadQuestion, passage_text: str | None,
-            span_text: str | None, shown: Sequence[str] | None = None) -> None:
+            span_text: str | None, shown: Sequence[Sequence[str]] | None = None) -> None:
         """One question: `order` the retrieved paragraphs, best first; the first passage's text and
-        marked span; `shown` the files of the passages shown (`SHOWN_DEPTH` of them), in order."""
+        marked span; `shown` the files each passage shown cites (`SHOWN_DEPTH` of them, in order; its
+        own and its "also in")."""
         if shown is not None:
-            rank = next((i for i, source in enumerate(paragraph_order(shown), start=1) if source == question.source), 0)
+            rank = next((i for i, files in enumerate(shown, start=1) if question.source in files), 0)
             self.shown_ranks.append(rank)
         rr = reciprocal_rank(order, question.source)
         self.reciprocal.append(rr)
@@ -182,7 +183,7 @@ def run_benchmark(settings: Settings, questions: list[SquadQuestion], log: Calla
                 answer = assistant.ask(question.question, top_k=SHOWN_DEPTH)
                 ask_seconds.append(time.perf_counter() - start)
                 confidences.append(answer.confidence)
-                shown = [p.citation.path for p in answer.passages]
+                shown = [[p.citation.path, *(c.path for c in p.also_in)] for p in answer.passages]
             else:
                 answer = assistant.answer_from(question.question, question.question, candidates[:SENTENCE_POOL],
                                                settings.top_k)

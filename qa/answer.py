@@ -35,6 +35,8 @@ def passage_span(best: ScoredSentence, question: str | None = None) -> Span:
     (measured on SQuAD's tune split: `qa bench squad --tune`).
     """
     sentences = best.source.sentences(best.block)
+    if best.span != sentences[best.index]:  # a piece of a sentence too long for one chunk: the piece alone
+        return best.span
     first = last = best.index
     text = best.source.text
     sentence = text[best.span.start : best.span.end]
@@ -219,12 +221,53 @@ def _newer_in_front(kept: Kept, newer: Kept) -> Kept:
                 newer.terms, newer.answer)
 
 
+def leading_documents(sentences: list[ScoredSentence], lookups: Lookups, count: int) -> list[str]:
+    """The paths of the first `count` documents in the retriever's fused order, among the documents
+    whose sentences were read."""
+    ranked = sorted({s.candidate.chunk.id: s.candidate for s in sentences}.values(), key=lambda c: c.ranks.fused)
+    return list(dict.fromkeys(lookups.shown_path(c.chunk.source) for c in ranked))[:count]
+
+
+def documents_of(passage: Passage) -> set[str]:
+    """The files a passage cites: its own and those of the sources that agree with it."""
+    return {passage.citation.path, *(c.path for c in passage.also_in)}
+
+
+def keep_recall(passages: list[Passage], leading: list[str], shown: int) -> list[Passage]:
+    """`passages` reordered so that the first `shown` cite each of the `leading` documents that has
+    a passage at all: what the retriever found among its first documents is never lost to a second
+    passage of one document, or to a document it ranked lower. The one that makes room is the last
+    shown passage of a document shown already, else of a document outside `leading`; the first
+    passage keeps its place, and one that makes room stays in the list, after the shown ones."""
+    top, rest = passages[:shown], passages[shown:]
+    wanted = set(leading)
+    for path in leading:
+        if any(path in documents_of(p) for p in top):
+            continue
+        late = next((p for p in rest if path in documents_of(p)), None)
+        if late is None:
+            continue
+        def room(i: int) -> int:  # 2: a document shown earlier too; 1: not a leading one; 0: keep
+            cited = documents_of(top[i])
+            if any(cited <= documents_of(p) for p in top[:i]):
+                return 2
+            return 1 if not cited & wanted else 0
+        free = max(range(len(top) - 1, 0, -1), key=room, default=None)
+        if free is None or room(free) == 0:
+            break
+        rest = [top.pop(free), *(p for p in rest if p is not late)]
+        top.append(late)
+    return top + rest
+
+
 def build_passages(question: str, query: str, sentences: list[ScoredSentence], lookups: Lookups,
-                   top_k: int, newest: bool = False) -> list[Passage]:
+                   top_k: int, newest: bool = False, leading: list[str] = ()) -> list[Passage]:
     """The `top_k` best passages, one per place, with agreeing sources folded into `also_in`; with
-    `newest` (a question about the present), the newest of agreeing sources is the one shown."""
+    `newest` (a question about the present), the newest of agreeing sources is the one shown. A
+    passage of a `leading` document that none of those cites comes after them (see `keep_recall`)."""
     terms = lookups.terms
     kept: list[Kept] = []
+    spare: list[Kept] = []
     used: set[tuple[str, int, int]] = set()
     # Passages further down than this are neither shown nor likely to corroborate the ones shown.
     considered = sentences[: max(TUNED.corroboration_depth, 4 * top_k)]
@@ -255,11 +298,14 @@ def build_passages(question: str, query: str, sentences: list[ScoredSentence], l
         if shown is not None and not (newest and (citation.date or "") > (shown.date or "")
                                       and citation.path != shown.path):
             kept[same] = _with_source(kept[same], citation)
-        elif shown is not None or len(kept) < top_k:
+        elif shown is not None or len(kept) < top_k or (
+                citation.path in leading and not any(citation.path in documents_of(k.passage) for k in kept + spare)):
             dated = dated_by(sentence.source, chunk.source, span, answer, question, lookups) if answer else None
             passage = Passage(text, citation, round(sentence.score, 4), chunk.title, answer, dated=dated)
             if same is not None:
                 kept[same] = _newer_in_front(kept[same], Kept(passage, sentence_terms, answer_words))
-            else:
+            elif len(kept) < top_k:
                 kept.append(Kept(passage, sentence_terms, answer_words))
-    return [k.passage for k in kept]
+            else:
+                spare.append(Kept(passage, sentence_terms, answer_words))
+    return [k.passage for k in kept + spare]

@@ -18,7 +18,7 @@ from index.locking import writer_busy
 from index.settings import Settings
 from index.store import Store
 from index.terms import TermCache
-from qa.answer import NUMBER_TOKEN, build_passages, same_answer
+from qa.answer import NUMBER_TOKEN, build_passages, keep_recall, leading_documents, same_answer
 from qa.answer_types import AnswerType, answer_type, candidate_spans, without_type_words
 from qa.conversation import Conversation, ConversationTurn, follow_up_topic, resolve_query, typed_question
 from qa.coverage import unknown_words
@@ -191,8 +191,10 @@ class Assistant:
         stale: list[str] = []
         sentences = rank_sentences(question, query, candidates, self.lookups, self.weights, stale, vector, before)
         sentences = self.keep_to_years(sentences, years_named(question))
+        leading = leading_documents(sentences, self.lookups, top_k)
         pool = build_passages(question, query, sentences, self.lookups, max(top_k, TUNED.timeline_depth),
-                              newest=asks_for_present(question))
+                              newest=asks_for_present(question), leading=leading)
+        pool = keep_recall(pool, leading, top_k)
         kind = answer_type(question)
         if before is not None:  # the answer just given, given again, goes last; so does the very passage
             # an earlier turn showed, when it marks no answer of the kind now asked ("... suspended in 2003"

@@ -187,7 +187,13 @@ def chunk_sentences(asked: Asked, candidate: Candidate, source: SourceText, bloc
     around = set(terms(context))
     found = []
     for index, span in enumerate(source.sentences(block)):
-        if span.start < chunk.start or span.end > chunk.end or (chunk.source, span.start) in seen:
+        if span.end <= chunk.start or span.start >= chunk.end:
+            continue
+        if span.start < chunk.start or span.end > chunk.end:
+            # a sentence too long for one chunk was cut at ingest (a list of names with no full stop, a
+            # table read as one line): this chunk's piece of it is read
+            span = Span(max(span.start, chunk.start), min(span.end, chunk.end))
+        if (chunk.source, span.start) in seen:
             continue
         seen.add((chunk.source, span.start))
         text = source.text[span.start : span.end]

@@ -466,3 +466,78 @@ def test_a_manual_answers_with_the_option_and_what_it_does(tmp_path, encoder) ->
     assert " ".join(first.text.split()).startswith("-c, --close Close the named gates")
     first = assistant.ask("how do I stop waiting for a gate that does not answer?", top_k=3).passages[0]
     assert " ".join(first.text.split()).startswith("-w, --wait=SECONDS Give up on a gate")
+
+
+GLACIER_NOTES = {
+    "alpine-field-notes.txt": "Field notes from the Alpine valleys\n\n"
+    "Glaciers carve valleys into a U shape as the ice grinds the valley floor and walls.\n"
+    "The moving ice of a glacier plucks blocks of rock from the valley bed and carries them downstream.\n"
+    "A glacier deepens its valley year after year by abrasion, scraping the rock with the debris frozen into its base.\n"
+    "Where two glaciers met, the larger one carved the deeper valley and left the smaller one hanging above it.\n"
+    "The valley glaciers of the Alps retreated after 1850 and left moraines across the valley floors.\n",
+    "river-erosion.txt": "How rivers and ice shape the land\n\n"
+    "Rivers cut narrow V-shaped valleys, while glaciers widen and deepen valleys into broad troughs.\n"
+    "Most of the sediment in a delta comes from the erosion of the river's own banks.\n",
+    "fjords.txt": "Fjords of Norway\n\n"
+    "A fjord is a glacial valley that the sea flooded once the glacier that carved it had melted.\n"
+    "The Sognefjord is more than 200 kilometres long and over 1,300 metres deep.\n",
+    "coral-reefs.txt": "Coral reefs\n\n"
+    "Reef-building corals grow in warm, shallow water where sunlight reaches them.\n"
+    "A reef grows a few millimetres a year as coral polyps lay down limestone.\n",
+}
+
+
+def test_the_documents_the_retriever_ranks_first_are_all_shown_not_a_second_passage_of_one(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for name, text in GLACIER_NOTES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest(sorted(folder.iterdir()), settings, encoder)
+    assistant = Assistant.open(settings, encoder)
+    question = "How do glaciers shape valleys?"
+    found = list(dict.fromkeys(Path(c.chunk.source).name for c in assistant.retriever.search(question, k=8)))
+    answer = assistant.ask(question, top_k=3)
+    shown = [Path(p.citation.path).name for p in answer.passages]
+    assert shown[0] == "alpine-field-notes.txt"
+    assert set(found[:3]) == {"alpine-field-notes.txt", "river-erosion.txt", "fjords.txt"}
+    assert set(shown) == set(found[:3]), "each of the three documents the retriever found first has a card"
+
+
+def test_a_sentence_too_long_for_one_chunk_is_read_and_shown_by_its_pieces(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+    # one "sentence" of some 1,900 characters, as a list of alumni with no full stop reads: ingest cuts
+    # it into pieces, and each piece is read and quoted alone, not the whole list, nor nothing
+    names = [f"{country} {office} {first} {last}" for country, office, first, last in (
+        ("Chilean", "President", "Marta", "Oyarzun"), ("Colombian", "President", "Julio", "Restrepo"),
+        ("Mexican", "President", "Andres", "Salinas"), ("Peruvian", "Minister", "Rosa", "Quispe"),
+        ("Danish", "Prime Minister", "Lars", "Holm"), ("Greek", "Prime Minister", "Nikos", "Petrou"),
+        ("Canadian", "Prime Minister", "Anne", "Gauthier"), ("Irish", "President", "Sean", "Byrne"),
+        ("Kenyan", "Minister", "Grace", "Wanjiru"), ("Indian", "Minister", "Ravi", "Menon"),
+        ("Japanese", "Minister", "Kenji", "Sato"), ("Polish", "President", "Jan", "Nowak"),
+        ("Swedish", "Minister", "Eva", "Lind"), ("Spanish", "President", "Luis", "Ortega"),
+        ("Portuguese", "President", "Joao", "Pires"), ("Dutch", "Minister", "Pieter", "Vos"),
+        ("Ghanaian", "President", "Kofi", "Mensah"), ("Egyptian", "Minister", "Omar", "Fahmy"),
+        ("Turkish", "Minister", "Emre", "Kaya"), ("Austrian", "Chancellor", "Anna", "Gruber"),
+        ("Belgian", "Prime Minister", "Marc", "Peeters"), ("Czech", "President", "Petr", "Dvorak"),
+        ("Finnish", "President", "Mika", "Virtanen"), ("Norwegian", "Prime Minister", "Ola", "Berg"),
+        ("Argentine", "President", "Diego", "Fernandez"), ("Uruguayan", "President", "Pablo", "Vazquez"),
+        ("Costa Rican", "President", "Jose", "Figueroa"), ("Bolivian", "President", "Ana", "Mamani"),
+        ("Filipino", "Senator", "Maria", "Santos"), ("Nigerian", "Minister", "Chidi", "Okafor"),
+    )]
+    folder = tmp_path / "alumni"
+    folder.mkdir()
+    (folder / "alumni-in-politics.txt").write_text(
+        "Alumni in politics\n\nPolitical leaders among the college's alumni: " + "; ".join(names) + "\n",
+        encoding="utf-8")
+    (folder / "college-history.txt").write_text(
+        "A short history of the college\n\nThe college was founded in 1851 by a group of merchants. "
+        "Its first president taught rhetoric and law. Many of its alumni went into politics.\n", encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest(sorted(folder.iterdir()), settings, encoder)
+    answer = Assistant.open(settings, encoder).ask("Which Costa Rican president studied at the college?", top_k=3)
+    first = answer.passages[0]
+    text = (folder / "alumni-in-politics.txt").read_text(encoding="utf-8")
+    assert first.citation.path.endswith("alumni-in-politics.txt")
+    assert "Costa Rican President Jose Figueroa" in first.text
+    assert first.text == text[first.citation.start : first.citation.end]
+    assert len(first.text) < len(text) - 200, "a piece of the list, not the whole of it"
