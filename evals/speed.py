@@ -52,6 +52,9 @@ GOALS = {
     "app_vs_import": ("≤", 3.0),
 }
 TORCH_SAMPLE = 512  # chunks the PyTorch encoder encodes for its rate
+# The batch qa encoded with PyTorch (sentence-transformers) before the ONNX encoder: the goal's "today's
+# PyTorch encoder". PyTorch is timed at ours too, and the ratio to the faster of the two is shown beside.
+TORCH_BATCH = 64
 
 
 def log(message: str) -> None:
@@ -204,20 +207,26 @@ def torch_rate(texts: list[str], encoder, batch_size: int) -> dict[str, object]:
     sample = random.Random(2).sample(texts, min(TORCH_SAMPLE, len(texts)))
     rates: dict[str, dict[str, float]] = {}
     vectors = {}
-    for candidate in (TorchEncoder(encoder.model_name), Encoder(backend="onnx-fp32"),
-                      Encoder(backend="onnx-int8-mixed")):
-        name = candidate.backend
+    torch = TorchEncoder(encoder.model_name)
+    runs = [(torch, TORCH_BATCH, "torch")]
+    if batch_size != TORCH_BATCH:
+        runs.append((torch, batch_size, f"torch, batch {batch_size}"))
+    runs += [(Encoder(backend="onnx-fp32"), batch_size, "onnx-fp32"),
+             (Encoder(backend="onnx-int8-mixed"), batch_size, "onnx-int8-mixed")]
+    for candidate, batch, name in runs:
         candidate.encode(["warm up"])
         cpu = time.process_time()
-        seconds, vectors[name] = timed(lambda c=candidate: c.encode(sample, batch_size=batch_size))
+        seconds, vectors[name] = timed(lambda c=candidate, b=batch: c.encode(sample, batch_size=b))
         rates[name] = {"chunks_per_s": round(len(sample) / seconds, 1),
-                       "chunks_per_cpu_s": round(len(sample) / (time.process_time() - cpu), 1)}
+                       "chunks_per_cpu_s": round(len(sample) / (time.process_time() - cpu), 1), "batch": batch}
     cosine = {name: round(float((vectors[name] * vectors["torch"]).sum(axis=1).min()), 4)  # type: ignore[operator]
               for name in ("onnx-fp32", "onnx-int8-mixed")}
     ours = rates.get(encoder.backend, rates["onnx-fp32"])
     return {"chunks": len(sample), "vnni": cpu_has_int8_dot_product(), "rates": rates, "min_cosine_to_torch": cosine,
             "torch_chunks_per_s": rates["torch"]["chunks_per_s"],
             "torch_chunks_per_cpu_s": rates["torch"]["chunks_per_cpu_s"],
+            "torch_best_chunks_per_s": max(r["chunks_per_s"] for n, r in rates.items() if n.startswith("torch")),
+            "torch_best_chunks_per_cpu_s": max(r["chunks_per_cpu_s"] for n, r in rates.items() if n.startswith("torch")),
             "ours_chunks_per_s": ours["chunks_per_s"], "ours_chunks_per_cpu_s": ours["chunks_per_cpu_s"]}
 
 
@@ -301,6 +310,7 @@ def benchmark(sample: int | None, questions: int, squad_file: Path = SQUAD_FILE)
         "ingest_vs_encoder_cpu": round(encoding_cpu / ingest_cpu, 3) if ingest_cpu else 0.0,
         "torch": versus,
         "ingest_vs_torch": round(ingest_rate / versus["torch_chunks_per_s"], 2),
+        "ingest_vs_torch_best": round(ingest_rate / versus["torch_best_chunks_per_s"], 2),
         "ingest_vs_torch_cpu": round(first.chunks_embedded / ingest_cpu / versus["torch_chunks_per_cpu_s"], 2)
         if ingest_cpu else 0.0,
         "start_up": start_up,
@@ -357,13 +367,15 @@ def table(figures: dict) -> str:  # type: ignore[type-arg]
         ("cold `qa ask`, SQuAD", f"{cold_squad['first_output_s']:.2f} s to first answer",
          f"peak {cold_squad['peak_mb']:.0f} MB"),
         ("PyTorch encoder (sample)", f"{torch['torch_chunks_per_s']:.1f} chunks/s "
-         f"({torch['chunks']} chunks)", f"ours on the same: {torch['ours_chunks_per_s']:.1f} chunks/s"),
+         f"({torch['chunks']} chunks, batch {TORCH_BATCH})", f"ours on the same: {torch['ours_chunks_per_s']:.1f} chunks/s"),
         ("ingest / PyTorch encoder", f"{figures['ingest_vs_torch']:.2f} ×",
          _goal("ingest_vs_torch", figures["ingest_vs_torch"])),
+        ("ingest / PyTorch at its faster batch", f"{figures.get('ingest_vs_torch_best', 0.0):.2f} ×",
+         f"PyTorch {torch.get('torch_best_chunks_per_s', 0.0):.1f} chunks/s"),
         ("ingest / PyTorch encoder, by CPU time", f"{figures['ingest_vs_torch_cpu']:.2f} ×",
          f"PyTorch {torch['torch_chunks_per_cpu_s']:.1f}, ours {torch['ours_chunks_per_cpu_s']:.1f} chunks per CPU s"),
         *((f"encoder {name} (sample)", f"{rate['chunks_per_s']:.1f} chunks/s, {rate['chunks_per_cpu_s']:.1f} per CPU s",
-           f"min cosine to PyTorch {torch['min_cosine_to_torch'][name]:.4f}" if name != "torch" else
+           f"min cosine to PyTorch {torch['min_cosine_to_torch'][name]:.4f}" if not name.startswith("torch") else
            f"VNNI: {'yes' if torch['vnni'] else 'no'}") for name, rate in torch["rates"].items()),
         ("`python -c 'import chromadb'`", f"{start['import_chromadb_s']:.2f} s", "median of 3, in turn with:"),
         ("cold `qa ask` / that import", f"{start['ask_vs_import']:.2f} × ({start['ask_s']:.2f} s)",

@@ -76,8 +76,8 @@ def is_prose(line: str) -> bool:
         return False
     if line.count("·") + line.count(" | ") >= 2 or line.lstrip().startswith(("|", "#", "```")):
         return False
-    visible = sum(not c.isspace() for c in line)
-    letters = sum(c.isalpha() for c in line)
+    visible = len(line) - sum(map(str.isspace, line))
+    letters = sum(map(str.isalpha, line))
     if letters < 0.6 * visible:
         return False
     return bool(SENTENCE_END.search(line.rstrip())) or len(words) >= LONG_LINE_WORDS
