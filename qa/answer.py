@@ -233,12 +233,13 @@ def documents_of(passage: Passage) -> set[str]:
     return {passage.citation.path, *(c.path for c in passage.also_in)}
 
 
-def keep_recall(passages: list[Passage], leading: list[str], shown: int) -> list[Passage]:
+def keep_recall(passages: list[Passage], leading: list[str], shown: int, fixed: int) -> list[Passage]:
     """`passages` reordered so that the first `shown` cite each of the `leading` documents that has
-    a passage at all: what the retriever found among its first documents is never lost to a second
-    passage of one document, or to a document it ranked lower. The one that makes room is the last
-    shown passage of a document shown already, else of a document outside `leading`; the first
-    passage keeps its place, and one that makes room stays in the list, after the shown ones."""
+    a passage at all, as far as the places after the first `fixed` allow: what the retriever found
+    among its first documents is not lost to a further passage of one document, or to a document it
+    ranked lower. The one that makes room is the last shown passage of a document shown already,
+    else of a document outside `leading`; the first `fixed` keep their places, and one that makes
+    room stays in the list, after the shown ones."""
     top, rest = passages[:shown], passages[shown:]
     wanted = set(leading)
     for path in leading:
@@ -252,7 +253,7 @@ def keep_recall(passages: list[Passage], leading: list[str], shown: int) -> list
             if any(cited <= documents_of(p) for p in top[:i]):
                 return 2
             return 1 if not cited & wanted else 0
-        free = max(range(len(top) - 1, 0, -1), key=room, default=None)
+        free = max(range(len(top) - 1, max(fixed, 1) - 1, -1), key=room, default=None)
         if free is None or room(free) == 0:
             break
         rest = [top.pop(free), *(p for p in rest if p is not late)]

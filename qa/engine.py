@@ -194,7 +194,7 @@ class Assistant:
         leading = leading_documents(sentences, self.lookups, top_k)
         pool = build_passages(question, query, sentences, self.lookups, max(top_k, TUNED.timeline_depth),
                               newest=asks_for_present(question), leading=leading)
-        pool = keep_recall(pool, leading, top_k)
+        pool = keep_recall(pool, leading, top_k, TUNED.passages_by_score)
         kind = answer_type(question)
         if before is not None:  # the answer just given, given again, goes last; so does the very passage
             # an earlier turn showed, when it marks no answer of the kind now asked ("... suspended in 2003"

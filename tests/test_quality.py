@@ -469,25 +469,51 @@ def test_a_manual_answers_with_the_option_and_what_it_does(tmp_path, encoder) ->
 
 
 GLACIER_NOTES = {
-    "alpine-field-notes.txt": "Field notes from the Alpine valleys\n\n"
-    "Glaciers carve valleys into a U shape as the ice grinds the valley floor and walls.\n"
-    "The moving ice of a glacier plucks blocks of rock from the valley bed and carries them downstream.\n"
-    "A glacier deepens its valley year after year by abrasion, scraping the rock with the debris frozen into its base.\n"
-    "Where two glaciers met, the larger one carved the deeper valley and left the smaller one hanging above it.\n"
-    "The valley glaciers of the Alps retreated after 1850 and left moraines across the valley floors.\n",
-    "river-erosion.txt": "How rivers and ice shape the land\n\n"
-    "Rivers cut narrow V-shaped valleys, while glaciers widen and deepen valleys into broad troughs.\n"
-    "Most of the sediment in a delta comes from the erosion of the river's own banks.\n",
-    "fjords.txt": "Fjords of Norway\n\n"
-    "A fjord is a glacial valley that the sea flooded once the glacier that carved it had melted.\n"
-    "The Sognefjord is more than 200 kilometres long and over 1,300 metres deep.\n",
-    "coral-reefs.txt": "Coral reefs\n\n"
-    "Reef-building corals grow in warm, shallow water where sunlight reaches them.\n"
-    "A reef grows a few millimetres a year as coral polyps lay down limestone.\n",
+    "alpine-field-notes.txt": (
+        'Field notes from the Alpine valleys\n'
+        '\n'
+        'Glaciers carve valleys into a U shape as the ice grinds the valley floor and walls.\n'
+        'The moving ice of a glacier plucks blocks of rock from the valley bed and carries them downstream.\n'
+        'A glacier deepens its valley year after year by abrasion, scraping the rock with the debris frozen '
+        'into its base.\n'
+        'Where two glaciers met, the larger one carved the deeper valley and left the smaller one hanging above it.\n'
+        'Glaciers carve cirques at the heads of valleys, where snow gathers and turns to ice.\n'
+        'Glaciers carve valleys faster on steep slopes, where the ice moves quickly over the bed.\n'
+        '\n'
+        'Glaciers carve valleys deeper where the rock beneath them is soft and broken.\n'
+        '\n'
+        'Glaciers carve valleys wider when they grow in a cold century and push further down.\n'
+        '\n'
+        'In the Alps, glaciers carve valleys that rivers later fill with gravel and lakes.\n'
+    ),
+    "river-erosion.txt": (
+        'How rivers and ice shape the land\n'
+        '\n'
+        'Rivers cut narrow V-shaped valleys, while glaciers widen and deepen valleys into broad troughs.\n'
+    "Most of the sediment in a delta comes from the erosion of the river's own banks.\n"
+    ),
+    "fjords.txt": (
+        'Fjords of Norway\n'
+        '\n'
+        'A fjord is a glacial valley that the sea flooded once the glacier that carved it had melted.\n'
+        'The Sognefjord is more than 200 kilometres long and over 1,300 metres deep.\n'
+    ),
+    "coral-reefs.txt": (
+        'Coral reefs\n'
+        '\n'
+        'Reef-building corals grow in warm, shallow water where sunlight reaches them.\n'
+        'A reef grows a few millimetres a year as coral polyps lay down limestone.\n'
+    ),
+    "moraines.txt": (
+        'Moraines\n'
+        '\n'
+        'A moraine is a ridge of rock and soil that a glacier pushed along and left at the edge of its valley.\n'
+        'Moraines mark how far down the valley the ice once reached.\n'
+    ),
 }
 
 
-def test_the_documents_the_retriever_ranks_first_are_all_shown_not_a_second_passage_of_one(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_the_places_after_the_first_three_go_to_the_documents_the_retriever_ranks_first(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "notes"
     folder.mkdir()
     for name, text in GLACIER_NOTES.items():
@@ -495,13 +521,16 @@ def test_the_documents_the_retriever_ranks_first_are_all_shown_not_a_second_pass
     settings = Settings(index=str(tmp_path / "index"))
     ingest(sorted(folder.iterdir()), settings, encoder)
     assistant = Assistant.open(settings, encoder)
-    question = "How do glaciers shape valleys?"
+    question = "How do glaciers carve valleys?"
     found = list(dict.fromkeys(Path(c.chunk.source).name for c in assistant.retriever.search(question, k=8)))
-    answer = assistant.ask(question, top_k=3)
-    shown = [Path(p.citation.path).name for p in answer.passages]
-    assert shown[0] == "alpine-field-notes.txt"
-    assert set(found[:3]) == {"alpine-field-notes.txt", "river-erosion.txt", "fjords.txt"}
-    assert set(shown) == set(found[:3]), "each of the three documents the retriever found first has a card"
+    assert found[0] == "alpine-field-notes.txt"
+    three = [Path(p.citation.path).name for p in assistant.ask(question, top_k=3).passages]
+    five = [Path(p.citation.path).name for p in assistant.ask(question, top_k=5).passages]
+    # the first three are the best passages, all of the field notes; the last two are not a fourth and
+    # fifth passage of them but the documents the retriever found next
+    assert three == ["alpine-field-notes.txt"] * 3
+    assert five[:3] == three
+    assert five[3:] == found[1:3]
 
 
 def test_a_sentence_too_long_for_one_chunk_is_read_and_shown_by_its_pieces(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
