@@ -223,8 +223,10 @@ def _newer_in_front(kept: Kept, newer: Kept) -> Kept:
 
 def leading_documents(sentences: list[ScoredSentence], lookups: Lookups, count: int) -> list[str]:
     """The paths of the first `count` documents in the retriever's fused order, among the documents
-    whose sentences were read."""
-    ranked = sorted({s.candidate.chunk.id: s.candidate for s in sentences}.values(), key=lambda c: c.ranks.fused)
+    whose sentences were read and that share a word with the question (BM25 scores them): the dense
+    side ranks every document of a small folder, the coral reefs too for a question about glaciers."""
+    ranked = sorted({s.candidate.chunk.id: s.candidate for s in sentences if s.candidate.lexical > 0}.values(),
+                    key=lambda c: c.ranks.fused)
     return list(dict.fromkeys(lookups.shown_path(c.chunk.source) for c in ranked))[:count]
 
 
