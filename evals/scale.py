@@ -268,6 +268,9 @@ def plot(figures: dict, path: Path) -> None:  # type: ignore[type-arg]
     cold.set(xscale="log", xlabel="chunks in the index", ylabel="s", title="start-up")
     cold.set_ylim(bottom=0)
     cold.legend()
+    for axis in (warm, cold):  # the levels' own counts, not a log scale's crowded minor labels
+        axis.minorticks_off()
+        axis.set_xticks(x, [f"{count:,}" for count in x])
     load = ", ".join(f"{x:.1f}" for x in figures["load_average"])
     figure.suptitle(f"qa bench scale, {figures['when']}, {figures['machine']}, {figures['encoder']}; "
                     f"load average {load}", fontsize=8)
