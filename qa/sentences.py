@@ -32,7 +32,9 @@ class Weights:
     or date line holds; dense: per unit of the chunk's cosine similarity below the best chunk's;
     sentence: per unit of the sentence's own cosine similarity (its stored vector) below the best
     sentence's; repeat: taken off, in a follow-up, a sentence of the passage just shown whose
-    only answer of the wanted kind is the one just given.
+    only answer of the wanted kind is the one just given; negation: taken off a sentence that
+    negates a word of a question that negates nothing ("--no-ignore-case: do not ignore case" for
+    "which option ignores case?").
     """
 
     chunk: float = TUNED.sentence_chunk
@@ -43,6 +45,7 @@ class Weights:
     dense: float = TUNED.sentence_dense
     sentence: float = TUNED.sentence_similarity
     repeat: float = TUNED.sentence_repeat
+    negation: float = TUNED.sentence_negation
 
 
 @dataclass(frozen=True)
@@ -81,15 +84,27 @@ class SentenceFeatures:
     dense_gap: float
     similarity: float
     repeat: bool
+    negates: bool = False
 
     def scored(self, best_similarity: float, weights: Weights) -> ScoredSentence:
         """The sentence scored by `weights`, its similarity taken relative to the best sentence's."""
         sentence_gap = self.similarity - best_similarity
         score = sentence_score(weights, self.chunk_gap, self.coverage, self.bigrams, self.has_shape, self.context,
                                self.dense_gap, sentence_gap)
+        score -= weights.repeat * self.repeat + weights.negation * self.negates
         return ScoredSentence(self.candidate, self.source, self.block, self.index, self.span,
-                              score - weights.repeat * self.repeat, self.coverage, self.has_shape, self.bigrams,
+                              score, self.coverage, self.has_shape, self.bigrams,
                               self.chunk_gap, self.context, self.dense_gap, sentence_gap)
+
+
+# A negation and the word it negates: "not ignore", "no-ignore-case", "never used", "without a key"
+NEGATION = re.compile(r"\b(?:not|no|never|without|cannot|(?:do|does|did|is|are|was|were|ca|wo)n[’']t)[\s-]+(\w+)",
+                      re.IGNORECASE)
+
+
+def negated_words(text: str) -> list[str]:
+    """The words a text negates (the word after each negation)."""
+    return NEGATION.findall(text)
 
 
 def normal_words(text: str) -> str:
@@ -160,6 +175,7 @@ class Asked:
     top_dense: float  # the best candidate's cosine similarity
     vector: np.ndarray | None
     before: Shown | None
+    affirms: bool = True  # the question negates nothing (see `Weights.negation`)
 
 
 def verified_chunks(candidates: list[Candidate], files: SourceFiles,
@@ -208,9 +224,10 @@ def chunk_sentences(asked: Asked, candidate: Candidate, source: SourceText, bloc
         stored = chunk.sentence_vector(span.start, len(vector)) if vector is not None else None
         similarity = float(stored.astype(np.float32) @ vector) if stored is not None else candidate.dense
         repeat = asked.before is not None and asked.before.repeats(chunk.source, span, asked.kind, text)
+        negates = asked.affirms and any(t in asked.terms for word in negated_words(text) for t in terms(word))
         found.append(SentenceFeatures(candidate, source, block, index, span, coverage, has_shape, bigrams,
                                       candidate.score - asked.top, context_share, candidate.dense - asked.top_dense,
-                                      similarity, repeat))
+                                      similarity, repeat, negates))
     return found
 
 
@@ -256,7 +273,7 @@ def rank_sentences(
         question, answer_type(question), distinct, word_pairs(query_terms),
         sum(lookups.idf(t) for t in distinct) or 1.0,
         max((c.score for c in candidates), default=0.0), max((c.dense for c in candidates), default=0.0),
-        vector, before,
+        vector, before, not negated_words(query),
     )
     seen: set[tuple[str, int]] = set()
     features = [feature for (candidate, source, block), context in zip(verified, contexts, strict=True)

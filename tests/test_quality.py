@@ -570,3 +570,19 @@ def test_a_sentence_too_long_for_one_chunk_is_read_and_shown_by_its_pieces(tmp_p
     assert "Costa Rican President Jose Figueroa" in first.text
     assert first.text == text[first.citation.start : first.citation.end]
     assert len(first.text) < len(text) - 200, "a piece of the list, not the whole of it"
+
+
+def test_an_option_that_does_what_is_asked_comes_before_the_one_that_does_not(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "manual"
+    folder.mkdir()
+    (folder / "search-tool.txt").write_text(
+        "SEARCH(1)\n\nOPTIONS\n\n"
+        "   --no-ignore-case\n      Do not ignore case distinctions in patterns and input data. This is the default.\n\n"
+        "   -i, --ignore-case\n      Ignore case distinctions in patterns and input data, so that characters that\n"
+        "      differ only in case match each other.\n\n"
+        "   -c, --count\n      Suppress normal output; instead print a count of matching lines for each input file.\n",
+        encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest(sorted(folder.iterdir()), settings, encoder)
+    first = Assistant.open(settings, encoder).ask("Which option ignores case?", top_k=3).passages[0]
+    assert "--ignore-case" in first.text and "--no-ignore-case" not in first.text
