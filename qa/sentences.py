@@ -34,7 +34,8 @@ class Weights:
     sentence's; repeat: taken off, in a follow-up, a sentence of the passage just shown whose
     only answer of the wanted kind is the one just given; negation: taken off a sentence that
     negates a word of a question that negates nothing ("--no-ignore-case: do not ignore case" for
-    "which option ignores case?").
+    "which option ignores case?"); defines: added to a sentence that opens with what a "what is X?" or
+    "what does X do?" question asks about (`defined_subject`).
     """
 
     chunk: float = TUNED.sentence_chunk
@@ -46,6 +47,7 @@ class Weights:
     sentence: float = TUNED.sentence_similarity
     repeat: float = TUNED.sentence_repeat
     negation: float = TUNED.sentence_negation
+    defines: float = TUNED.sentence_defines
 
 
 @dataclass(frozen=True)
@@ -85,13 +87,14 @@ class SentenceFeatures:
     similarity: float
     repeat: bool
     negates: bool = False
+    defines: bool = False
 
     def scored(self, best_similarity: float, weights: Weights) -> ScoredSentence:
         """The sentence scored by `weights`, its similarity taken relative to the best sentence's."""
         sentence_gap = self.similarity - best_similarity
         score = sentence_score(weights, self.chunk_gap, self.coverage, self.bigrams, self.has_shape, self.context,
                                self.dense_gap, sentence_gap)
-        score -= weights.repeat * self.repeat + weights.negation * self.negates
+        score += weights.defines * self.defines - weights.repeat * self.repeat - weights.negation * self.negates
         return ScoredSentence(self.candidate, self.source, self.block, self.index, self.span,
                               score, self.coverage, self.has_shape, self.bigrams,
                               self.chunk_gap, self.context, self.dense_gap, sentence_gap)
@@ -105,6 +108,27 @@ NEGATION = re.compile(r"\b(?:not|no|never|without|cannot|(?:do|does|did|is|are|w
 def negated_words(text: str) -> list[str]:
     """The words a text negates (the word after each negation)."""
     return NEGATION.findall(text)
+
+
+# "what is a closure?", "what are the ownership rules", "what does grep -v do?", "what does CFRP stand for?"
+DEFINITION_QUESTION = re.compile(
+    r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<thing>[^?]+?)\s*\??\s*$"
+    r"|^\s*what\s+does\s+(?P<doer>[^?]+?)\s+(?:do|mean|stand\s+for)\s*\??\s*$", re.IGNORECASE)
+
+
+QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "whi", "how"})  # stemmed
+
+
+def defined_thing(question: str) -> str:
+    """What a question asks the definition of ("closure" of "what is a closure?"), or ""."""
+    found = DEFINITION_QUESTION.match(question)
+    return (found.group("thing") or found.group("doer") or "") if found else ""
+
+
+def opens_with(text: str, term: str, words: int, terms: Callable[[str], list[str]]) -> bool:
+    """Whether `term` is among the terms of the first `words` words of `text` (the thing a sentence or
+    a label line is about: "Rust's closures are ...", "-v, --invert-match  Invert ...")."""
+    return term in terms(" ".join(text.split()[:words]))
 
 
 def normal_words(text: str) -> str:
@@ -176,6 +200,17 @@ class Asked:
     vector: np.ndarray | None
     before: Shown | None
     affirms: bool = True  # the question negates nothing (see `Weights.negation`)
+    defined: tuple[str, int] | None = None  # the rarest term of what a "what is X?" asks about, and X's words
+
+
+def defined_subject(question: str, lookups: Lookups) -> tuple[str, int] | None:
+    """For a question asking what X is or does: X's rarest term and the words a sentence opens with that
+    should hold it (X's words, at least two: "Rust's closures"); None for any other question."""
+    thing = defined_thing(question)
+    found = lookups.terms(thing) if thing else []
+    if not found:
+        return None
+    return max(found, key=lookups.idf), max(2, len(thing.split()))
 
 
 def verified_chunks(candidates: list[Candidate], files: SourceFiles,
@@ -225,9 +260,10 @@ def chunk_sentences(asked: Asked, candidate: Candidate, source: SourceText, bloc
         similarity = float(stored.astype(np.float32) @ vector) if stored is not None else candidate.dense
         repeat = asked.before is not None and asked.before.repeats(chunk.source, span, asked.kind, text)
         negates = asked.affirms and any(t in asked.terms for word in negated_words(text) for t in terms(word))
+        defines = asked.defined is not None and opens_with(text, asked.defined[0], asked.defined[1], terms)
         found.append(SentenceFeatures(candidate, source, block, index, span, coverage, has_shape, bigrams,
                                       candidate.score - asked.top, context_share, candidate.dense - asked.top_dense,
-                                      similarity, repeat, negates))
+                                      similarity, repeat, negates, defines))
     return found
 
 
@@ -264,7 +300,9 @@ def rank_sentences(
         for s in source.sentences(block)
         if candidate.chunk.start <= s.start and s.end <= candidate.chunk.end
     )])
-    query_terms = lookups.terms(query)
+    # the question's own wh-word says what kind of answer is wanted, not what it is about: "what is
+    # shadowing?" is not answered by "... the second variable is what the compiler will see"
+    query_terms = [t for t in lookups.terms(query) if t not in QUESTION_WORDS] or lookups.terms(query)
     if query != question:  # a follow-up, read with the questions it leans on: their topic counts, not
         # their "when were" ("The last talks were held in January 2015" for "and when were they resumed?")
         query_terms = [t for t in query_terms if t not in function_terms()] or query_terms
@@ -273,7 +311,7 @@ def rank_sentences(
         question, answer_type(question), distinct, word_pairs(query_terms),
         sum(lookups.idf(t) for t in distinct) or 1.0,
         max((c.score for c in candidates), default=0.0), max((c.dense for c in candidates), default=0.0),
-        vector, before, not negated_words(query),
+        vector, before, not negated_words(query), defined_subject(question, lookups),
     )
     seen: set[tuple[str, int]] = set()
     features = [feature for (candidate, source, block), context in zip(verified, contexts, strict=True)

@@ -586,3 +586,21 @@ def test_an_option_that_does_what_is_asked_comes_before_the_one_that_does_not(tm
     ingest(sorted(folder.iterdir()), settings, encoder)
     first = Assistant.open(settings, encoder).ask("Which option ignores case?", top_k=3).passages[0]
     assert "--ignore-case" in first.text and "--no-ignore-case" not in first.text
+
+
+def test_what_is_x_is_answered_by_the_sentence_about_x_not_one_that_uses_it(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "book"
+    folder.mkdir()
+    (folder / "variables.txt").write_text(
+        "Variables and Mutability\n\n"
+        "Shadowing\n\n"
+        "Shadowing lets you declare a new variable with the same name as a previous variable in the same "
+        "scope.\n\n"
+        "Programmers say that the first variable is shadowed by the second, which means that the second "
+        "variable is what the compiler will see when you use the name of the variable. In effect, the second "
+        "variable overshadows the first, taking any uses of the variable name to itself until either it "
+        "itself is shadowed or the scope ends.\n", encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest(sorted(folder.iterdir()), settings, encoder)
+    first = Assistant.open(settings, encoder).ask("What is shadowing?", top_k=3).passages[0]
+    assert "Shadowing lets you declare a new variable" in first.text
