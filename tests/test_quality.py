@@ -572,35 +572,33 @@ def test_a_sentence_too_long_for_one_chunk_is_read_and_shown_by_its_pieces(tmp_p
     assert len(first.text) < len(text) - 200, "a piece of the list, not the whole of it"
 
 
-def test_an_option_that_does_what_is_asked_comes_before_the_one_that_does_not(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
-    folder = tmp_path / "manual"
-    folder.mkdir()
-    (folder / "search-tool.txt").write_text(
-        "SEARCH(1)\n\nOPTIONS\n\n"
-        "   --no-ignore-case\n      Do not ignore case distinctions in patterns and input data. This is the default.\n\n"
-        "   -i, --ignore-case\n      Ignore case distinctions in patterns and input data, so that characters that\n"
-        "      differ only in case match each other.\n\n"
-        "   -c, --count\n      Suppress normal output; instead print a count of matching lines for each input file.\n",
-        encoding="utf-8")
-    settings = Settings(index=str(tmp_path / "index"))
-    ingest(sorted(folder.iterdir()), settings, encoder)
-    first = Assistant.open(settings, encoder).ask("Which option ignores case?", top_k=3).passages[0]
-    assert "--ignore-case" in first.text and "--no-ignore-case" not in first.text
+MANUAL_PAGE = (  # a manual's options, the one that does not do what is asked first
+    "SEARCH(1)\n\nOPTIONS\n\n   --no-ignore-case\n      Do not ignore case distinctions in patterns and input "
+    "data. This is the default.\n\n   -i, --ignore-case\n      Ignore case distinctions in patterns and input data, "
+    "so that characters that\n      differ only in case match each other.\n\n   -c, --count\n      Suppress normal "
+    "output; instead print a count of matching lines for each input file.\n"
+)
+BOOK_SECTION = (  # a sentence about shadowing, and one that uses the word "what" beside it
+    "Variables and Mutability\n\nShadowing\n\nShadowing lets you declare a new variable with the same name as a "
+    "previous variable in the same scope.\n\nProgrammers say that the first variable is shadowed by the second, "
+    "which means that the second variable is what the compiler will see when you use the name of the variable. In "
+    "effect, the second variable overshadows the first, taking any uses of the variable name to itself until "
+    "either it itself is shadowed or the scope ends.\n"
+)
 
 
-def test_what_is_x_is_answered_by_the_sentence_about_x_not_one_that_uses_it(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
-    folder = tmp_path / "book"
+@pytest.mark.parametrize(("text", "question", "opening"), [
+    # a sentence that negates what is asked ("do not ignore case") comes after the one that does it
+    (MANUAL_PAGE, "Which option ignores case?", "-i, --ignore-case"),
+    # "what is X?" is answered by the sentence about X, not by one that shares its "what"
+    (BOOK_SECTION, "What is shadowing?", "Shadowing lets you declare a new variable"),
+], ids=["negation", "what-is-x"])
+def test_the_sentence_that_says_what_is_asked_comes_first(tmp_path, encoder, text: str, question: str,  # type: ignore[no-untyped-def]
+                                                          opening: str) -> None:
+    folder = tmp_path / "docs"
     folder.mkdir()
-    (folder / "variables.txt").write_text(
-        "Variables and Mutability\n\n"
-        "Shadowing\n\n"
-        "Shadowing lets you declare a new variable with the same name as a previous variable in the same "
-        "scope.\n\n"
-        "Programmers say that the first variable is shadowed by the second, which means that the second "
-        "variable is what the compiler will see when you use the name of the variable. In effect, the second "
-        "variable overshadows the first, taking any uses of the variable name to itself until either it "
-        "itself is shadowed or the scope ends.\n", encoding="utf-8")
+    (folder / "page.txt").write_text(text, encoding="utf-8")
     settings = Settings(index=str(tmp_path / "index"))
     ingest(sorted(folder.iterdir()), settings, encoder)
-    first = Assistant.open(settings, encoder).ask("What is shadowing?", top_k=3).passages[0]
-    assert "Shadowing lets you declare a new variable" in first.text
+    first = Assistant.open(settings, encoder).ask(question, top_k=3).passages[0]
+    assert first.text.startswith(opening)
