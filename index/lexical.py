@@ -90,6 +90,14 @@ def function_terms() -> frozenset[str]:
     return frozenset(t for word_terms in tokenize(sorted(english_stopwords(plus=True))) for t in word_terms)
 
 
+@cache
+def question_terms() -> frozenset[str]:
+    """Stemmed English question words (what, which, who, when, where, why, how): they say what kind of
+    answer is wanted, not what it is about."""
+    return frozenset(t for word_terms in tokenize(["what which who whom whose when where why how"])
+                     for t in word_terms)
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed terms of each text, exactly as
     `bm25s.tokenize(texts, stopwords="en", stemmer=english_stemmer, return_ids=False)` makes them,

@@ -289,8 +289,8 @@ def clause_words(text: str, span: Span, others: list[Span], focus: list[Span], q
     end = min([semicolon if semicolon >= 0 else len(text), sentence_end,
                *(o.start for o in others if o.start >= span.end)])
     words = list(WORD_RUN.finditer(text, span.end, end))
-    runs = [_run(words[i:], {(f.start, f.end) for f in focus}, _said(question)) for i in range(len(words))]
-    return max(runs, default=0)
+    asked, said = {(f.start, f.end) for f in focus}, _said(question)
+    return max((_run(words[i:], asked, said) for i in range(len(words))), default=0)
 
 
 def _said(question: str) -> set[str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.chunking import Span
-from index.lexical import function_terms
+from index.lexical import function_terms, question_terms
 from qa.answer_types import AnswerType, answer_span, answer_type, candidate_spans
 from qa.lookups import Lookups
 from qa.passages import Passage
@@ -114,9 +114,6 @@ def negated_words(text: str) -> list[str]:
 DEFINITION_QUESTION = re.compile(
     r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<thing>[^?]+?)\s*\??\s*$"
     r"|^\s*what\s+does\s+(?P<doer>[^?]+?)\s+(?:do|mean|stand\s+for)\s*\??\s*$", re.IGNORECASE)
-
-
-QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "whi", "how"})  # stemmed
 
 
 def defined_thing(question: str) -> str:
@@ -302,7 +299,8 @@ def rank_sentences(
     )])
     # the question's own wh-word says what kind of answer is wanted, not what it is about: "what is
     # shadowing?" is not answered by "... the second variable is what the compiler will see"
-    query_terms = [t for t in lookups.terms(query) if t not in QUESTION_WORDS] or lookups.terms(query)
+    query_terms = lookups.terms(query)
+    query_terms = [t for t in query_terms if t not in question_terms()] or query_terms
     if query != question:  # a follow-up, read with the questions it leans on: their topic counts, not
         # their "when were" ("The last talks were held in January 2015" for "and when were they resumed?")
         query_terms = [t for t in query_terms if t not in function_terms()] or query_terms
