@@ -212,7 +212,7 @@ def torch_rate(texts: list[str], encoder, batch_size: int) -> dict[str, object]:
     if batch_size != TORCH_BATCH:
         runs.append((torch, batch_size, f"torch, batch {batch_size}"))
     runs += [(Encoder(backend="onnx-fp32"), batch_size, "onnx-fp32"),
-             (Encoder(backend="onnx-int8-mixed"), batch_size, "onnx-int8-mixed")]
+             (Encoder(backend="onnx-int8"), batch_size, "onnx-int8")]
     for candidate, batch, name in runs:
         candidate.encode(["warm up"])
         cpu = time.process_time()
@@ -220,7 +220,7 @@ def torch_rate(texts: list[str], encoder, batch_size: int) -> dict[str, object]:
         rates[name] = {"chunks_per_s": round(len(sample) / seconds, 1),
                        "chunks_per_cpu_s": round(len(sample) / (time.process_time() - cpu), 1), "batch": batch}
     cosine = {name: round(float((vectors[name] * vectors["torch"]).sum(axis=1).min()), 4)  # type: ignore[operator]
-              for name in ("onnx-fp32", "onnx-int8-mixed")}
+              for name in ("onnx-fp32", "onnx-int8")}
     ours = rates.get(encoder.backend, rates["onnx-fp32"])
     return {"chunks": len(sample), "vnni": cpu_has_int8_dot_product(), "rates": rates, "min_cosine_to_torch": cosine,
             "torch_chunks_per_s": rates["torch"]["chunks_per_s"],

@@ -27,7 +27,7 @@ class Settings:
 
     index: str = str(PROJECT_ROOT / ".qa" / "index")
     model: str = DEFAULT_MODEL
-    encoder: str = "auto"  # how the model runs: auto, onnx-int8-mixed, onnx-fp32 or torch (index.embedding)
+    encoder: str = "auto"  # how the model runs: auto, onnx-int8, onnx-fp32 or torch (index.embedding)
     chunk_tokens: int = 160
     overlap_sentences: int = 1
     # 2: chunks embedded with their document title in front; 3: sentence vectors too; 4: hard-wrapped lines

