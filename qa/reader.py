@@ -28,6 +28,7 @@ READ_DEPTH = TUNED.reader_depth
 READ_SCORE = TUNED.reader_score
 READ_PRIOR = TUNED.reader_prior
 READ_RERANKS = TUNED.reader_reranks
+MARK_FLOOR = TUNED.reader_mark_floor
 OVERRULE = 2.0  # logits by which the reader's span must beat the answer rules' to replace it (chosen by hand)
 
 
@@ -172,7 +173,8 @@ def read_passages(passages: list[Passage], reader: Reader, question: str, kinds:
     spans of that kind in a text, and the reader chooses among them: of the names in "Alex Lee led the
     U.S. side; Josefina Vidal led the Cuban delegation" it marks the one its span scores put first, so
     the answer keeps its kind's shape; a passage with none stays unmarked, as the confidence counts
-    it. For any other question it marks its own best span when it finds the passage answerable."""
+    it. For any other question it marks its own best span, unless it finds the passage answerable with
+    less than `MARK_FLOOR` probability."""
     read = passages[:depth]
     if not read:
         return passages, None
@@ -188,7 +190,7 @@ def read_passages(passages: list[Passage], reader: Reader, question: str, kinds:
         ruled = None if passage.answer is None else Span(passage.answer.start - passage.citation.start,
                                                          passage.answer.end - passage.citation.start)
         span = _typed_span(reading, passage.text, kinds, ruled) if kinds is not None else (
-            Span(reading.start, reading.end) if reading.answerable >= 0.5 and reading.start is not None
+            Span(reading.start, reading.end) if reading.answerable >= MARK_FLOOR and reading.start is not None
             and reading.end is not None else None)
         if span is not None:
             offset = passage.citation.start

@@ -137,6 +137,13 @@ class Tuned:
     # 0.839 -> 0.854, span F1 0.529 -> 0.560, AUC 0.970 -> 0.975) but on qa eval gained 5 and lost 5
     # first passages, follow-ups 72.2 % -> 61.1 %, abstention recall 50.0 % -> 33.3 %: the gate fails.
     reader_reranks: bool = False
+    # For a question that asks for no kind of answer (not a name, date or number), the reader marks its
+    # own best span in the first passage when it finds the passage answerable with at least this
+    # probability. Chosen on 1,500 questions of SQuAD's tune half (span F1 of the first passage,
+    # `python -m evals.span_marks --split tune`, 2026-12-05): at 0.5, where it stood, 0.549; 0.1:
+    # 0.566; 0.02: 0.575; 0: 0.586. A passage that does not answer is cautioned or abstained on by the confidence,
+    # not by leaving its mark out; the mark only says which words the reader would quote.
+    reader_mark_floor: float = 0.0
 
     # The total is squashed to 0..1 by 1 / (1 + exp(-4 × total)) (commit 5207c21). Only its order
     # matters: the abstain threshold on it is calibrated by `qa eval --calibrate` (qa.toml).
