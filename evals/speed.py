@@ -226,7 +226,8 @@ def torch_rate(texts: list[str], encoder, batch_size: int) -> dict[str, object]:
             "torch_chunks_per_s": rates["torch"]["chunks_per_s"],
             "torch_chunks_per_cpu_s": rates["torch"]["chunks_per_cpu_s"],
             "torch_best_chunks_per_s": max(r["chunks_per_s"] for n, r in rates.items() if n.startswith("torch")),
-            "torch_best_chunks_per_cpu_s": max(r["chunks_per_cpu_s"] for n, r in rates.items() if n.startswith("torch")),
+            "torch_best_chunks_per_cpu_s": max(r["chunks_per_cpu_s"] for n, r in rates.items()
+                                               if n.startswith("torch")),
             "ours_chunks_per_s": ours["chunks_per_s"], "ours_chunks_per_cpu_s": ours["chunks_per_cpu_s"]}
 
 
@@ -367,7 +368,8 @@ def table(figures: dict) -> str:  # type: ignore[type-arg]
         ("cold `qa ask`, SQuAD", f"{cold_squad['first_output_s']:.2f} s to first answer",
          f"peak {cold_squad['peak_mb']:.0f} MB"),
         ("PyTorch encoder (sample)", f"{torch['torch_chunks_per_s']:.1f} chunks/s "
-         f"({torch['chunks']} chunks, batch {TORCH_BATCH})", f"ours on the same: {torch['ours_chunks_per_s']:.1f} chunks/s"),
+         f"({torch['chunks']} chunks, batch {TORCH_BATCH})",
+         f"ours on the same: {torch['ours_chunks_per_s']:.1f} chunks/s"),
         ("ingest / PyTorch encoder", f"{figures['ingest_vs_torch']:.2f} ×",
          _goal("ingest_vs_torch", figures["ingest_vs_torch"])),
         ("ingest / PyTorch at its faster batch", f"{figures.get('ingest_vs_torch_best', 0.0):.2f} ×",

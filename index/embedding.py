@@ -21,8 +21,9 @@ from index.errors import ModelMissing
 from index.settings import DEFAULT_MODEL, PROJECT_ROOT, Settings
 
 # Encoders: "onnx-int8" (matrix products in int8: the most sensitive per block, the rest per tensor;
-# "onnx-int8-mixed", the name of an earlier recipe, names it too), "onnx-fp32" (the traced graph as is), "torch"
-# (sentence-transformers itself, the reference); "auto" picks one for this CPU (resolve_backend).
+# "onnx-int8-mixed", the name of an earlier recipe, names it too), "onnx-fp32" (the traced graph as
+# is), "torch" (sentence-transformers itself, the reference); "auto" picks one for this CPU
+# (resolve_backend).
 BACKENDS = ("auto", "onnx-int8", "onnx-int8-mixed", "onnx-fp32", "torch")
 DEFAULT_CACHE = PROJECT_ROOT / ".qa" / "encoders"
 

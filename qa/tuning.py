@@ -141,8 +141,8 @@ class Tuned:
     # own best span in the first passage when it finds the passage answerable with at least this
     # probability. Chosen on 1,500 questions of SQuAD's tune half (span F1 of the first passage,
     # `python -m evals.span_marks --split tune`, 2026-12-05): at 0.5, where it stood, 0.549; 0.1:
-    # 0.566; 0.02: 0.575; 0: 0.586. A passage that does not answer is cautioned or abstained on by the confidence,
-    # not by leaving its mark out; the mark only says which words the reader would quote.
+    # 0.566; 0.02: 0.575; 0: 0.586. A passage that does not answer is cautioned or abstained on by the
+    # confidence, not by leaving its mark out; the mark only says which words the reader would quote.
     reader_mark_floor: float = 0.0
 
     # The total is squashed to 0..1 by 1 / (1 + exp(-4 × total)) (commit 5207c21). Only its order
