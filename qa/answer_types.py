@@ -60,6 +60,7 @@ def without_type_words(question: str) -> str:
     return lowered
 
 
+MONTH_NAME = MONTH.removesuffix(r"\.?")  # without an abbreviation's full stop
 WEEKDAY = r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?"
 # Calendar dates: a day, a month, a year or a century. A number inside one counts no thing.
 CALENDAR_PATTERNS = [
@@ -71,6 +72,8 @@ CALENDAR_PATTERNS = [
     r"\b\d{4}-\d{2}-\d{2}\b",
     rf"\b(?:(?:early|mid|late)[- ])?{MONTH}\s+(?:of\s+)?\d{{4}}\b",
     rf"\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b",
+    # 31 October, 5th of May: the day first, no year (a sentence's full stop after it is not the date's)
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_NAME}(?!\w)",
     rf"(?<=\b(?:in|In|by|By) ){MONTH}\b|(?<=\b(?:since|Since|until|Until) ){MONTH}\b",
     r"\b(?:(?:early|mid|late)[- ]|the\s+|c\.?\s?)?(?:1\d|20)\d{2}s?(?:\s*[-–]\s*(?:\d{2}|\d{4}))?"
     r"(?:\s(?:BC|AD|BCE|CE)\b)?\b",

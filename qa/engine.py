@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from index.chunking import Span
 from index.embedding import Encoder
 from index.encoder_protocol import SentenceEncoder
 from index.errors import EmptyQuestion, QuestionTooLong
@@ -18,13 +20,13 @@ from index.locking import writer_busy
 from index.settings import Settings
 from index.store import Store
 from index.terms import TermCache
-from qa.answer import NUMBER_TOKEN, build_passages, keep_recall, leading_documents, same_answer
+from qa.answer import NUMBER_TOKEN, build_passages, keep_recall, leading_documents, passage_span, same_answer
 from qa.answer_types import AnswerType, answer_type, candidate_spans, without_type_words
 from qa.conversation import Conversation, ConversationTurn, follow_up_topic, resolve_query, typed_question
 from qa.coverage import unknown_words
 from qa.lookups import Lookups
-from qa.passages import Answer, Passage
-from qa.reader import MODEL_DIR, Reader, read_passages
+from qa.passages import Answer, Citation, Passage
+from qa.reader import MODEL_DIR, Reader, answering_sentence, read_passages
 from qa.retrieve import Candidate, HybridRetriever
 from qa.sentences import ScoredSentence, Shown, Weights, normal_words, rank_sentences
 from qa.sources import SourceFiles
@@ -204,16 +206,25 @@ class Assistant:
                 kind is not AnswerType.OTHER and any(shown.shown_again(p) for shown in earlier)))
         reader = self.reader()
         read = None
+        moved_from = None  # the first passage as the sentences chose it, when the reader moved it
         if reader is not None:
             kinds = None if kind is AnswerType.OTHER else (lambda text: candidate_spans(kind, text))
             pool, read = read_passages(pool, reader, reading or question, kinds,
                                        demoted=before.same_as if before is not None else None)
+            # a follow-up keeps its sentences; a first passage the reader is already sure of is not moved
+            if pool and read is not None and TUNED.reader_rereads_chunk and before is None and (
+                    read.answerable < 1 - TUNED.reader_reread_margin):
+                reread = self.reread_first(pool, sentences, reader, question, kinds)
+                moved_from, pool = (pool[0] if reread[0] is not pool[0] else None), reread
         passages = pool[:top_k]
         if not sentences:
             return Answer(question, query, True, passages, 0.0, stale, reader=reader and reader.name)
         first = passages[0] if passages else None
         evidence = self.evidence(query, sentences, first, question)
         confidence = evidence.confidence + (TUNED.reader_weight * getattr(read, TUNED.reader_score) if read else 0.0)
+        if moved_from is not None:  # no surer than of the passage the sentences chose
+            confidence = min(confidence, self.evidence(query, sentences, moved_from, question).confidence + (
+                TUNED.reader_weight * getattr(read, TUNED.reader_score) if read else 0.0))
         abstained = not passages or confidence < self.settings.abstain_threshold
         # why, in words, only when it is said (naming the words costs a tokenizer call each); an
         # answer that is given still says what it visibly lacks
@@ -227,6 +238,33 @@ class Assistant:
                 passages = newest_first(pool, answering)[:top_k]
         return Answer(question, query, abstained, passages, confidence, stale, shortfall=shortfall,
                       unknown=evidence.unknown_names, timeline=timeline, reader=reader and reader.name)
+
+    def reread_first(self, pool: list[Passage], sentences: list[ScoredSentence], reader: Reader, question: str,
+                     kinds: Callable[[str], list[Span]] | None) -> list[Passage]:
+        """`pool` with its first passage read again within its whole chunk (`answering_sentence`): a sentence
+        the reader finds the answer in goes first, the passage chosen before it second (the reader is
+        not always right); a passage the new one overlaps is dropped, so no two show the same words."""
+        first = pool[0]
+        held = next((s for s in sentences if s.candidate.chunk.source == first.citation.path
+                     and s.candidate.chunk.start <= first.citation.start < s.candidate.chunk.end), None)
+        if held is None:
+            return pool
+        source, chunk = held.source, held.candidate.chunk
+
+        def sentence_at(offset: int) -> Span | None:  # the passage the sentence there would make, if ranked
+            return next((passage_span(s, question) for s in sentences
+                         if s.source is source and s.span.start <= offset < s.span.end), None)
+
+        def cite(start: int, end: int) -> Citation:
+            return source.citation(first.citation.source, chunk.source, start, end, first.citation.date)
+
+        found = answering_sentence(first, reader, question, Span(chunk.start, chunk.end), source.text, sentence_at,
+                                   cite, kinds)
+        if found is first:
+            return pool
+        place = found.citation
+        return [found] + [p for p in pool if not (p.citation.path == place.path and p.citation.start < place.end
+                                                   and place.start < p.citation.end)]
 
     def keep_to_years(self, sentences: list[ScoredSentence], years: frozenset[int]) -> list[ScoredSentence]:
         """For a question that names a time ("in 2014"): the sentences of documents dated in another

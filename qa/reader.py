@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from index.chunking import Span
-from qa.passages import Passage
+from qa.passages import Citation, Passage
 from qa.tuning import TUNED
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "reader"
@@ -29,6 +29,8 @@ READ_SCORE = TUNED.reader_score
 READ_PRIOR = TUNED.reader_prior
 READ_RERANKS = TUNED.reader_reranks
 MARK_FLOOR = TUNED.reader_mark_floor
+REREAD_FLOOR = TUNED.reader_reread_floor
+REREAD_MARGIN = TUNED.reader_reread_margin
 OVERRULE = 2.0  # logits by which the reader's span must beat the answer rules' to replace it (chosen by hand)
 
 
@@ -211,3 +213,36 @@ def _typed_span(reading: Reading, text: str, kinds: Callable[[str], list[Span]],
     best, chosen = max(scored, key=lambda pair: pair[0])
     kept = reading.span_score(ruled.start, ruled.end) if ruled is not None else None
     return ruled if ruled is not None and kept is not None and best - kept < OVERRULE else chosen
+
+
+def answering_sentence(passage: Passage, reader: Reader, question: str, chunk: Span, text: str,
+                       sentence_at: Callable[[int], Span | None], cite: Callable[[int, int], Citation],
+                       kinds: Callable[[str], list[Span]] | None) -> Passage:
+    """The first passage, or the sentence of its chunk where the reader finds the answer instead.
+
+    The reader reads the whole chunk (`text[chunk]`, the passage's own) beside the passage. When it
+    finds the chunk answerable with at least `REREAD_FLOOR` probability, and by `REREAD_MARGIN` more
+    than the passage alone, and its answer lies outside the passage, the passage becomes the sentence
+    holding that answer, with the context any passage gets (`sentence_at`, offsets into `text`; None:
+    not a sentence that was ranked; `cite` cites a range of it): the sentences were chosen for the
+    question's words, the reader reads what answers it. For a question that asks
+    for a kind of answer the mark is the sentence's span of that kind the reader scores highest (none:
+    unmarked, as `read_passages` has it); for any other, the reader's span."""
+    whole, alone = reader.read(question, [text[chunk.start : chunk.end], passage.text])
+    if whole.start is None or whole.end is None or whole.answerable < REREAD_FLOOR or (
+            whole.answerable - alone.answerable < REREAD_MARGIN):
+        return passage
+    start, end = chunk.start + whole.start, chunk.start + whole.end
+    if start < passage.citation.end and passage.citation.start < end:  # it points into the passage
+        return passage
+    sentence = sentence_at(start)
+    if sentence is None:
+        return passage
+    first, last = sentence.start, max(sentence.end, end)
+    answer: Span | None = Span(start, end)
+    if kinds is not None:
+        scored = [(score, Span(first + span.start, first + span.end)) for span in kinds(text[first:last])
+                  if (score := whole.span_score(first + span.start - chunk.start, first + span.end - chunk.start))
+                  is not None]
+        answer = max(scored, key=lambda pair: pair[0])[1] if scored else None
+    return Passage(text[first:last], cite(first, last), passage.score, passage.title, answer)

@@ -192,3 +192,13 @@ def _dated_reports(tmp_path: Path, encoder, reports: tuple[tuple[str, str], ...]
     settings = Settings(index=str(tmp_path / "index"))
     ingest([folder], settings, encoder)
     return Assistant.open(settings, encoder)
+
+
+def test_a_date_written_day_first_without_a_year_is_an_answer_to_when() -> None:
+    # "31 October" (British order) was no date at all, so a when-question's passage holding only it was
+    # left unmarked and cautioned "holds no date"; the sentence's full stop is not part of the date
+    from qa.answer_types import AnswerType, candidate_spans
+
+    text = "In the Church of England's Calendar of Saints he is commemorated on 31 October. The 5th of May is another."
+    assert [text[s.start : s.end] for s in candidate_spans(AnswerType.DATE, text)] == ["31 October", "5th of May"]
+    assert candidate_spans(AnswerType.DATE, "He bought 1 Marks and Spencer share.") == []

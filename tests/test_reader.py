@@ -163,3 +163,33 @@ def test_a_why_question_gets_the_readers_words_marked_even_when_it_is_unsure(rea
     assert reading is not None and reading.answerable < 0.5
     assert read.answer is not None and read.answer_text.startswith("refused to discuss")
     assert read.answer_text == text[read.answer.start - 100 : read.answer.end - 100]
+
+
+def test_the_reader_moves_the_first_passage_to_the_sentence_that_answers(reader: Reader) -> None:
+    # A paragraph of SQuAD's tune half (Wikipedia, "Martin Luther", CC BY-SA). The question's words
+    # ("married", "Katharina", "Luther") all stand in the first sentence, which word matching puts first;
+    # the age is in the last. Reading the whole chunk, the reader finds it, and the passage moves there.
+    from index.chunking import Span, split_sentences
+    from qa.passages import Citation, Passage
+    from qa.reader import answering_sentence
+
+    text = (Path(__file__).parent / "data" / "luther-marriage.txt").read_text(encoding="utf-8")
+    chunk = Span(text.index("Martin Luther married"), len(text.rstrip()))
+    sentences = split_sentences(text, chunk.start, chunk.end)
+    chosen = sentences[0]
+
+    def cite(start: int, end: int) -> Citation:
+        return Citation("luther-marriage.txt", "/luther-marriage.txt", 3, start, end)
+
+    passage = Passage(text[chosen.start : chosen.end], cite(chosen.start, chosen.end), 1.0)
+    found = answering_sentence(passage, reader, "How old was Katharina when she married Luther?", chunk, text,
+                               lambda offset: next((s for s in sentences if s.start <= offset < s.end), None), cite,
+                               None)
+    assert found.text.startswith("At the time of their marriage") and "26 years old" in found.text, found.text
+    assert found.text == text[found.citation.start : found.citation.end]
+    assert found.answer is not None and "26" in text[found.answer.start : found.answer.end]
+    # a passage that already holds the answer stays as it is
+    last = sentences[-1]
+    kept = Passage(text[last.start : last.end], cite(last.start, last.end), 1.0)
+    assert answering_sentence(kept, reader, "How old was Katharina when she married Luther?", chunk, text,
+                              lambda offset: None, cite, None) is kept
