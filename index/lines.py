@@ -71,9 +71,12 @@ def wrap_width(text: str) -> int | None:
     """The width `text` was hard-wrapped at, or None when its line breaks are all meant (one
     paragraph a line, as web pages and exported documents are saved)."""
     lines = text.splitlines()
-    pairs = [(_column_width(line), following.lstrip()[0].islower())
+    # a line too short to have been broken by a wrap at the narrowest width (a name in a list of
+    # names, a short command) says nothing of the width: left out, it does not outweigh the prose
+    pairs = [(width, following.lstrip()[0].islower())
              for number, (line, following) in enumerate(itertools.pairwise(lines))
-             if _may_run_on(line, following, number == 0 or not lines[number - 1].strip())]
+             if (width := _column_width(line)) >= RUNS_ON * WRAP_LIMITS[0]
+             and _may_run_on(line, following, number == 0 or not lines[number - 1].strip())]
     if len(pairs) < WRAP_PAIRS:
         return None
     width = sorted(w for w, _ in pairs)[int(0.9 * (len(pairs) - 1))]

@@ -204,6 +204,24 @@ def test_a_page_saved_one_paragraph_a_line_is_not_taken_for_wrapped_text(path: P
     assert wrap_width(MANUAL) == 78
 
 
+def test_a_wrapped_readme_with_a_long_list_of_names_is_still_read_as_wrapped() -> None:
+    """A release note wraps its prose and then thanks a hundred people, a name a line: the names say
+    nothing of the width the prose was wrapped at, and its sentences still run on over their lines
+    (a README from /usr/share/doc had 93 % of its lines left out)."""
+    prose = "".join(
+        f"Release {n} of the library changes how the server checks the tickets it is handed, so a\n"
+        "client that still sends the old kind of ticket is refused with a clear message and the\n"
+        "administrator is told which client it was.\n\n" for n in range(1, 5))
+    names = "".join(f"Contributor Number{n:03d}\n" for n in range(120))
+    notes = prose + "Thanks to:\n\n" + names
+    assert wrap_width(notes) is not None
+    sentences = [" ".join(notes[s.start : s.end].split()) for b in prose_blocks(notes)
+                 for s in split_sentences(notes, b.start, b.end, wrap_width(notes))]
+    assert ("Release 2 of the library changes how the server checks the tickets it is handed, so a client that "
+            "still sends the old kind of ticket is refused with a clear message and the administrator is told "
+            "which client it was.") in sentences
+
+
 def test_a_paragraph_whose_first_line_alone_is_indented_is_read_whole() -> None:
     """A licence or a book indents a paragraph's first line only: that line runs on into the next
     ones like any other, and is not left out for being short of a full stop."""
