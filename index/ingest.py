@@ -18,7 +18,7 @@ from index.documents import Document, display_path, find_files, fingerprint, rea
 from index.encoder_protocol import SentenceEncoder
 from index.errors import PathMissing, QAError, UnreadableFile
 from index.lexical import LexicalIndex, bm25_dir
-from index.lines import line_of, wrap_width
+from index.lines import line_bounds, line_of, wrap_width
 from index.locking import writer_lock
 from index.settings import Settings
 from index.store import ChunkRecord, FileRecord, Store, chunk_id
@@ -48,6 +48,18 @@ class IngestReport:
     chunks_tokenized: int = 0  # chunk texts the BM25 index tokenized (only new ones)
     rebuilt: str = ""
     seconds: float = 0.0
+    # per file embedded: its non-blank lines that no chunk holds (headings, code, menus, addresses: not
+    # prose), and all its non-blank lines
+    lines_left_out: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def left_out_summary(self) -> str:
+        """One line on the lines that were not indexed, "" when none were."""
+        left = sum(n for n, _ in self.lines_left_out.values())
+        if not left:
+            return ""
+        lines = sum(total for _, total in self.lines_left_out.values())
+        return (f"Left out {left:,} of {lines:,} lines that read as no prose (headings, code, menus, links, "
+                "addresses); `qa ingest -v` counts them per file")
 
     def summary(self) -> str:
         return (
@@ -176,6 +188,22 @@ def _ingest(paths: list[Path], settings: Settings, encoder: SentenceEncoder, sto
     return report
 
 
+def lines_left_out(text: str, records: list[ChunkRecord]) -> tuple[int, int]:
+    """The non-blank lines of `text` that no chunk holds any of, and all its non-blank lines (the chunks
+    in document order: each starts and ends after the one before)."""
+    spans = [(r.start, r.end) for r in records]
+    left = total = 0
+    chunk = 0
+    for start, end in line_bounds(text):
+        if not text[start:end].strip():
+            continue
+        total += 1
+        while chunk < len(spans) and spans[chunk][1] <= start:
+            chunk += 1
+        left += not (chunk < len(spans) and spans[chunk][0] < end)
+    return left, total
+
+
 def _remove_files(sources: list[str], store: Store, lexical: LexicalIndex) -> None:
     """Files' chunks out of Chroma, then out of BM25. Until both are done the BM25 copy is not
     known to match Chroma (an empty generation), so an interruption between them is repaired."""
@@ -216,7 +244,9 @@ def _embed_in_windows(todo: list[tuple[Document, bool]], store: Store, encoder: 
     few enough that an interruption loses little)."""
     pending: list[tuple[Document, bool, list[ChunkRecord]]] = []
     for document, was_known in todo:
-        pending.append((document, was_known, chunk_document(document, settings, encoder)))
+        records = chunk_document(document, settings, encoder)
+        report.lines_left_out[str(document.path)] = lines_left_out(document.text, records)
+        pending.append((document, was_known, records))
     total = sum(len(records) for _, _, records in pending)
     done = 0
     if progress:

@@ -104,8 +104,12 @@ def command_ingest(args: argparse.Namespace) -> int:
         for status, sources in (("added", report.added), ("changed", report.changed),
                                 ("unchanged", report.unchanged), ("removed", report.removed)):
             for source in sources:
-                print(f"  {status:9} {display_path(source)}")
+                left, lines = report.lines_left_out.get(source, (0, 0))
+                counted = f"  ({left:,} of {lines:,} lines left out: not prose)" if left else ""
+                print(f"  {status:9} {display_path(source)}{counted}")
     print(f"Indexed {settings.index}: {report.summary()}")
+    if report.left_out_summary():
+        print(report.left_out_summary())
     if report.skipped:
         summary = skip_summary(report.skipped)
         print(summary[:1].upper() + summary[1:])

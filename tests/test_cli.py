@@ -151,6 +151,25 @@ def test_json_lines_escape_the_characters_that_split_lines(tmp_path: Path) -> No
     assert len(line.splitlines()) == 1 and json.loads(line) == {"text": "a\u2028b\u0085c\u2029d"}
 
 
+def test_ingest_says_how_many_lines_it_left_out_and_verbose_says_where(tmp_path: Path) -> None:
+    # lines that read as no prose (a saved page's menu, a bare link) are not indexed: not silently
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "page.txt").write_text("Home\nNews\nContact us\n\nThe harbour bridge was closed for repairs in March "
+                                   "2019 by the council.\n\nhttps://example.org/bridges\n")
+    (docs / "notes.txt").write_text("The ferry ran every hour while the bridge was shut, from the old quay.\n")
+    index = str(tmp_path / "index")
+    result = run_qa("ingest", str(docs), "--index", index, "-v")
+    assert result.returncode == 0, result.stderr
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert any(line.startswith("added") and line.endswith("page.txt  (4 of 5 lines left out: not prose)")
+               for line in lines), result.stdout
+    assert any(line.startswith("added") and line.endswith("notes.txt") for line in lines), result.stdout
+    assert "Left out 4 of 6 lines that read as no prose" in result.stdout
+    again = run_qa("ingest", str(docs), "--index", index)
+    assert "Left out" not in again.stdout  # nothing was read again
+
+
 def test_bad_questions_and_indexes_get_one_clear_line(tmp_path: Path, corpus_settings: Settings) -> None:
     assert_one_line_error(run_qa("ask", "   ", "--index", corpus_settings.index), "empty question")
     assert_one_line_error(run_qa("ask", "hello?", "--index", str(tmp_path / "none")), "no index at", "qa ingest")
