@@ -134,6 +134,9 @@ NOT_PERSON_WORDS = {
     "northern", "southern", "eastern", "western",  # a region: "Eastern Europe", "Western Hemisphere"
 }
 _CAPITALISED = re.compile(r"[A-ZÀ-Ý][\w’'\-.À-ÿ]*")
+# A place on a computer or the web, with or without "in"/"at" before it: "/usr/local/share/ca-certificates/",
+# "~/.config/qa", "https://example.org/docs"
+_PATH_OR_URL = re.compile(r"\bhttps?://[^\s<>\"'()]*[^\s<>\"'().,;:!?]|(?<![\w/.~-])(?:~|\.{1,2})?(?:/[\w.+@-]+)+/?")
 _PLACE_LEAD = re.compile(r"\b(?:in|at|to|from|near|outside|inside|across|into|through|throughout|via|within)\s+"
                          r"(?:the\s+)?$", re.IGNORECASE)
 
@@ -226,11 +229,10 @@ def candidate_spans(kind: AnswerType, text: str) -> list[Span]:
                 spans.append(run)
         return spans
     if kind is AnswerType.PLACE:
-        return [
-            run
-            for run in _name_runs(text)
-            if _PLACE_LEAD.search(text[: run.start]) and not _DATE.match(text, run.start)
-        ]
+        named = [run for run in _name_runs(text)
+                 if _PLACE_LEAD.search(text[: run.start]) and not _DATE.match(text, run.start)]
+        return named + [Span(m.start(), m.end()) for m in _PATH_OR_URL.finditer(text)
+                        if not any(run.start < m.end() and m.start() < run.end for run in named)]
     return []
 
 

@@ -602,3 +602,18 @@ def test_the_sentence_that_says_what_is_asked_comes_first(tmp_path, encoder, tex
     ingest(sorted(folder.iterdir()), settings, encoder)
     first = Assistant.open(settings, encoder).ask(question, top_k=3).passages[0]
     assert first.text.startswith(opening)
+
+
+def test_a_folder_or_a_web_address_answers_where() -> None:
+    # "Where do I put local CA certificates?" is answered by a folder: it was no place, so the passage
+    # went unmarked and was cautioned "holds no place" (a user trial on /usr/share/doc)
+    from qa.answer_types import AnswerType, answer_span, candidate_spans
+
+    text = ('If you want local certificate authorities to be trusted, put the certificate files ending with ".crt" '
+            "into /usr/local/share/ca-certificates/ and re-run 'update-ca-certificates'.")
+    found = answer_span("Where do I put local CA certificates so they are trusted?", text)
+    assert found is not None and text[found.start : found.end] == "/usr/local/share/ca-certificates/"
+    web = "The manual is online at https://web.mit.edu/kerberos/krb5-latest/doc/. It moved in 2019."
+    assert [web[s.start : s.end] for s in candidate_spans(AnswerType.PLACE, web)] == [
+        "https://web.mit.edu/kerberos/krb5-latest/doc/"]
+    assert candidate_spans(AnswerType.PLACE, "Speeds of 30 km/h and/or 1/2 of the road.") == []
