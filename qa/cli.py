@@ -108,8 +108,8 @@ def command_ingest(args: argparse.Namespace) -> int:
                 counted = f"  ({left:,} of {lines:,} lines left out: not prose)" if left else ""
                 print(f"  {status:9} {display_path(source)}{counted}")
     print(f"Indexed {settings.index}: {report.summary()}")
-    if report.left_out_summary():
-        print(report.left_out_summary())
+    if left_out := report.left_out_summary():
+        print(left_out)
     if report.skipped:
         summary = skip_summary(report.skipped)
         print(summary[:1].upper() + summary[1:])

@@ -221,10 +221,10 @@ class Assistant:
             return Answer(question, query, True, passages, 0.0, stale, reader=reader and reader.name)
         first = passages[0] if passages else None
         evidence = self.evidence(query, sentences, first, question)
-        confidence = evidence.confidence + (TUNED.reader_weight * getattr(read, TUNED.reader_score) if read else 0.0)
+        confidence = evidence.confidence
         if moved_from is not None:  # no surer than of the passage the sentences chose
-            confidence = min(confidence, self.evidence(query, sentences, moved_from, question).confidence + (
-                TUNED.reader_weight * getattr(read, TUNED.reader_score) if read else 0.0))
+            confidence = min(confidence, self.evidence(query, sentences, moved_from, question).confidence)
+        confidence += TUNED.reader_weight * getattr(read, TUNED.reader_score) if read else 0.0
         abstained = not passages or confidence < self.settings.abstain_threshold
         # why, in words, only when it is said (naming the words costs a tokenizer call each); an
         # answer that is given still says what it visibly lacks

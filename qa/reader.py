@@ -201,17 +201,20 @@ def read_passages(passages: list[Passage], reader: Reader, question: str, kinds:
     return out + passages[depth:], readings[order[0]]
 
 
-def _typed_span(reading: Reading, text: str, kinds: Callable[[str], list[Span]], ruled: Span | None) -> Span | None:
+def _typed_span(reading: Reading, text: str, kinds: Callable[[str], list[Span]], ruled: Span | None,
+                at: int = 0) -> Span | None:
     """Of the spans of the kind asked for in `text`, the one the reader scores highest (None: there are
     none); the answer rules' own choice (`ruled`) stands unless the reader puts another above it by
     `OVERRULE` logits (e² ≈ 7 times as likely): on "Alex Lee led the U.S. side; Josefina Vidal led the
     Cuban delegation" the reader prefers Alex Lee by 1.2 for the Cuban side, and the rules, which read
-    which name stands by the question's words, are right."""
-    scored = [(score, span) for span in kinds(text) if (score := reading.span_score(span.start, span.end)) is not None]
+    which name stands by the question's words, are right. `text` starts `at` characters into what the
+    reader read; the spans are `text`'s own."""
+    scored = [(score, span) for span in kinds(text)
+              if (score := reading.span_score(at + span.start, at + span.end)) is not None]
     if not scored:
         return None
     best, chosen = max(scored, key=lambda pair: pair[0])
-    kept = reading.span_score(ruled.start, ruled.end) if ruled is not None else None
+    kept = reading.span_score(at + ruled.start, at + ruled.end) if ruled is not None else None
     return ruled if ruled is not None and kept is not None and best - kept < OVERRULE else chosen
 
 
@@ -241,8 +244,6 @@ def answering_sentence(passage: Passage, reader: Reader, question: str, chunk: S
     first, last = sentence.start, max(sentence.end, end)
     answer: Span | None = Span(start, end)
     if kinds is not None:
-        scored = [(score, Span(first + span.start, first + span.end)) for span in kinds(text[first:last])
-                  if (score := whole.span_score(first + span.start - chunk.start, first + span.end - chunk.start))
-                  is not None]
-        answer = max(scored, key=lambda pair: pair[0])[1] if scored else None
+        typed = _typed_span(whole, text[first:last], kinds, None, at=first - chunk.start)
+        answer = Span(first + typed.start, first + typed.end) if typed is not None else None
     return Passage(text[first:last], cite(first, last), passage.score, passage.title, answer)
