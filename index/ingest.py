@@ -111,6 +111,11 @@ def embedding_text(record: ChunkRecord) -> str:
     return f"{record.title}. {record.text}" if record.title else record.text
 
 
+def lexical_text(record: ChunkRecord) -> str:
+    """What BM25 counts for a chunk: its title too, as the model reads it (`embedding_text`)."""
+    return embedding_text(record)
+
+
 def _under(source: str, roots: list[Path]) -> bool:
     path = Path(source)
     return any(path == root or root in path.parents for root in roots)
@@ -329,7 +334,7 @@ def _embed_and_store(
         (report.changed if was_known else report.added).append(str(document.path))
         report.chunks_embedded += len(file_records)
     lexical.remove(replaced)
-    lexical.add([r.id for r in records], [r.text for r in records])
+    lexical.add([r.id for r in records], [lexical_text(r) for r in records])
     lexical.generation = generation
     return done + len(records)
 
@@ -348,7 +353,7 @@ def refresh_lexical(store: Store, settings: Settings, save: bool = True) -> Lexi
         texts: list[str] = []
         for record in store.all_chunks():
             ids.append(record.id)
-            texts.append(record.text)
+            texts.append(lexical_text(record))
         current = LexicalIndex.build(ids, texts, generation)
     else:
         stored = store.chunk_ids()
@@ -357,7 +362,7 @@ def refresh_lexical(store: Store, settings: Settings, save: bool = True) -> Lexi
         missing = [chunk for chunk in stored if chunk not in held]
         for first in range(0, len(missing), 5000):
             found = store.get_chunks(missing[first : first + 5000])
-            current.add(list(found), [record.text for record in found.values()])
+            current.add(list(found), [lexical_text(record) for record in found.values()])
         current.generation = generation
     if save:
         with contextlib.suppress(OSError):  # a read-only cache only costs a rebuild next time

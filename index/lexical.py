@@ -9,7 +9,8 @@ come (segment sizes at least double down the list, so each chunk is merged O(log
 never re-tokenized), and a segment with most of its
 chunks deleted is compacted.
 
-The index is derived from the chunk texts stored in Chroma and saved beside it (inside a local
+The index is derived from the chunks stored in Chroma, each counted with its title (the document's
+and section's, as the encoder reads them: `index.ingest.lexical_text`) and saved beside it (inside a local
 index folder; under the user's cache folder for a Chroma server). It carries the Chroma index's
 generation token; a copy whose token differs is brought in line by chunk ids (only the
 difference is tokenized), and one that cannot be read is rebuilt.
@@ -29,7 +30,7 @@ import numpy as np
 from index.settings import Settings, user_dir
 
 K1, B = 1.5, 0.75
-FORMAT = 2
+FORMAT = 3  # 3: chunks counted with their titles (2: the text alone)
 MANIFEST = "lexical.json"
 SEGMENT_NAME = re.compile(r"seg-\d+")
 MERGE_RATIO = 1  # a segment is merged into the one before it once it is as big: sizes double, log n merges

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.ingest import ingest
+from index.ingest import ingest, lexical_text
 from index.lexical import BASE_FORM, LexicalIndex, bm25_dir, tokenize
 from index.settings import PROJECT_ROOT, Settings
 from index.store import Store
@@ -77,7 +77,7 @@ def test_bm25_after_edits_scores_as_an_index_built_from_scratch(tmp_path: Path, 
     assert lexical is not None and len(lexical.segments) >= 1
     chunks = Store(settings).get_chunks(lexical.ids)
     assert sorted(chunks) == sorted(Store(settings).chunk_ids())  # the live ids are exactly Chroma's
-    texts = [chunks[i].text for i in lexical.ids]
+    texts = [lexical_text(chunks[i]) for i in lexical.ids]  # each chunk with its title
     for question in QUESTIONS:
         ours = lexical.get_scores(tokenize([question])[0])
         assert np.allclose(ours, bm25s_scores(texts, question), rtol=1e-5, atol=1e-6), question
