@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.sentences import normal_words
+from index.terms import normal_words
 
 if TYPE_CHECKING:
     from qa.engine import Assistant

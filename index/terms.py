@@ -3,6 +3,8 @@ its answerer, so that a text read by both is tokenized once, and many texts in o
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 
 from index.lexical import tokenize
@@ -37,3 +39,9 @@ class TermCache:
         """The terms of `text`."""
         found = self._terms.get(text)
         return list(found) if found is not None else self.many([text])[0]
+
+
+def normal_words(text: str) -> str:
+    """Lower-cased words without accents ("Fernández" and "Fernandez" are the same name)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    return " ".join(re.findall(r"\w+", plain))

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from index.chunking import Span, is_dateline
 from index.lines import indentation
-from index.terms import TermCache
+from index.terms import TermCache, normal_words
 from qa.answer_types import AnswerType, answer_span, answer_type
 from qa.lookups import Lookups, document_date
 from qa.passages import Citation, Dated, Passage
-from qa.sentences import ScoredSentence, normal_words
+from qa.sentences import ScoredSentence
 from qa.sources import SourceText
 from qa.tuning import TUNED
 

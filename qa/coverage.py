@@ -33,6 +33,16 @@ def unknown_words(question: str, vocabulary: Container[str], terms: Callable[[st
         content = [t for t in terms(word) if t not in function_terms and not t.isdigit()]
         if not content or any(t in vocabulary for t in content):
             continue
-        is_name = word[0].isupper() and position > 0
-        (names if is_name else words).append(word)
+        (names if is_name(word, position) else words).append(word)
     return Unknown(tuple(dict.fromkeys(names)), tuple(dict.fromkeys(words)))
+
+
+def is_name(word: str, position: int) -> bool:
+    """Whether the `position`-th word of a question is a proper noun: capitalised, not opening it."""
+    return word[0].isupper() and position > 0
+
+
+def question_names(question: str) -> list[str]:
+    """The proper nouns of a question (capitalised words that do not open it), each once."""
+    return list(dict.fromkeys(m.group(0) for position, m in enumerate(QUESTION_WORD.finditer(question))
+                              if is_name(m.group(0), position)))

@@ -19,16 +19,16 @@ from index.lexical import LexicalIndex, function_terms
 from index.locking import writer_busy
 from index.settings import Settings
 from index.store import Store
-from index.terms import TermCache
+from index.terms import TermCache, normal_words
 from qa.answer import NUMBER_TOKEN, build_passages, keep_recall, leading_documents, passage_span, same_answer
 from qa.answer_types import AnswerType, answer_type, candidate_spans, without_type_words
 from qa.conversation import Conversation, ConversationTurn, follow_up_topic, resolve_query, typed_question
-from qa.coverage import unknown_words
+from qa.coverage import question_names, unknown_words
 from qa.lookups import Lookups
 from qa.passages import Answer, Citation, Passage
 from qa.reader import MODEL_DIR, Reader, answering_sentence, read_passages
 from qa.retrieve import Candidate, HybridRetriever
-from qa.sentences import ScoredSentence, Shown, Weights, normal_words, rank_sentences
+from qa.sentences import ScoredSentence, Shown, Weights, rank_sentences
 from qa.sources import SourceFiles
 from qa.timeline import PRESENT, asks_for_present, newest_first, timeline_of, year_of, years_named
 from qa.tuning import TUNED
@@ -60,6 +60,8 @@ class Evidence:
     about: str = field(default="", repr=False)  # the question without its answer-kind words
     absent_terms: frozenset[str] = field(default=frozenset(), repr=False)  # its content terms the passage lacks
     unknown_names: tuple[str, ...] = ()  # names of the question that no document holds
+    foreign: float = 0.0  # the share of the question's names and numbers that the passage's document never says
+    foreign_words: tuple[str, ...] = ()  # those names and numbers
 
     @property
     def total(self) -> float:
@@ -67,7 +69,7 @@ class Evidence:
         missing answer (`MISSING_ANSWER_COST`)."""
         cost = MISSING_ANSWER_COST.get(self.kind, MISSING_ANSWER_COST_OTHERWISE) if self.no_answer else 0.0
         return (self.dense - self.lacking - TUNED.numbers_missing_cost * self.numbers_missing - cost
-                - TUNED.unknown_name_cost * len(self.unknown_names))
+                - TUNED.unknown_name_cost * len(self.unknown_names) - TUNED.foreign_cost * self.foreign)
 
     @property
     def confidence(self) -> float:
@@ -82,8 +84,9 @@ class Evidence:
 
     def caution(self) -> str:
         """What an answering passage visibly lacks, the two signals a reader can check at a glance:
-        an answer of the kind asked for, and the question's numbers ("does not mention “2015”")."""
-        return self._lacks(self.absent_numbers)
+        an answer of the kind asked for, and the question's numbers and the names its document never
+        says ("does not mention “2015”")."""
+        return self._lacks(tuple(dict.fromkeys((*self.absent_numbers, *self.foreign_words))))
 
     def _lacks(self, words: tuple[str, ...]) -> str:
         parts = [f"holds no {KIND_NOUNS[self.kind]}"] if self.no_answer else []
@@ -224,7 +227,9 @@ class Assistant:
         confidence = evidence.confidence
         if moved_from is not None:  # no surer than of the passage the sentences chose
             confidence = min(confidence, self.evidence(query, sentences, moved_from, question).confidence)
-        confidence += TUNED.reader_weight * getattr(read, TUNED.reader_score) if read else 0.0
+        # the reader judges the passage against a question like this one; a name or number of the question
+        # that the passage's document never says is a question about something else
+        confidence += TUNED.reader_weight * getattr(read, TUNED.reader_score) * (1 - evidence.foreign) if read else 0.0
         abstained = not passages or confidence < self.settings.abstain_threshold
         # why, in words, only when it is said (naming the words costs a tokenizer call each); an
         # answer that is given still says what it visibly lacks
@@ -316,9 +321,17 @@ class Assistant:
         numbers_missing = len(absent_numbers) / len(numbers) if numbers else 0.0
         kind = answer_type(question or query)
         no_answer = kind is not AnswerType.OTHER and passage is not None and passage.answer is None
-        unknown = unknown_words(question or query, self.lexical, self.terms, function_terms()).names
+        asked = question or query
+        unknown = unknown_words(asked, self.lexical, self.terms, function_terms()).names
+        # the question's own names and numbers that the passage's document never says, its name, title and
+        # date line included (a name no document says is counted by `unknown` instead)
+        said = f" {normal_words(around)} "
+        named = [word for word in (*question_names(asked), *dict.fromkeys(NUMBER_TOKEN.findall(asked)))
+                 if word not in unknown]
+        foreign = [word for word in named if f" {normal_words(word)} " not in said and not best.source.mentions(word)]
         return Evidence(max(s.candidate.dense for s in sentences), lacking, numbers_missing, no_answer, kind,
-                        tuple(absent_numbers), about, frozenset(t for t in content if t not in present), unknown)
+                        tuple(absent_numbers), about, frozenset(t for t in content if t not in present), unknown,
+                        len(foreign) / len(named) if named else 0.0, tuple(foreign))
 
     def missing_words(self, evidence: Evidence) -> tuple[str, ...]:
         """The question's own words (and numbers) that the passage lacks, the rarest first."""

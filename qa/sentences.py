@@ -4,7 +4,6 @@ answers the question (its words, its shape, its meaning), best first."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ import numpy as np
 
 from index.chunking import Span
 from index.lexical import function_terms, question_terms
+from index.terms import normal_words
 from qa.answer_types import AnswerType, answer_span, answer_type, candidate_spans
 from qa.lookups import Lookups
 from qa.passages import Passage
@@ -126,12 +126,6 @@ def opens_with(text: str, term: str, words: int, terms: Callable[[str], list[str
     """Whether `term` is among the terms of the first `words` words of `text` (the thing a sentence or
     a label line is about: "Rust's closures are ...", "-v, --invert-match  Invert ...")."""
     return term in terms(" ".join(text.split()[:words]))
-
-
-def normal_words(text: str) -> str:
-    """Lower-cased words without accents ("Fernández" and "Fernandez" are the same name)."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-    return " ".join(re.findall(r"\w+", plain))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from index.documents import display_path, file_sha256, read_document
 from index.errors import UnreadableFile
 from index.formats import Extracted
 from index.lines import line_of, wrap_width
+from index.terms import normal_words
 from qa.passages import Citation
 
 MAX_SOURCE_CHARS = 10**9  # re-reading a cited file: the index already applied the size limit
@@ -31,6 +32,13 @@ class SourceText:
     _sentences: dict[int, list[Span]] = field(default_factory=dict)
     extracted: Extracted | None = None
     sha256: str = ""
+    _words: str | None = None  # the text as `normal_words` makes it, padded with spaces (made on first use)
+
+    def mentions(self, words: str) -> bool:
+        """Whether the document says `words` anywhere, as whole words, case and accents aside."""
+        if self._words is None:
+            self._words = f" {normal_words(self.text)} "
+        return f" {normal_words(words)} " in self._words
 
     def block_of(self, offset: int) -> int | None:
         for index, block in enumerate(self.blocks):

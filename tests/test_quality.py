@@ -402,6 +402,29 @@ def test_a_question_whose_passage_holds_no_answer_of_its_kind_is_not_trusted(tmp
     assert not strict.ask("how many fishing boats sank in the storm?").abstained
 
 
+
+def test_a_year_the_passages_document_never_says_is_not_trusted(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    """"Why was the old pier rebuilt in 2004?" finds the pier's sentence, but the pier's document never
+    says 2004 (another document does): it answers a question about another time, however well it reads."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "pier.txt").write_text("# The pier\n\nThe old pier was rebuilt in 1993 by the town council after a "
+                                     "winter storm had broken it in two.\n", encoding="utf-8")
+    (folder / "museum.txt").write_text("# The museum\n\nThe town museum opened in 2004 in the old customs house "
+                                       "by the harbour.\n", encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([folder], settings, encoder)
+    assistant = Assistant.open(settings, encoder=encoder)
+    said = assistant.ask("why was the old pier rebuilt in 1993?")
+    other_time = assistant.ask("why was the old pier rebuilt in 2004?")
+    assert "winter storm" in said.passages[0].text and "winter storm" in other_time.passages[0].text
+    assert other_time.caution_line() == "Check before quoting: the first passage does not mention “2004”."
+    assert other_time.confidence < said.confidence / 4, (other_time.confidence, said.confidence)
+    strict = Assistant.open(settings.replace(abstain_threshold=said.confidence / 4), encoder=encoder)
+    withheld = strict.ask("why was the old pier rebuilt in 2004?")
+    assert withheld.abstained and withheld.shortfall == "does not mention “2004”"
+    assert not strict.ask("why was the old pier rebuilt in 1993?").abstained
+
 # ---- corroboration ------------------------------------------------------------------------------
 def test_agreeing_sources_fold_into_also_in(assistant: Assistant) -> None:
     answer = assistant.ask("who led cuba's delegation in the 2022 talks?")
