@@ -195,6 +195,27 @@ def _strip_offices(text: str, span: Span) -> Span | None:
     return Span(span.start + rest[0].start(), span.start + rest[-1].end())
 
 
+# English function words that are capitalised only because they open a sentence or a clause: "For Flask
+# there is ...", "When Alex Lee arrived ..." name no "For Flask" or "When Alex Lee".
+OPENING_WORDS = frozenset("""
+a an and are as at be but by for if in into is it no not of on or such that the their then there these they
+this to was will with when whenever after before while although though during since until because unless
+once where from under over upon about like unlike both each every all some many most his her its our my your
+we he she i you those what which who how why also however meanwhile here yet so nor
+""".split())
+
+
+def _without_opening_words(text: str, run: Span) -> Span:
+    """`run` without the function words that open it ("For Flask" -> "Flask")."""
+    start = run.start
+    for word in re.finditer(r"[\w’'\-.À-ÿ]+", text[run.start : run.end]):
+        if word.group().lower() not in OPENING_WORDS:
+            break
+        start = run.start + word.end()
+    rest = text[start : run.end]
+    return Span(start + len(rest) - len(rest.lstrip()), run.end)
+
+
 def candidate_spans(kind: AnswerType, text: str) -> list[Span]:
     """Every span of `text` with the shape of a `kind` answer, longest first at each place."""
     if kind is AnswerType.DATE:
@@ -210,7 +231,7 @@ def candidate_spans(kind: AnswerType, text: str) -> list[Span]:
     if kind is AnswerType.PERSON:
         spans = []
         for run in _name_runs(text):
-            name = _strip_offices(text, run)
+            name = _strip_offices(text, _without_opening_words(text, run))
             if name is None:
                 continue
             words = text[name.start : name.end].split()

@@ -246,6 +246,13 @@ def test_answer_span_skips_what_the_question_already_says_and_follows_its_words(
     assert answer_span("how many delegates met?", "The delegates met on July 9, 2014, in Geneva.") is None
 
 
+def test_a_name_is_marked_without_the_word_that_opens_its_sentence() -> None:
+    """"When Alex Lee arrived ..." names Alex Lee; "For Flask there is ..." names nobody (a one-word run)."""
+    sentence = "When Alex Lee arrived in Havana, the talks began at once."
+    found = answer_span("who arrived in Havana?", sentence, _spans(sentence, ["arrived"]))
+    assert found is not None and sentence[found.start : found.end] == "Alex Lee"
+    assert answer_span("who created Flask?", "For Flask there is flask-oauthlib and Flask-Dance.") is None
+
 def test_the_name_whose_clause_says_what_was_asked_is_marked_past_the_words_about_who_it_is() -> None:
     """"Josefina Vidal of the U.S. Division of the Cuban Ministry ... led the Cuban delegation": what
     she did comes after what she is; the other name's clause says it led the discussions for the
