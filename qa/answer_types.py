@@ -197,7 +197,15 @@ def _strip_offices(text: str, span: Span) -> Span | None:
 
 # English function words that are capitalised only because they open a sentence or a clause: "For Flask
 # there is ...", "When Alex Lee arrived ..." name no "For Flask" or "When Alex Lee".
-OPENING_WORDS = frozenset(["a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with", "when", "whenever", "after", "before", "while", "although", "though", "during", "since", "until", "because", "unless", "once", "where", "from", "under", "over", "upon", "about", "like", "unlike", "both", "each", "every", "all", "some", "many", "most", "his", "her", "its", "our", "my", "your", "we", "he", "she", "i", "you", "those", "what", "which", "who", "how", "why", "also", "however", "meanwhile", "here", "yet", "so", "nor"])
+OPENING_WORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not",
+    "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will",
+    "with", "when", "whenever", "after", "before", "while", "although", "though", "during", "since", "until",
+    "because", "unless", "once", "where", "from", "under", "over", "upon", "about", "like", "unlike", "both",
+    "each", "every", "all", "some", "many", "most", "his", "her", "its", "our", "my", "your", "we", "he", "she",
+    "i", "you", "those", "what", "which", "who", "how", "why", "also", "however", "meanwhile", "here", "yet", "so",
+    "nor"
+})
 
 
 def _without_opening_words(text: str, run: Span) -> Span:
