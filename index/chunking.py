@@ -45,6 +45,7 @@ ABBREVIATIONS = frozenset(
     """.split()  # noqa: SIM905
 )
 MIN_PROSE_WORDS = 6
+BULLETS = "-*+•"  # the marks of an unnumbered list item
 MIN_ITEM_WORDS = 4  # a list item of fewer words is a menu entry ("* Home", "- Share on Facebook")
 MAX_LABEL_WORDS = 8  # a label names ("-i, --ignore-case", "Exit status"); it does not say
 # a person's name and e-mail address in angle brackets: a signature, not a contact footer's bare address
@@ -105,8 +106,13 @@ def _logical_spans(text: str, width: int | None) -> list[Span]:
 
 
 def is_list_item(line: str) -> bool:
-    """A list item that says something ("  * Fix the crash on empty input"), not a menu entry."""
-    return bool(ITEM.match(line)) and len(WORD.findall(line)) >= MIN_ITEM_WORDS and is_text_line(line)
+    """A list item that says something ("  * Fix the crash on empty input"; a bulleted "- First public
+    release." too), not a menu entry ("* Home", "- Share on Facebook": no full stop) nor a numbered
+    heading ("1. Source Code.")."""
+    words = len(WORD.findall(line))
+    said = words >= MIN_ITEM_WORDS or (words >= 2 and line.lstrip()[:1] in BULLETS
+                                       and bool(SENTENCE_END.search(line.rstrip())))
+    return bool(ITEM.match(line)) and said and is_text_line(line)
 
 
 def is_attribution(line: str) -> bool:

@@ -44,6 +44,11 @@ def passage_span(best: ScoredSentence, question: str | None = None) -> Span:
         before = sentences[first - 1]
         if REFERRING.match(sentence) or is_dateline(text[before.start : before.end]) or labels(text, before, best.span):
             first -= 1
+    # an item of a list whose paragraph opens with a heading or a date line ('Tidewater 3.0 "Heron"
+    # (2021-03-08)' above "- Dropped support for ...") is read from that heading: it says what the item is of
+    if (first > 0 and is_list_item_at(text, sentences, best.index) and best.span.end - sentences[0].start <= LIST_CHARS
+            and (is_heading_line(text, sentences[0]) or is_dateline(text[sentences[0].start : sentences[0].end]))):
+        first = 0
     # a heading ("Ownership Rules") says what follows: its first sentence comes with it, beyond the count
     heading = is_heading_line(text, best.span)
     budget = TUNED.passage_sentences + (1 if heading else 0)
@@ -71,13 +76,18 @@ LIST_CHARS = 700  # the most a passage grows to bring the list its last sentence
 LIST_ITEM = re.compile(r"\n[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+$")  # a line that opens as a list item
 
 
+def is_list_item_at(text: str, sentences: list[Span], index: int) -> bool:
+    """Whether sentence `index` opens an item of a list (its line starts with a bullet or a number)."""
+    return index > 0 and bool(LIST_ITEM.search(text, sentences[index - 1].end, sentences[index].start))
+
+
 def introduced(text: str, sentences: list[Span], first: int, last: int) -> bool:
     """Whether `sentences[last]` is an item of a list that a sentence of the passage introduced (ends with
     a colon) and the next sentence is another item of it."""
     if last + 1 >= len(sentences):
         return False
     opened = any(opens_list(text, s) for s in sentences[first:last])
-    return opened and bool(LIST_ITEM.search(text, sentences[last].end, sentences[last + 1].start))
+    return opened and is_list_item_at(text, sentences, last + 1)
 
 
 def opens_list(text: str, sentence: Span) -> bool:

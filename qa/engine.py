@@ -326,8 +326,8 @@ class Assistant:
         # the question's own names and numbers that the passage's document never says, its name, title and
         # date line included (a name no document says is counted by `unknown` instead)
         said = f" {normal_words(around)} "
-        named = [word for word in (*question_names(asked), *dict.fromkeys(NUMBER_TOKEN.findall(asked)))
-                 if word not in unknown]
+        names = [name for name in question_names(asked) if name not in unknown and self.content_terms(name)]  # not "I"
+        named = [*names, *dict.fromkeys(NUMBER_TOKEN.findall(asked))]
         foreign = [word for word in named if f" {normal_words(word)} " not in said and not best.source.mentions(word)]
         return Evidence(max(s.candidate.dense for s in sentences), lacking, numbers_missing, no_answer, kind,
                         tuple(absent_numbers), about, frozenset(t for t in content if t not in present), unknown,

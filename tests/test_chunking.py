@@ -185,13 +185,17 @@ def test_list_items_and_a_sign_off_are_kept_but_menus_are_not() -> None:
     changelog = (
         "harbourctl (2.1-1) unstable; urgency=medium\n\n"
         "  * Close gates in the order the operator gave them.\n"
-        "  * Fix a crash when the controller sends an empty reply\n\n"
+        "  * Fix a crash when the controller sends an empty reply\n"
+        "  * First public release.\n\n"
         " -- Jane Doe <jane@example.org>  Mon, 03 Jun 2024 10:12:00 +0200\n\n"
-        "* Home\n* News\n* Contact us\n"
+        "* Home\n* News\n* Contact us\n\n"
+        "  1. Source Code.\n"
     )
     chunks = texts(chunk_spans(changelog), changelog)
     assert len(chunks) == 1
     assert "Fix a crash when the controller sends an empty reply" in chunks[0]
+    assert "First public release." in chunks[0]  # short, but a sentence: not a menu entry
+    assert "Source Code" not in chunks[0]  # a numbered heading
     assert chunks[0].endswith("Jane Doe <jane@example.org>  Mon, 03 Jun 2024 10:12:00 +0200")
     assert "Home" not in chunks[0] and "Contact us" not in chunks[0]
 

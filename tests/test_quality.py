@@ -432,6 +432,28 @@ def test_a_year_the_passages_document_never_says_is_not_trusted(tmp_path: Path, 
     assert withheld.abstained and withheld.shortfall == "does not mention “2004”"
     assert not strict.ask("why was the old pier rebuilt in 1993?").abstained
 
+
+def test_an_item_of_release_notes_is_read_with_the_release_it_is_under(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    """Release notes list what changed under each release's heading: "which release dropped X?" is
+    answered by the heading above the item, and a short item ("- First public release.") is indexed."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "releases.txt").write_text(
+        "Harbourctl release notes\n\nHarbourctl opens and closes the gates of a small harbour.\n\n"
+        'Harbourctl 3.0 "Tern" (2021-03-08)\n\n- Gate logs can be exported to spreadsheet files.\n'
+        "- Dropped support for the serial port driver.\n\n"
+        'Harbourctl 2.0 "Gull" (2019-09-30)\n\n- Gates close in the order the operator gave them.\n\n'
+        'Harbourctl 1.0 "Auk" (2018-04-12)\n\n- First public release.\n', encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([folder], settings, encoder)
+    assistant = Assistant.open(settings, encoder=encoder)
+    dropped = assistant.ask("which release dropped the serial port driver?").passages[0]
+    assert dropped.text.startswith('Harbourctl 3.0 "Tern" (2021-03-08)'), dropped.text
+    assert dropped.text.endswith("Dropped support for the serial port driver."), dropped.text
+    first = assistant.ask("when was the first public release of harbourctl?").passages[0]
+    assert first.text == 'Harbourctl 1.0 "Auk" (2018-04-12)\n\n- First public release.', first.text
+    assert first.answer_text == "2018-04-12"
+
 # ---- corroboration ------------------------------------------------------------------------------
 def test_agreeing_sources_fold_into_also_in(assistant: Assistant) -> None:
     answer = assistant.ask("who led cuba's delegation in the 2022 talks?")
