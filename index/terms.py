@@ -43,5 +43,7 @@ class TermCache:
 
 def normal_words(text: str) -> str:
     """Lower-cased words without accents ("Fernández" and "Fernandez" are the same name)."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    plain = text.lower()
+    if not plain.isascii():  # (an ASCII text, most of them, has no accent to take off)
+        plain = "".join(c for c in unicodedata.normalize("NFKD", plain) if not unicodedata.combining(c))
     return " ".join(re.findall(r"\w+", plain))
