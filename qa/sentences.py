@@ -35,7 +35,9 @@ class Weights:
     only answer of the wanted kind is the one just given; negation: taken off a sentence that
     negates a word of a question that negates nothing ("--no-ignore-case: do not ignore case" for
     "which option ignores case?"); defines: added to a sentence that opens with what a "what is X?" or
-    "what does X do?" question asks about (`defined_subject`).
+    "what does X do?" question asks about (`defined_subject`); definition: added again when X is that
+    sentence's subject and a defining verb follows it ("Slices let you ...", "A trait defines ...", not
+    "Trait definitions are ..." nor "A string slice is ...": `states_what`).
     """
 
     chunk: float = TUNED.sentence_chunk
@@ -48,6 +50,7 @@ class Weights:
     repeat: float = TUNED.sentence_repeat
     negation: float = TUNED.sentence_negation
     defines: float = TUNED.sentence_defines
+    definition: float = TUNED.sentence_definition
 
 
 @dataclass(frozen=True)
@@ -88,13 +91,15 @@ class SentenceFeatures:
     repeat: bool
     negates: bool = False
     defines: bool = False
+    definition: bool = False
 
     def scored(self, best_similarity: float, weights: Weights) -> ScoredSentence:
         """The sentence scored by `weights`, its similarity taken relative to the best sentence's."""
         sentence_gap = self.similarity - best_similarity
         score = sentence_score(weights, self.chunk_gap, self.coverage, self.bigrams, self.has_shape, self.context,
                                self.dense_gap, sentence_gap)
-        score += weights.defines * self.defines - weights.repeat * self.repeat - weights.negation * self.negates
+        score += (weights.defines * self.defines + weights.definition * self.definition
+                  - weights.repeat * self.repeat - weights.negation * self.negates)
         return ScoredSentence(self.candidate, self.source, self.block, self.index, self.span,
                               score, self.coverage, self.has_shape, self.bigrams,
                               self.chunk_gap, self.context, self.dense_gap, sentence_gap)
@@ -120,6 +125,24 @@ def defined_thing(question: str) -> str:
     """What a question asks the definition of ("closure" of "what is a closure?"), or ""."""
     found = DEFINITION_QUESTION.match(question)
     return (found.group("thing") or found.group("doer") or "") if found else ""
+
+
+# What opens a sentence that says what its subject is or does: "A trait defines ...", "Slices let you ...",
+# '"Source" form shall mean ...'; the subject, without its article, is group 1.
+DEFINING = re.compile(
+    r"[\W_]*(?:(?:a|an|the)\s+)?(.{1,80}?)\s+(?:(?:shall|will|can|may|must)\s+)?"
+    r"(?:is|are|means?|refers?|defines?|lets?|allows?|describes?|represents?|provides?|denotes?|consists?)\b",
+    re.IGNORECASE)
+
+
+POSSESSOR = re.compile(r"^\w+['’]s\s+")
+
+
+def states_what(text: str, thing: list[str], terms: Callable[[str], list[str]]) -> bool:
+    """Whether a sentence opens by saying what `thing` (its terms) is or does, `thing` its whole subject."""
+    found = DEFINING.match(text)
+    subject = POSSESSOR.sub("", found.group(1)) if found else ""  # "Rust's closures are ..."
+    return bool(subject) and bool(thing) and set(terms(subject)) == set(thing)
 
 
 def opens_with(text: str, term: str, words: int, terms: Callable[[str], list[str]]) -> bool:
@@ -191,17 +214,18 @@ class Asked:
     vector: np.ndarray | None
     before: Shown | None
     affirms: bool = True  # the question negates nothing (see `Weights.negation`)
-    defined: tuple[str, int] | None = None  # the rarest term of what a "what is X?" asks about, and X's words
+    defined: tuple[str, int, list[str]] | None = None  # of what a "what is X?" asks about: its rarest term,
+    # its number of words, its terms
 
 
-def defined_subject(question: str, lookups: Lookups) -> tuple[str, int] | None:
-    """For a question asking what X is or does: X's rarest term and the words a sentence opens with that
-    should hold it (X's words, at least two: "Rust's closures"); None for any other question."""
+def defined_subject(question: str, lookups: Lookups) -> tuple[str, int, list[str]] | None:
+    """For a question asking what X is or does: X's rarest term, the words a sentence opens with that
+    should hold it (X's words, at least two: "Rust's closures") and X's terms; None for any other question."""
     thing = defined_thing(question)
     found = lookups.terms(thing) if thing else []
     if not found:
         return None
-    return max(found, key=lookups.idf), max(2, len(thing.split()))
+    return max(found, key=lookups.idf), max(2, len(thing.split())), found
 
 
 def verified_chunks(candidates: list[Candidate], files: SourceFiles,
@@ -252,9 +276,10 @@ def chunk_sentences(asked: Asked, candidate: Candidate, source: SourceText, bloc
         repeat = asked.before is not None and asked.before.repeats(chunk.source, span, asked.kind, text)
         negates = asked.affirms and any(t in asked.terms for word in negated_words(text) for t in terms(word))
         defines = asked.defined is not None and opens_with(text, asked.defined[0], asked.defined[1], terms)
+        definition = defines and asked.defined is not None and states_what(text, asked.defined[2], terms)
         found.append(SentenceFeatures(candidate, source, block, index, span, coverage, has_shape, bigrams,
                                       candidate.score - asked.top, context_share, candidate.dense - asked.top_dense,
-                                      similarity, repeat, negates, defines))
+                                      similarity, repeat, negates, defines, definition))
     return found
 
 

@@ -639,6 +639,7 @@ BOOK_SECTION = (  # a sentence about shadowing, and one that uses the word "what
 )
 
 
+
 @pytest.mark.parametrize(("text", "question", "opening"), [
     # a sentence that negates what is asked ("do not ignore case") comes after the one that does it
     (MANUAL_PAGE, "Which option ignores case?", "-i, --ignore-case"),
@@ -655,6 +656,14 @@ def test_the_sentence_that_says_what_is_asked_comes_first(tmp_path, encoder, tex
     first = Assistant.open(settings, encoder).ask(question, top_k=3).passages[0]
     assert first.text.startswith(opening)
 
+
+def test_what_is_x_is_answered_by_the_sentence_whose_subject_is_x(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    """A chapter of the Rust Book as rustup installs it (mdBook HTML; MIT or Apache-2.0): "Other Slices /
+    String slices, as you might imagine, are ..." opens with slices too, but says what string slices are."""
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([Path(__file__).parent / "data" / "rust-book-ch04-03-slices.html"], settings, encoder)
+    first = Assistant.open(settings, encoder).ask("What is a slice?", top_k=3).passages[0]
+    assert first.text.startswith("Slices let you reference a contiguous sequence of elements"), first.text
 
 def test_a_folder_or_a_web_address_answers_where() -> None:
     # "Where do I put local CA certificates?" is answered by a folder: it was no place, so the passage
