@@ -56,8 +56,11 @@ def without_type_words(question: str) -> str:
     "who") blanked out: what is left is what the question is about."""
     lowered = question.lower()
     for _, pattern in _TYPE_PATTERNS:
-        lowered = pattern.sub(" ", lowered)
-    return lowered
+        lowered = pattern.sub(lambda m: " " * len(m.group()), lowered)
+    if len(lowered) != len(question):  # a letter whose lower case is longer ("İ"): the words as lowered
+        return lowered
+    # the question's own spelling ("PostgreSQL"), as a person reads it back in "does not mention ..."
+    return "".join(" " if low == " " and kept != " " else kept for low, kept in zip(lowered, question, strict=True))
 
 
 MONTH_NAME = MONTH.removesuffix(r"\.?")  # without an abbreviation's full stop

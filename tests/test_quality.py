@@ -431,6 +431,9 @@ def test_a_year_the_passages_document_never_says_is_not_trusted(tmp_path: Path, 
     withheld = strict.ask("why was the old pier rebuilt in 2004?")
     assert withheld.abstained and withheld.shortfall == "does not mention “2004”"
     assert not strict.ask("why was the old pier rebuilt in 1993?").abstained
+    # what it lacks is quoted as the question spells it
+    museum = strict.ask("why was the old pier rebuilt by the Town Museum in 2004?")
+    assert museum.abstained and museum.shortfall == "does not mention “Museum” or “2004”"
 
 
 def test_an_item_of_release_notes_is_read_with_the_release_it_is_under(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
