@@ -328,7 +328,8 @@ class Assistant:
         said = f" {normal_words(around)} "
         names = [name for name in question_names(asked) if name not in unknown and self.content_terms(name)]  # not "I"
         named = [*names, *dict.fromkeys(NUMBER_TOKEN.findall(asked))]
-        foreign = [word for word in named if f" {normal_words(word)} " not in said and not best.source.mentions(word)]
+        document = (self.files.get(passage.citation.path) if passage is not None else None) or best.source
+        foreign = [word for word in named if f" {normal_words(word)} " not in said and not document.mentions(word)]
         return Evidence(max(s.candidate.dense for s in sentences), lacking, numbers_missing, no_answer, kind,
                         tuple(absent_numbers), about, frozenset(t for t in content if t not in present), unknown,
                         len(foreign) / len(named) if named else 0.0, tuple(foreign))
