@@ -135,6 +135,17 @@ def fake_assistant(tmp_path: Path) -> Assistant:
     return Assistant.open(settings, encoder=encoder)
 
 
+def _assistant_over(tmp_path: Path, encoder: SentenceEncoder, files: dict[str, str]) -> tuple[Assistant, Settings]:
+    """An assistant over a folder of `files` (name: text), indexed with `encoder`, and its settings."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([folder], settings, encoder)
+    return Assistant.open(settings, encoder=encoder), settings
+
+
 def _names(candidates) -> list[str]:  # type: ignore[no-untyped-def]
     return [Path(c.chunk.source).name for c in candidates]
 
@@ -319,15 +330,10 @@ def test_conversation_on_the_corpus(assistant: Assistant) -> None:
 def test_a_follow_up_is_not_answered_with_the_answer_just_given(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
     """A follow-up asks for something new: the date just given is not given again, even from the
     sentence that matches the conversation best."""
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "harbour.txt").write_text(
+    assistant, _ = _assistant_over(tmp_path, encoder, {"harbour.txt": (
         "# The harbour\n\nThe old harbour wall collapsed during a winter storm in 1987, and the harbour was "
         "closed to shipping for several years after the storm.\nThe harbour reopened in 1993 once the new "
-        "wall was finished.\n", encoding="utf-8")
-    settings = Settings(index=str(tmp_path / "index"))
-    ingest([folder], settings, encoder)
-    assistant = Assistant.open(settings, encoder=encoder)
+        "wall was finished.\n")})
     conversation = Conversation()
     first = assistant.ask("when did the harbour wall collapse in the storm?", conversation)
     assert first.passages[0].answer_text == "1987"
@@ -385,15 +391,9 @@ def test_a_date_without_a_year_comes_with_the_documents_own_date(tmp_path: Path,
 def test_a_question_whose_passage_holds_no_answer_of_its_kind_is_not_trusted(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
     """"How many workers rebuilt the wall?" finds the sentence about the wall, but its only number
     is a year: that is no count, so the answer is far less sure than one that holds its count."""
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "harbour.txt").write_text(
+    assistant, settings = _assistant_over(tmp_path, encoder, {"harbour.txt": (
         "# The harbour\n\nThe winter storm of 1987 sank 14 fishing boats that were moored inside the old "
-        "harbour.\nThe harbour wall was rebuilt in 1993 after a long argument about who should pay for it.\n",
-        encoding="utf-8")
-    settings = Settings(index=str(tmp_path / "index"))
-    ingest([folder], settings, encoder)
-    assistant = Assistant.open(settings, encoder=encoder)
+        "harbour.\nThe harbour wall was rebuilt in 1993 after a long argument about who should pay for it.\n")})
     counted = assistant.ask("how many fishing boats sank in the storm?")
     assert counted.passages[0].answer_text == "14"
     uncounted = assistant.ask("how many workers rebuilt the harbour wall?")
@@ -413,15 +413,10 @@ def test_a_question_whose_passage_holds_no_answer_of_its_kind_is_not_trusted(tmp
 def test_a_year_the_passages_document_never_says_is_not_trusted(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
     """"Why was the old pier rebuilt in 2004?" finds the pier's sentence, but the pier's document never
     says 2004 (another document does): it answers a question about another time, however well it reads."""
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "pier.txt").write_text("# The pier\n\nThe old pier was rebuilt in 1993 by the town council after a "
-                                     "winter storm had broken it in two.\n", encoding="utf-8")
-    (folder / "museum.txt").write_text("# The museum\n\nThe town museum opened in 2004 in the old customs house "
-                                       "by the harbour.\n", encoding="utf-8")
-    settings = Settings(index=str(tmp_path / "index"))
-    ingest([folder], settings, encoder)
-    assistant = Assistant.open(settings, encoder=encoder)
+    assistant, settings = _assistant_over(tmp_path, encoder, {
+        "pier.txt": "# The pier\n\nThe old pier was rebuilt in 1993 by the town council after a winter storm had "
+                    "broken it in two.\n",
+        "museum.txt": "# The museum\n\nThe town museum opened in 2004 in the old customs house by the harbour.\n"})
     said = assistant.ask("why was the old pier rebuilt in 1993?")
     other_time = assistant.ask("why was the old pier rebuilt in 2004?")
     assert "winter storm" in said.passages[0].text and "winter storm" in other_time.passages[0].text
@@ -439,17 +434,12 @@ def test_a_year_the_passages_document_never_says_is_not_trusted(tmp_path: Path, 
 def test_an_item_of_release_notes_is_read_with_the_release_it_is_under(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
     """Release notes list what changed under each release's heading: "which release dropped X?" is
     answered by the heading above the item, and a short item ("- First public release.") is indexed."""
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "releases.txt").write_text(
+    assistant, _ = _assistant_over(tmp_path, encoder, {"releases.txt": (
         "Harbourctl release notes\n\nHarbourctl opens and closes the gates of a small harbour.\n\n"
         'Harbourctl 3.0 "Tern" (2021-03-08)\n\n- Gate logs can be exported to spreadsheet files.\n'
         "- Dropped support for the serial port driver.\n\n"
         'Harbourctl 2.0 "Gull" (2019-09-30)\n\n- Gates close in the order the operator gave them.\n\n'
-        'Harbourctl 1.0 "Auk" (2018-04-12)\n\n- First public release.\n', encoding="utf-8")
-    settings = Settings(index=str(tmp_path / "index"))
-    ingest([folder], settings, encoder)
-    assistant = Assistant.open(settings, encoder=encoder)
+        'Harbourctl 1.0 "Auk" (2018-04-12)\n\n- First public release.\n')})
     dropped = assistant.ask("which release dropped the serial port driver?").passages[0]
     assert dropped.text.startswith('Harbourctl 3.0 "Tern" (2021-03-08)'), dropped.text
     assert dropped.text.endswith("Dropped support for the serial port driver."), dropped.text
@@ -651,12 +641,8 @@ BOOK_SECTION = (  # a sentence about shadowing, and one that uses the word "what
 ], ids=["negation", "what-is-x"])
 def test_the_sentence_that_says_what_is_asked_comes_first(tmp_path, encoder, text: str, question: str,  # type: ignore[no-untyped-def]
                                                           opening: str) -> None:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "page.txt").write_text(text, encoding="utf-8")
-    settings = Settings(index=str(tmp_path / "index"))
-    ingest(sorted(folder.iterdir()), settings, encoder)
-    first = Assistant.open(settings, encoder).ask(question, top_k=3).passages[0]
+    assistant, _ = _assistant_over(tmp_path, encoder, {"page.txt": text})
+    first = assistant.ask(question, top_k=3).passages[0]
     assert first.text.startswith(opening)
 
 
