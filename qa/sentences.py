@@ -133,9 +133,7 @@ DEFINING = re.compile(
     r"[\W_]*(?:(?:a|an|the)\s+)?(.{1,80}?)\s+(?:(?:shall|will|can|may|must)\s+)?"
     r"(?:is|are|means?|refers?|defines?|lets?|allows?|describes?|represents?|provides?|denotes?|consists?)\b",
     re.IGNORECASE)
-
-
-POSSESSOR = re.compile(r"^\w+['’]s\s+")
+POSSESSOR = re.compile(r"^\w+['’]s\s+")  # whose X it is ("Rust's closures"): not part of the subject X
 
 
 def states_what(text: str, thing: list[str], terms: Callable[[str], list[str]]) -> bool:
