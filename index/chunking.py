@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from index.formats import Extracted, Heading
 
-from index.lines import ITEM, indentation, line_bounds, logical_lines, wrap_width
+from index.lines import BULLETS, ITEM, LIST_MARK, indentation, line_bounds, logical_lines, wrap_width
 
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 URL = re.compile(r"\b(?:https?://|www\.)\S+")
 # a list item's or a Markdown heading's marker, at the start of a line
-BULLET = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)]|#{1,6})[ \t]+", re.MULTILINE)
+BULLET = re.compile(rf"^[ \t]*(?:{LIST_MARK}|#{{1,6}})[ \t]+", re.MULTILINE)
 SENTENCE_END = re.compile(r"""[.!?…:;]["'”’)\]]*$""")
 MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
@@ -45,7 +45,6 @@ ABBREVIATIONS = frozenset(
     """.split()  # noqa: SIM905
 )
 MIN_PROSE_WORDS = 6
-BULLETS = "-*+•"  # the marks of an unnumbered list item
 MIN_ITEM_WORDS = 4  # a list item of fewer words is a menu entry ("* Home", "- Share on Facebook")
 MAX_LABEL_WORDS = 8  # a label names ("-i, --ignore-case", "Exit status"); it does not say
 # a person's name and e-mail address in angle brackets: a signature, not a contact footer's bare address

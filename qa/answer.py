@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from index.chunking import Span, is_dateline
-from index.lines import indentation
+from index.lines import LIST_MARK, indentation
 from index.terms import TermCache, normal_words
 from qa.answer_types import AnswerType, answer_span, answer_type
 from qa.lookups import Lookups, document_date
@@ -73,7 +73,7 @@ def passage_span(best: ScoredSentence, question: str | None = None) -> Span:
 
 
 LIST_CHARS = 700  # the most a passage grows to bring the list its last sentence introduces (chosen by hand)
-LIST_ITEM = re.compile(r"\n[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+$")  # a line that opens as a list item
+LIST_ITEM = re.compile(rf"\n[ \t]*{LIST_MARK}[ \t]+$")  # a line that opens as a list item
 
 
 def is_list_item_at(text: str, sentences: list[Span], index: int) -> bool:

@@ -137,6 +137,7 @@ NOT_PERSON_WORDS = {
     "northern", "southern", "eastern", "western",  # a region: "Eastern Europe", "Western Hemisphere"
 }
 _CAPITALISED = re.compile(r"[A-ZÀ-Ý][\w’'\-.À-ÿ]*")
+_NAME_WORD = re.compile(r"[\w’'\-.À-ÿ]+")  # a word of a name as written ("O'Neill", "Jr.", "Fernández")
 # A place on a computer or the web, with or without "in"/"at" before it: "/usr/local/share/ca-certificates/",
 # "~/.config/qa", "https://example.org/docs"
 _PATH_OR_URL = re.compile(r"\bhttps?://[^\s<>\"'()]*[^\s<>\"'().,;:!?]|(?<![\w/.~-])(?:~|\.{1,2})?(?:/[\w.+@-]+)+/?")
@@ -151,7 +152,7 @@ def _words(text: str) -> set[str]:
 def _name_runs(text: str) -> list[Span]:
     """Runs of capitalised words (with name connectors such as "de"), as spans of `text`."""
     runs: list[Span] = []
-    tokens = list(re.finditer(r"[\w’'\-.À-ÿ]+", text))
+    tokens = list(_NAME_WORD.finditer(text))
     i = 0
     while i < len(tokens):
         if not _CAPITALISED.fullmatch(tokens[i].group()):
@@ -182,7 +183,7 @@ def _strip_offices(text: str, span: Span) -> Span | None:
     """The name left after titles and offices at the start of a run; None if nothing is left, or
     if what is left comes straight after an office's "of": that is what the office is of ("Secretary
     of Homeland Security", "Department of Energy"), not a person."""
-    words = list(re.finditer(r"[\w’'\-.À-ÿ]+", text[span.start : span.end]))
+    words = list(_NAME_WORD.finditer(text, span.start, span.end))
     last_office = -1
     for index, word in enumerate(words):
         lowered = word.group().lower()
@@ -195,7 +196,7 @@ def _strip_offices(text: str, span: Span) -> Span | None:
     rest = words[last_office + 1 :]
     if not rest or (last_office >= 0 and words[last_office].group().lower() == "of"):
         return None
-    return Span(span.start + rest[0].start(), span.start + rest[-1].end())
+    return Span(rest[0].start(), rest[-1].end())
 
 
 # English function words that are capitalised only because they open a sentence or a clause: "For Flask
@@ -214,10 +215,10 @@ OPENING_WORDS = frozenset({
 def _without_opening_words(text: str, run: Span) -> Span:
     """`run` without the function words that open it ("For Flask" -> "Flask")."""
     start = run.start
-    for word in re.finditer(r"[\w’'\-.À-ÿ]+", text[run.start : run.end]):
+    for word in _NAME_WORD.finditer(text, run.start, run.end):
         if word.group().lower() not in OPENING_WORDS:
             break
-        start = run.start + word.end()
+        start = word.end()
     rest = text[start : run.end]
     return Span(start + len(rest) - len(rest.lstrip()), run.end)
 
