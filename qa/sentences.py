@@ -318,8 +318,12 @@ def rank_sentences(
     # shadowing?" is not answered by "... the second variable is what the compiler will see"
     query_terms = lookups.terms(query)
     query_terms = [t for t in query_terms if t not in question_terms()] or query_terms
-    if query != question:  # a follow-up, read with the questions it leans on: their topic counts, not
-        # their "when were" ("The last talks were held in January 2015" for "and when were they resumed?")
+    # A follow-up, read with the questions it leans on: their topic counts, not their "when were" ("The last
+    # talks were held in January 2015" for "and when were they resumed?"). A question asking what X is or
+    # does is about X alone: "does" and "do" of "what does grep do?" are rarer in a manual than "grep", which
+    # every chunk's title holds (SQuAD's tune half, 1,500 questions: answer@1 0.835 -> 0.834, span F1 0.604
+    # and AUC 0.972 both ways; the other way, for every question, answer@1 fell to 0.823)
+    if query != question or defined_thing(question):
         query_terms = [t for t in query_terms if t not in function_terms()] or query_terms
     distinct = list(dict.fromkeys(query_terms))
     asked = Asked(

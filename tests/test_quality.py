@@ -667,3 +667,14 @@ def test_a_folder_or_a_web_address_answers_where() -> None:
     assert [web[s.start : s.end] for s in candidate_spans(AnswerType.PLACE, web)] == [
         "https://web.mit.edu/kerberos/krb5-latest/doc/"]
     assert candidate_spans(AnswerType.PLACE, "Speeds of 30 km/h and/or 1/2 of the road.") == []
+
+
+def test_what_does_a_command_do_is_answered_by_what_it_does(tmp_path: Path, encoder: SentenceEncoder) -> None:
+    """grep's manual page as `man -P cat grep` prints it (GNU grep 3.8; GPL-3.0-or-later). "What does grep do?"
+    was answered by "It is otherwise useful on terminals for which ... does not ...": the question's "does"
+    and "do" counted as what it asks about, and "does" is rarer in a manual than "grep", which every chunk's
+    title holds."""
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([Path(__file__).parent / "data" / "grep.1.txt"], settings, encoder)
+    first = Assistant.open(settings, encoder).ask("What does grep do?", top_k=3).passages[0]
+    assert "grep searches for PATTERNS in each FILE" in " ".join(first.text.split()), first.text
