@@ -17,6 +17,7 @@ from index.dates import dated
 from index.documents import Document, display_path, find_files, fingerprint, read_document
 from index.encoder_protocol import SentenceEncoder
 from index.errors import PathMissing, QAError, UnreadableFile
+from index.formats import formats, sniffed
 from index.lexical import LexicalIndex, bm25_dir
 from index.lines import line_bounds, line_of, wrap_width
 from index.locking import writer_lock
@@ -51,6 +52,8 @@ class IngestReport:
     # per file embedded: its non-blank lines that no chunk holds (headings, code, menus, addresses: not
     # prose), and all its non-blank lines
     lines_left_out: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # files read as the format their first bytes show, not their name's: (file, that format's suffix)
+    misnamed: list[tuple[str, str]] = field(default_factory=list)
 
     def left_out_summary(self) -> str:
         """One line on the lines that were not indexed, "" when none were."""
@@ -238,6 +241,8 @@ def _changed_files(roots: list[Path], settings: Settings, known: dict[str, FileR
         except UnreadableFile as problem:
             report.skipped.append(problem)
             continue
+        if (shown := sniffed(found)) is not None and formats()[shown].name != formats()[found.suffix.lower()].name:
+            report.misnamed.append((source, shown))
         todo.append((document, record is not None))
     return todo
 

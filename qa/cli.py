@@ -100,6 +100,9 @@ def command_ingest(args: argparse.Namespace) -> int:
     for problem in report.skipped:
         if args.verbose or problem.kind not in ("unsupported format", "not text"):
             print(f"qa: {problem}", file=sys.stderr)
+    for source, suffix in report.misnamed:  # "notes.txt" saved from a browser as the page's HTML
+        print(f"qa: {display_path(source)}: holds {CONTENT_NAMES[suffix]}, read as one (rename it to {suffix})",
+              file=sys.stderr)
     if args.verbose:
         for status, sources in (("added", report.added), ("changed", report.changed),
                                 ("unchanged", report.unchanged), ("removed", report.removed)):
@@ -119,6 +122,9 @@ def command_ingest(args: argparse.Namespace) -> int:
             return 1
         return _fail("nothing to index: give a folder or .txt, .md, .html, .pdf or .docx files that hold text")
     return 0
+
+
+CONTENT_NAMES = {".pdf": "a PDF", ".docx": "a Word document", ".html": "a web page"}  # index.formats.sniffed
 
 
 # ---- ask -----------------------------------------------------------------------------------------

@@ -292,3 +292,30 @@ def test_the_source_viewer_text_marks_page_breaks_and_keeps_the_passage(report_p
     shown, (moved_start, moved_end) = page_marked(source, [start, end])
     assert shown.count("──── page ") == 2 and "──── page 2 ────" in shown[moved_start:moved_end]
     assert shown[moved_start:moved_end].replace("\n──── page 2 ────\n", "") == BROKEN_SENTENCE
+
+
+def test_a_file_named_as_another_format_is_read_as_what_it_holds(tmp_path: Path, report_pdf: Path) -> None:
+    """A PDF saved as "report.txt", a web page saved as "news.txt", a Word file named ".pdf": each is read
+    as its first bytes show, and the ingest says so in one line per file. The PDF named .txt was refused as
+    "binary file, not text", the Word file as a truncated PDF, and the page's HTML was indexed as markup."""
+    folder = tmp_path / "misnamed"
+    folder.mkdir()
+    shutil.copy(report_pdf, folder / "report.txt")
+    shutil.copy(DATA / "bridge-news.html", folder / "news.txt")
+    make_memo_docx(folder / "memo.pdf")
+    index = str(tmp_path / "index")
+    result = run_qa("ingest", str(folder), "--index", index, cwd=tmp_path)
+    assert result.returncode == 0 and "3 added" in result.stdout and "0 skipped" in result.stdout, result.stderr
+    lines = sorted(result.stderr.splitlines())
+    assert lines == ["qa: misnamed/memo.pdf: holds a Word document, read as one (rename it to .docx)",
+                     "qa: misnamed/news.txt: holds a web page, read as one (rename it to .html)",
+                     "qa: misnamed/report.txt: holds a PDF, read as one (rename it to .pdf)"], result.stderr
+    asked = run_qa("ask", "--json", "--index", index, cwd=tmp_path,
+                   stdin="when will the vote on the new toll take place?\nhow much will the repairs cost?\n")
+    first, second = (json.loads(line) for line in asked.stdout.splitlines())
+    assert first["passages"][0]["source"] == "misnamed/report.txt" and first["passages"][0]["page"] == 1
+    assert BROKEN_SENTENCE in first["passages"][0]["text"]
+    assert second["passages"][0]["source"] == "misnamed/memo.pdf" and "2.4 million" in second["passages"][0]["text"]
+    assert not any("<" in p["text"] for answer in (first, second) for p in answer["passages"])  # no markup
+    shown = run_qa("show", "misnamed/report.txt:p1:1", "--index", index, cwd=tmp_path)
+    assert shown.returncode == 0 and "Inspection" in shown.stdout, shown.stderr

@@ -134,8 +134,39 @@ PLAIN_TEXT_ID = "text/1"  # what an index written before formats were recorded h
 
 
 def format_of(path: Path) -> Format | None:
-    """The format of `path` by its suffix, or None when unsupported."""
-    return formats().get(path.suffix.lower())
+    """The format of `path`: by its suffix, None when unsupported; but a file of a supported suffix
+    whose first bytes show another supported format is read as what it is (a PDF saved as
+    "notes.txt", a web page saved as "page.txt", a Word file named ".pdf")."""
+    named = formats().get(path.suffix.lower())
+    if named is None:
+        return None
+    found = sniffed(path)
+    return formats()[found] if found is not None and formats()[found].name != named.name else named
+
+
+SNIFF_BYTES = 1024  # a PDF's header may stand anywhere in its first 1,024 bytes (ISO 32000, readers allow it)
+
+
+def sniffed(path: Path) -> str | None:
+    """The suffix of the format that the first bytes of `path` show (".pdf", ".docx", ".html"), or None:
+    text, another format, or not readable (reading it later says why)."""
+    import zipfile
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError:
+        return None
+    if head.startswith(b"%PDF-"):
+        return ".pdf"
+    if head.startswith(b"PK\x03\x04"):  # a zip archive: a Word file holds word/document.xml
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return ".docx" if "word/document.xml" in archive.namelist() else None
+        except (OSError, zipfile.BadZipFile):
+            return None
+    opening = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return ".html" if opening.startswith((b"<!doctype html", b"<html")) else None
 
 
 class TextBuilder:
