@@ -116,11 +116,18 @@ def report_pdf(tmp_path: Path) -> Path:
     return path
 
 
+def test_a_saved_book_page_is_titled_by_its_own_title_not_the_books_menu() -> None:
+    """An mdBook page (the Rust Book as rustup installs it): its menu's <h1> is the book's name, which
+    trafilatura took for every page's title; the page's <title> names the chapter."""
+    extracted = read_document(DATA / "rust-book-ch04-03-slices.html", 10**7).extracted
+    assert extracted.title == "The Slice Type - The Rust Programming Language"
+
+
 def test_html_gives_the_main_text_titled_by_the_page_and_no_furniture() -> None:
     document = read_document(DATA / "bridge-news.html", 10**7)
     extracted = document.extracted
     assert extracted.title.startswith("Harbour bridge to close for repairs")
-    assert document.extractor.startswith("html/1 trafilatura==")
+    assert document.extractor.startswith("html/2 trafilatura==")
     chunks = document_chunks(extracted, "bridge-news")
     assert_verbatim(extracted, chunks)
     texts = [extracted.text[s.start : s.end] for s, _ in chunks]

@@ -59,6 +59,19 @@ def extract_html(path: Path, max_chars: int) -> Extracted:
     if not out.parts:
         raise FormatProblem("no main text found in the page", "save the article's own page, not an index page",
                             "no main text")
-    title = " ".join(str(getattr(found, "title", "") or "").split()) or path.name
+    title = page_title(data, " ".join(str(getattr(found, "title", "") or "").split())) or path.name
     date = str(getattr(found, "date", "") or "") or None  # the page's published date (its meta tags)
     return Extracted(out.text(), title=title, headings=tuple(out.headings), structured=True, date=date)
+
+
+def page_title(data: bytes, found: str) -> str:
+    """The page's title: trafilatura's (`found`: a headline, the only <h1>, a title-like element) when the
+    page's own <title> opens with it ("Harbour bridge to close | Riverton News") or there is none; else the
+    <title>. A saved mdBook page's hidden help popup, <h2 class="mdbook-help-title">Keyboard shortcuts</h2>,
+    titled every page "Keyboard shortcuts"; its menu's <h1>, the book's name, titled every page of the Rust
+    Book "The Rust Programming Language", whose <title> is "The Slice Type - The Rust Programming Language"."""
+    from trafilatura.utils import load_html
+
+    tree = load_html(data)
+    own = " ".join((tree.findtext(".//title") or "").split()) if tree is not None else ""
+    return found if not own or own.casefold().startswith(found.casefold()) else own
