@@ -25,7 +25,7 @@ import numpy as np
 from cachetools import LRUCache
 
 from index.encoder_protocol import SentenceEncoder
-from index.lexical import LexicalIndex
+from index.lexical import LexicalIndex, function_terms
 from index.store import ChunkRecord, Store
 from index.terms import TermCache
 from qa.passages import Ranks
@@ -179,8 +179,13 @@ class HybridRetriever:
         return [found[c.id] if c.id in found else self._sentence_terms[c.id] for c in chunks]
 
     def lexical_scores(self, query: str) -> np.ndarray:
-        """The BM25 score of `query` against every chunk of the lexical index (in its id order)."""
-        terms = self.terms(query)
+        """The BM25 score of `query` against every chunk of the lexical index (in its id order), for its
+        terms less English function words ("what", "does", "were": bm25s's own list has 33 words, not
+        these); a question of function words alone keeps them. SQuAD's held-out half, 1,500 questions:
+        BM25 alone R@1 0.790 -> 0.805, R@5 0.939 -> 0.947; fused R@1 0.873 -> 0.871, answer@1 0.860 ->
+        0.862 (tune half: 0.831 -> 0.835, 0.834 both ways); the six trial folders, first passage 47 -> 48
+        of 60, top 3 53 -> 54; `qa eval` first passage 80.0 -> 78.8 % (one question)."""
+        terms = [t for t in self.terms(query) if t not in function_terms()] or self.terms(query)
         if not self.lexical.ids or not terms:
             return np.zeros(len(self.lexical.ids), dtype=np.float32)
         return np.asarray(self.lexical.retriever.get_scores(terms))
