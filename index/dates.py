@@ -89,9 +89,14 @@ def parse_full_date(match: re.Match[str]) -> str | None:
 def date_in_text(text: str) -> DocumentDate | None:
     """The date the top of a text is written on: a short line holding a full date (a dateline,
     "Havana, November 15, 2022"), else a full date in the opening lines ("NEW YORK, Weds. April
-    20, 2022: ...")."""
-    head, offset, opening = text[:TOP_CHARS], 0, []
+    20, 2022: ..."), else a short line holding a month and year ("Version 2.0, January 2004", under
+    a licence's name)."""
+    head, offset, opening, months = text[:TOP_CHARS], 0, [], []
     for line in head.splitlines(keepends=True)[:TOP_LINES]:
+        month = MONTH_YEAR.search(line)
+        if month and len(re.findall(r"\w+", line)) <= DATELINE_WORDS and (
+                iso := _iso(int(month["year"]), _month(month["month"]))):
+            months.append(DocumentDate(iso, "text", Span(offset + month.start(), offset + month.end())))
         for match in FULL_DATE.finditer(line):
             iso = parse_full_date(match)
             if iso is None:
@@ -106,7 +111,7 @@ def date_in_text(text: str) -> DocumentDate | None:
             if match.start() <= OPENING_CHARS and DATELINE_END.match(line, date_end):
                 opening.append(DocumentDate(iso, "text", span))
         offset += len(line)
-    return opening[0] if opening else None
+    return next(iter(opening + months), None)
 
 
 def date_in_title(title: str) -> DocumentDate | None:

@@ -40,6 +40,19 @@ def test_a_date_line_carrying_its_time_of_day_and_zone_is_a_dateline() -> None:
     assert find_document_date(event, "x.txt") is None
 
 
+def test_a_short_line_of_month_and_year_at_the_top_dates_a_text_at_that_precision() -> None:
+    # the Apache License's opening lines: it was "undated", though it says when it was issued
+    licence = ("                                 Apache License\n                           Version 2.0, January 2004\n"
+               "                        http://www.apache.org/licenses/\n\n   TERMS AND CONDITIONS FOR USE\n")
+    found = find_document_date(licence, "LICENSE.txt")
+    assert found is not None and found.iso == "2004-01"
+    assert licence[found.span.start : found.span.end] == "January 2004"
+    dateline = "Release notes\nMarch 2019\n\nSofia, April 2, 2019\n\nThe release was delayed by a week.\n"
+    assert find_document_date(dateline, "notes.txt").iso == "2019-04-02"  # a full date comes first
+    told = "In January 2004 the foundation published a second version of its licence, which many projects use.\n"
+    assert find_document_date(told, "x.txt") is None  # a long line's month is an event's
+
+
 def test_no_date_is_guessed() -> None:
     text = "The council met to discuss the harbour wall. It was built in 1994, on May 5.\n" * 3
     assert find_document_date(text, "chapter-2048.md") is None  # a year still to come is no date
