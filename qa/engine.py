@@ -323,6 +323,10 @@ class Assistant:
         no_answer = kind is not AnswerType.OTHER and passage is not None and passage.answer is None
         asked = question or query
         unknown = unknown_words(asked, self.lexical, self.terms, function_terms()).names
+        if unknown:  # the index lacks it, but a line it left out may say it (a licence's "Version 2.0, January
+            # 2004"): "no document mentions" is never said of a document read for this question that does
+            read = {id(s.source): s.source for s in sentences}.values()
+            unknown = tuple(name for name in unknown if not any(source.mentions(name) for source in read))
         # the question's own names and numbers that the passage's document never says, its name, title and
         # date line included (a name no document says is counted by `unknown` instead)
         said = f" {normal_words(around)} "

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from index.chunking import DATE, TITLE_SEPARATOR, Span
-from index.dates import TOP_CHARS, date_in_title, dated
+from index.dates import TOP_CHARS, date_in_text, date_in_title, dated
 from index.documents import display_path
 from index.terms import TermCache
 from qa.sources import SourceFiles, SourceText
@@ -32,8 +32,11 @@ def document_date(source: SourceText) -> Span | None:
 
 def _document_context(path: str, title: str, text: str, limit: int) -> str:
     date = DATE.search(text, 0, limit)
+    span = (date.start(), date.end()) if date else None
+    if span is None and (line := date_in_text(text[: min(limit, TOP_CHARS)])) and line.span:  # "January 2004"
+        span = (line.span.start, line.span.end)
     stem = Path(path).stem.replace("-", " ").replace("_", " ")
-    return " ".join(part for part in (stem, title, text[date.start() : date.end()] if date else "") if part)
+    return " ".join(part for part in (stem, title, text[span[0] : span[1]] if span else "") if part)
 
 
 def _date_of(path: str, title: str, head: str, recorded: str | None) -> str | None:

@@ -678,3 +678,30 @@ def test_what_does_a_command_do_is_answered_by_what_it_does(tmp_path: Path, enco
     ingest([Path(__file__).parent / "data" / "grep.1.txt"], settings, encoder)
     first = Assistant.open(settings, encoder).ask("What does grep do?", top_k=3).passages[0]
     assert "grep searches for PATTERNS in each FILE" in " ".join(first.text.split()), first.text
+
+
+CHARTER = """                         Riverton Harbour Charter
+                        Version 2.0, January 2004
+                     http://riverton.example/charter/
+
+   1. Definitions.
+
+      "Harbour" shall mean the waters and quays within the breakwater, as shown on the map annexed to
+      this Charter, together with the slipways and the fuel jetty.
+
+   2. Mooring.
+
+      Every vessel moored in the Harbour shall pay the fee the Board sets each year, and shall keep a
+      watch aboard while the storm signal is flown.
+"""
+
+
+def test_a_name_said_only_in_a_line_left_out_is_not_called_unknown(tmp_path: Path, encoder: SentenceEncoder) -> None:
+    """A licence's title block ("Version 2.0, January 2004") reads as no prose and is left out of the index;
+    "which version was issued in January 2004?" was told "no document mentions “January”", which `qa show`
+    disproved, and the charter was undated."""
+    assistant, _ = _assistant_over(tmp_path, encoder, {"charter.txt": CHARTER})
+    answer = assistant.ask("Which version of the Riverton Harbour Charter was issued in January 2004?")
+    assert "January" not in answer.unknown and "no document mentions" not in answer.shortfall, answer.shortfall
+    assert "January" not in answer.shortfall  # the document's date line says it
+    assert answer.passages and answer.passages[0].citation.date == "2004-01"
