@@ -127,7 +127,7 @@ def test_html_gives_the_main_text_titled_by_the_page_and_no_furniture() -> None:
     document = read_document(DATA / "bridge-news.html", 10**7)
     extracted = document.extracted
     assert extracted.title.startswith("Harbour bridge to close for repairs")
-    assert document.extractor.startswith("html/2 trafilatura==")
+    assert document.extractor.startswith("html/3 trafilatura==")
     chunks = document_chunks(extracted, "bridge-news")
     assert_verbatim(extracted, chunks)
     texts = [extracted.text[s.start : s.end] for s, _ in chunks]
@@ -326,3 +326,38 @@ def test_a_file_named_as_another_format_is_read_as_what_it_holds(tmp_path: Path,
     assert not any("<" in p["text"] for answer in (first, second) for p in answer["passages"])  # no markup
     shown = run_qa("show", "misnamed/report.txt:p1:1", "--index", index, cwd=tmp_path)
     assert shown.returncode == 0 and "Inspection" in shown.stdout, shown.stderr
+
+
+def test_list_items_of_word_and_web_pages_are_marked_and_come_with_the_sentence_that_introduces_them(
+        tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    """Word keeps a list's bullets and numbers in its numbering and trafilatura drops a page's <li> marks, so
+    the items were bare lines: "the ability to:" brought one item, and the items read as one run-on
+    sentence. Marked as they show ("•", "1."), the passage brings the list."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Ferry timetable", 0)
+    document.add_paragraph("From the first of May the ferry timetable changes in three ways:")
+    for item in ("boats leave every twenty minutes", "the last boat leaves at midnight",
+                 "Sunday boats call at the old pier"):
+        document.add_paragraph(item, style="List Bullet")
+    document.add_paragraph("Tickets are sold in this order of priority:")
+    for item in ("season tickets", "day returns", "singles"):
+        document.add_paragraph(item, style="List Number")
+    document.save(tmp_path / "ferry.docx")
+    text = read_document(tmp_path / "ferry.docx", 10**6).text
+    assert "• boats leave every twenty minutes" in text and "1. season tickets\n\n2. day returns" in text
+    (tmp_path / "levels.html").write_text(
+        "<html><head><title>Lint levels</title></head><body><main><h1>Lint levels</h1>"
+        "<p>In the compiler, lints are divided into four levels that say what a lint does when it fires:</p>"
+        "<ol><li>allow</li><li>warn</li><li>deny</li><li>forbid</li></ol>"
+        "<p>Each level can be set on the command line or in the source code with an attribute.</p>"
+        "</main></body></html>", encoding="utf-8")
+    assert "1. allow\n\n2. warn\n\n3. deny\n\n4. forbid" in read_document(tmp_path / "levels.html", 10**6).text
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([tmp_path / "ferry.docx", tmp_path / "levels.html"], settings, encoder)
+    assistant = Assistant.open(settings, encoder)
+    ferry = assistant.ask("how does the ferry timetable change in May?", top_k=1).passages[0].text
+    assert "three ways:" in ferry and "Sunday boats call at the old pier" in ferry, ferry
+    levels = assistant.ask("what are the lint levels?", top_k=1).passages[0].text
+    assert "four levels" in levels and "4. forbid" in levels, levels

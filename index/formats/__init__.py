@@ -91,7 +91,7 @@ class Format:
     """One file format: its name, the version of the rules that extract it, and the extractor."""
 
     name: str
-    rules: int  # bumped whenever our own extraction rules change (html 2: a page's <title> as its title)
+    rules: int  # bumped whenever our own extraction rules change (html 3, docx 2: list items marked)
     library: str  # the PyPI package that does the reading ("" for none)
     extract: Callable[[Path, int], Extracted]  # (path, limit on the text's characters)
     paged: bool = False
@@ -122,10 +122,10 @@ def formats() -> dict[str, Format]:
         ".txt": Format("text", 1, "", text.extract_plain),
         ".md": Format("markdown", 1, "", text.extract_markdown),
         ".markdown": Format("markdown", 1, "", text.extract_markdown),
-        ".html": Format("html", 2, "trafilatura", html.extract_html),
-        ".htm": Format("html", 2, "trafilatura", html.extract_html),
+        ".html": Format("html", 3, "trafilatura", html.extract_html),
+        ".htm": Format("html", 3, "trafilatura", html.extract_html),
         ".pdf": Format("pdf", 1, "pypdfium2", pdf.extract_pdf, paged=True),
-        ".docx": Format("docx", 1, "python-docx", docx.extract_docx),
+        ".docx": Format("docx", 2, "python-docx", docx.extract_docx),
     }
     return table
 

@@ -22,6 +22,17 @@ def _level(paragraph: Any) -> int:
     return int(found.group(1)) if found else 0
 
 
+def _list_kind(paragraph: Any) -> str:
+    """"number" for an item of a "List Number" style, "bullet" for any other list item (a "List ..." style,
+    or numbering set on the paragraph itself, whose format lives in the numbering part, not read here), ""
+    for any other paragraph. Word keeps a list's marks in its numbering, not in the text."""
+    name = (paragraph.style.name if paragraph.style is not None else "") or ""
+    p_pr = paragraph._p.pPr
+    if not name.startswith("List") and (p_pr is None or p_pr.numPr is None):
+        return ""
+    return "number" if "Number" in name else "bullet"
+
+
 def extract_docx(path: Path, max_chars: int) -> Extracted:
     """The text of a Word document: each paragraph one line, headings marked; the title is the
     document's Title property, else its first Title or Heading 1 paragraph, else its file name."""
@@ -42,6 +53,7 @@ def extract_docx(path: Path, max_chars: int) -> Extracted:
         ) from None
     out = TextBuilder(max_chars)
     first_heading = ""
+    numbered = 0  # the items of a numbered list so far
     for block in document.iter_inner_content():
         if isinstance(block, Table):
             for row in block.rows:
@@ -49,7 +61,11 @@ def extract_docx(path: Path, max_chars: int) -> Extracted:
                 out.add(" | ".join(" ".join(c.split()) for c in cells))
             continue
         level = _level(block)
-        out.add(block.text, heading_level=level)
+        # a list item marked as Word shows it ("•", "3."), so a passage that brings a list tells its items
+        kind = _list_kind(block)
+        numbered = numbered + 1 if kind == "number" else 0
+        mark = f"{numbered}. " if kind == "number" else "• " if kind == "bullet" else ""
+        out.add(mark + block.text, heading_level=level)
         if level == 1 and not first_heading:
             first_heading = " ".join(block.text.split())
     if not out.parts:

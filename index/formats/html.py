@@ -22,9 +22,10 @@ def _add_element(element: Any, out: TextBuilder) -> None:
         rend = str(element.get("rend") or "h2")
         level = int(rend[1]) if len(rend) == 2 and rend[1].isdigit() else 2
         out.add(_words(element), heading_level=level)
-    elif tag == "list":
-        for item in element.iter("item"):
-            out.add(_words(item))
+    elif tag == "list":  # each item marked as the page shows it, so a passage can tell a list ("• allow")
+        numbered = element.get("rend") == "ol"
+        for number, item in enumerate(element.iter("item"), start=1):
+            out.add(f"{number}. {_words(item)}" if numbered else f"• {_words(item)}")
     elif tag == "table":
         for row in element.iter("row"):
             out.add(" | ".join(_words(cell) for cell in row.iter("cell")))
