@@ -126,7 +126,9 @@ def stale_line(source: str) -> str:
     except UnreadableFile as error:
         return (f"{shown} can no longer be read ({error.problem}); its passages were left out "
                 "(restore it, or remove it and run `qa ingest` to drop it)")
-    return f"{shown} changed since it was indexed; its passages were left out (run `qa ingest` to refresh it)"
+    # passages of its unchanged parts are still shown, each checked word for word: only the others are left out
+    return (f"{shown} changed since it was indexed; passages no longer in it were left out "
+            "(run `qa ingest` to refresh it)")
 
 
 def page_marked(source: SourceText, offsets: list[int]) -> tuple[str, list[int]]:

@@ -427,7 +427,7 @@ def test_changed_file_is_flagged_and_reindexed(encoder: Encoder, corpus_copy: Pa
             notice = app.query_one(StaleNotice)
             assert notice.source == str(changed)
             says = str(notice.query_one(".stale-text").render())
-            assert "Changed since it was indexed; left out of this answer" in says
+            assert "Changed since it was indexed; what changed is left out of this answer" in says
             await pilot.press("tab", "r")
             await app.workers.wait_for_complete()
             await pilot.pause()

@@ -56,7 +56,7 @@ def answer_markdown(answer: Answer) -> str:
             also += f"; dated {_md_escape(passage.dated.text)} (`{cite(passage.dated.citation)}`)"
         out += [f"{source}{passage.citation.date or 'undated'} · `{cite(passage.citation)}`{also}", ""]
     for source in answer.stale:
-        out += [f"*`{display_path(source)}` changed since it was indexed; its passages were left out.*", ""]
+        out += [f"*`{display_path(source)}` changed since it was indexed; passages no longer in it were left out.*", ""]
     return "\n".join(out)
 
 

@@ -225,7 +225,7 @@ class StaleNotice(Horizontal):
         self.left_out = left_out
 
     def compose(self) -> ComposeResult:
-        effect = "left out of this answer" if self.left_out else "this answer quotes the old text"
+        effect = "what changed is left out of this answer" if self.left_out else "this answer quotes the old text"
         what = "Changed" if os.path.exists(self.source) else "Gone"
         yield Static(
             Content.assemble((f"⚠ {what} since it was indexed; {effect}:\n", "bold"), display_path(self.source)),
