@@ -25,7 +25,10 @@ class AnswerType(Enum):
 _TYPE_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
     (AnswerType.NUMBER, re.compile(
         r"\bhow (?:many|much|often|large|big|long|far|old|tall|high|deep|wide|fast)\b|"
-        r"\b(?:what|which) (?:number|percentage|percent|proportion|share|amount|size|age|population)\b")),
+        r"\b(?:what|which) (?:number|percentage|percent|proportion|share|amount|size|age|population)\b|"
+        # a version: "which version of Perl ...", "what is the latest version of pytz?", "which Python version";
+        # only the wh-word names the kind ("latest", "Python" and "version" say what it is about)
+        r"\b(?:what|which)\b(?=(?:\s+(?:is|was|are|were))?(?:\s+the)?(?:\s+[\w-]+)?\s+versions?\b)")),
     (AnswerType.DATE, re.compile(
         # "when" asks for a time where it opens the question ("and when ...", "since when ..."), not
         # where it opens a clause ("what occurs when ...", "when X bought Y, what ...")
@@ -106,7 +109,7 @@ NUMBER_WORDS = (
 )
 _NUMBER = re.compile(
     rf"\b(?:(?:tens|hundreds) of thousands|(?:a|one) (?:few )?(?:dozen|hundred|thousand|million)|"
-    rf"\d[\d,]*(?:\.\d+)?(?:\s*(?:%|percent|per cent|million|billion|thousand))?|"
+    rf"v?\d[\d,]*(?:\.\d+)*(?:\s*(?:%|percent|per cent|million|billion|thousand))?|"  # a version: 1.52.0, v1.2.3
     rf"{NUMBER_WORDS}(?:[- ]{NUMBER_WORDS})*|twice|thrice)\b",
     re.IGNORECASE,
 )

@@ -16,7 +16,7 @@ from index.encoder_protocol import SentenceEncoder
 from index.ingest import embedding_text, ingest
 from index.settings import Settings
 from index.terms import TermCache
-from qa.answer_types import AnswerType, answer_span, answer_type
+from qa.answer_types import AnswerType, answer_span, answer_type, without_type_words
 from qa.conversation import Conversation, is_follow_up, resolve_query, typed_question
 from qa.engine import Assistant
 from qa.retrieve import FUSION_METHODS, Rerank, fuse, sentence_match
@@ -214,10 +214,24 @@ def test_modes_rank_by_their_own_scores(fake_assistant: Assistant) -> None:
         # a "when" that opens a clause asks for no time
         ("What happens when the ice melts?", AnswerType.OTHER),
         ("When the company was sold, what was it called?", AnswerType.OTHER),
+        # a version is a number ("Perl 5.10", "rustc 1.52.0"), not a name ("Python Package Index")
+        ("Which version of Perl introduced the say function?", AnswerType.NUMBER),
+        ("What is the latest version of pytz?", AnswerType.NUMBER),
+        ("What does the new version do?", AnswerType.OTHER),
     ],
 )
 def test_answer_type_from_the_question_word(question: str, kind: AnswerType) -> None:
     assert answer_type(question) is kind
+
+
+def test_a_version_is_marked_whole_and_the_words_around_it_stay_what_the_question_is_about() -> None:
+    # a user trial: "What is the latest version of pytz?" marked "Python Package Index", with no caution
+    question = "Which Python version added the walrus operator?"
+    assert without_type_words(question).split() == ["Python", "version", "added", "the", "walrus", "operator?"]
+    for sentence, answer in [("The walrus operator was added in Python 3.8.0 after a long debate.", "3.8.0"),
+                             ("It shipped in v1.2.3 of the tool, and 12.5 percent of users updated.", "v1.2.3")]:
+        found = answer_span("Which version shipped it?" if answer == "v1.2.3" else question, sentence)
+        assert found is not None and sentence[found.start : found.end] == answer
 
 
 @pytest.mark.parametrize(
