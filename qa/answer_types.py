@@ -19,6 +19,7 @@ class AnswerType(Enum):
     PERSON = "person"
     PLACE = "place"
     ORGANIZATION = "organization"
+    OPTION = "option"  # a command-line option: "-p", "--crate-name"
     OTHER = "other"
 
 
@@ -44,6 +45,9 @@ _TYPE_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
     (AnswerType.ORGANIZATION, re.compile(
         r"\b(?:what|which) (?:organi[sz]ation|agency|ministry|department|company|firm|team|club|group|party|"
         r"institution|university|school|newspaper|network|body|government|court|band|league)\b")),
+    (AnswerType.OPTION, re.compile(  # "which ssh option ...", "what command-line flag ...": only the wh-word
+        # names the kind ("ssh" says what it is about)
+        r"\b(?:what|which)\b(?=(?:\s+[\w-]+)?\s+(?:option|flag|switch)\b)")),
 ]
 
 
@@ -226,6 +230,11 @@ def _without_opening_words(text: str, run: Span) -> Span:
     return Span(start + len(rest) - len(rest.lstrip()), run.end)
 
 
+# A command-line option as manuals write it: "-p", "-maxdepth", "--crate-name" (not a hyphenated word's
+# hyphen, a dash between words, or a negative number)
+_OPTION = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*(?<!-)")
+
+
 def candidate_spans(kind: AnswerType, text: str) -> list[Span]:
     """Every span of `text` with the shape of a `kind` answer, longest first at each place."""
     if kind is AnswerType.DATE:
@@ -259,6 +268,8 @@ def candidate_spans(kind: AnswerType, text: str) -> list[Span]:
             if not opening and not _DATE.match(text, run.start) and words[0].lower() != "the":
                 spans.append(run)
         return spans
+    if kind is AnswerType.OPTION:
+        return [Span(m.start(), m.end()) for m in _OPTION.finditer(text)]
     if kind is AnswerType.PLACE:
         named = [run for run in _name_runs(text)
                  if _PLACE_LEAD.search(text[: run.start]) and not _DATE.match(text, run.start)]

@@ -100,7 +100,8 @@ class Evidence:
 
 
 KIND_NOUNS = {AnswerType.DATE: "date", AnswerType.NUMBER: "number", AnswerType.PERSON: "name",
-              AnswerType.PLACE: "place", AnswerType.ORGANIZATION: "organisation", AnswerType.OTHER: "answer"}
+              AnswerType.PLACE: "place", AnswerType.ORGANIZATION: "organisation", AnswerType.OPTION: "option",
+              AnswerType.OTHER: "answer"}
 MISSING_SHOWN = 3  # words named in a shortfall, the rarest first
 QUESTION_WORD = re.compile(r"[\w’'.-]*\w")
 

@@ -218,10 +218,24 @@ def test_modes_rank_by_their_own_scores(fake_assistant: Assistant) -> None:
         ("Which version of Perl introduced the say function?", AnswerType.NUMBER),
         ("What is the latest version of pytz?", AnswerType.NUMBER),
         ("What does the new version do?", AnswerType.OTHER),
+        # a command-line option ("-p", "--crate-name"); "what options ...?" asks for choices
+        ("Which ssh option specifies the port?", AnswerType.OPTION),
+        ("Which command-line flag tells rustdoc what the crate is named?", AnswerType.OPTION),
+        ("What options does the new plan give tenants?", AnswerType.OTHER),
     ],
 )
 def test_answer_type_from_the_question_word(question: str, kind: AnswerType) -> None:
     assert answer_type(question) is kind
+
+
+def test_an_option_is_marked_not_the_command_it_is_given_to() -> None:
+    # a user trial (the rustdoc book): the mark was "$ rustdoc src/lib.rs", the passage's code, not the flag
+    question = "Which command-line flag tells rustdoc what the crate is named?"
+    sentence = "To fix this, we can pass in a command-line flag: $ rustdoc src/lib.rs --crate-name docs"
+    found = answer_span(question, sentence)
+    assert found is not None and sentence[found.start : found.end] == "--crate-name"
+    words = "A well-known e-mail - not -5 or a dash - names no option."
+    assert answer_span("Which option names it?", words) is None
 
 
 def test_a_version_is_marked_whole_and_the_words_around_it_stay_what_the_question_is_about() -> None:
