@@ -361,3 +361,18 @@ def test_list_items_of_word_and_web_pages_are_marked_and_come_with_the_sentence_
     assert "three ways:" in ferry and "Sunday boats call at the old pier" in ferry, ferry
     levels = assistant.ask("what are the lint levels?", top_k=1).passages[0].text
     assert "four levels" in levels and "4. forbid" in levels, levels
+
+
+def test_a_word_file_without_text_is_said_to_hold_no_text_not_to_be_empty(tmp_path: Path) -> None:
+    """python-docx's blank document is 36 KB of styles: "empty file" in the summary misdescribed it."""
+    import docx
+
+    folder = tmp_path / "words"
+    folder.mkdir()
+    docx.Document().save(folder / "blank.docx")
+    make_memo_docx(folder / "memo.docx")
+    result = run_qa("ingest", str(folder), "--index", str(tmp_path / "index"), cwd=tmp_path)
+    assert result.returncode == 0 and "1 added" in result.stdout, result.stderr
+    said = "qa: words/blank.docx: no text in the document, skipped (add text to it or remove it)"
+    assert result.stderr.strip() == said
+    assert "Skipped 1: 1 .docx (no text)" in result.stdout

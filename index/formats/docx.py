@@ -69,6 +69,6 @@ def extract_docx(path: Path, max_chars: int) -> Extracted:
         if level == 1 and not first_heading:
             first_heading = " ".join(block.text.split())
     if not out.parts:
-        raise FormatProblem("no text in the document", "add text to it or remove it", "empty file")
+        raise FormatProblem("no text in the document", "add text to it or remove it", "no text")
     title = " ".join((document.core_properties.title or "").split()) or first_heading or path.name
     return Extracted(out.text(), title=title, headings=tuple(out.headings), structured=True)
