@@ -141,7 +141,7 @@ def test_html_gives_the_main_text_titled_by_the_page_and_no_furniture() -> None:
 def test_pdf_pages_running_furniture_and_a_sentence_across_the_page_break(report_pdf: Path) -> None:
     document = read_document(report_pdf, 10**7)
     extracted = document.extracted
-    assert document.extractor.startswith("pdf/1 pypdfium2==") and len(extracted.pages) == 3
+    assert document.extractor.startswith("pdf/2 pypdfium2==") and len(extracted.pages) == 3
     chunks = document_chunks(extracted, "report")
     assert_verbatim(extracted, chunks)
     for furniture in (HEADER, FOOTER_URL, "1/3", "2/3", "3/3", "riverton.example"):
@@ -283,7 +283,7 @@ def test_a_new_extractor_version_re_extracts_and_an_unchanged_file_costs_a_hash(
     first = ingest([report_pdf], settings, encoder)
     store = Store(settings)
     (record,) = store.file_records().values()
-    assert first.added == [str(report_pdf)] and record.extractor.startswith("pdf/1 pypdfium2==")
+    assert first.added == [str(report_pdf)] and record.extractor.startswith("pdf/2 pypdfium2==")
     assert ingest([report_pdf], settings, encoder).unchanged == [str(report_pdf)]
     store.put_files([FileRecord(record.source, record.sha256, record.chunks, record.title, "pdf/0 pypdfium2==4.0")])
     again = ingest([report_pdf], settings, encoder)
@@ -376,3 +376,26 @@ def test_a_word_file_without_text_is_said_to_hold_no_text_not_to_be_empty(tmp_pa
     said = "qa: words/blank.docx: no text in the document, skipped (add text to it or remove it)"
     assert result.stderr.strip() == said
     assert "Skipped 1: 1 .docx (no text)" in result.stdout
+
+
+def test_a_heading_in_capitals_at_the_body_size_starts_its_section(tmp_path: Path) -> None:
+    """A manual page printed to PDF (groff -man -Tpdf) sets "ENVIRONMENT" in bold at the body's size: it
+    ran into the next paragraph ("ENVIRONMENT SSH_AGENT_PID When ..."), one sentence to the chunker."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "harbourctl.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    y = A4[1] - 80
+    for text, font in [("DESCRIPTION", "Helvetica-Bold"),
+                       ("harbourctl opens and closes the harbour gates from the control room.", "Helvetica"),
+                       ("EXIT STATUS", "Helvetica-Bold"),
+                       ("HARBOUR_GATE names the gate to open when none is given on the command line.", "Helvetica")]:
+        pdf.setFont(font, 10)
+        pdf.drawString(60, y, text)
+        y -= 13
+    pdf.save()
+    extracted = read_document(path, 10**6).extracted
+    assert [extracted.text[h.start : h.end] for h in extracted.headings] == ["DESCRIPTION", "EXIT STATUS"]
+    assert "\n\nEXIT STATUS\n\nHARBOUR_GATE names the gate" in extracted.text
+    assert extracted.title == "harbourctl.pdf"  # a heading in capitals is a section's, not the document's title

@@ -91,7 +91,7 @@ class Format:
     """One file format: its name, the version of the rules that extract it, and the extractor."""
 
     name: str
-    rules: int  # bumped whenever our own extraction rules change (html 3, docx 2: list items marked)
+    rules: int  # bumped whenever our own extraction rules change (html 3, docx 2: list items marked; pdf 2)
     library: str  # the PyPI package that does the reading ("" for none)
     extract: Callable[[Path, int], Extracted]  # (path, limit on the text's characters)
     paged: bool = False
@@ -124,7 +124,7 @@ def formats() -> dict[str, Format]:
         ".markdown": Format("markdown", 1, "", text.extract_markdown),
         ".html": Format("html", 3, "trafilatura", html.extract_html),
         ".htm": Format("html", 3, "trafilatura", html.extract_html),
-        ".pdf": Format("pdf", 1, "pypdfium2", pdf.extract_pdf, paged=True),
+        ".pdf": Format("pdf", 2, "pypdfium2", pdf.extract_pdf, paged=True),
         ".docx": Format("docx", 2, "python-docx", docx.extract_docx),
     }
     return table

@@ -190,6 +190,18 @@ def _is_heading_size(line: Line, body: float) -> bool:
     return body > 0 and line.size >= HEADING_SIZE * body and len(line.text.split()) <= HEADING_WORDS
 
 
+CAPS_HEADING_WORDS = 5
+
+
+def _is_caps_heading(line: Line) -> bool:
+    """A short line in capitals at the body's size, ending no sentence: a section heading as manual pages
+    and many reports set them ("DESCRIPTION", "EXIT STATUS"), run into the next paragraph before."""
+    words = line.text.split()
+    letters = [c for c in line.text if c.isalpha()]
+    return (0 < len(words) <= CAPS_HEADING_WORDS and len(letters) >= 3 and all(c.isupper() for c in letters)
+            and not SENTENCE_END.search(line.text.rstrip()))
+
+
 def _build(pages: list[list[Line]], furniture: set[tuple[int, int]]) -> _Builder:
     body = _body_size(pages)
     levels = _heading_levels(pages, body)
@@ -198,12 +210,13 @@ def _build(pages: list[list[Line]], furniture: set[tuple[int, int]]) -> _Builder
         out.pages.append(out.length)
         previous: Line | None = None
         for line in (line for line in lines if (index, line.order) not in furniture):
-            heading = _is_heading_size(line, body)
+            caps = not _is_heading_size(line, body) and _is_caps_heading(line)
+            heading = _is_heading_size(line, body) or caps
             if previous is None:
                 # a sentence broken across the page break goes on as one sentence
                 joins = bool(out.parts) and not heading and not out.last_heading and not SENTENCE_END.search(out.last)
                 separator = out.continues(line) if joins else "\n\n"
-            elif heading and out.last_heading and not _new_paragraph(previous, line):
+            elif heading and out.last_heading and not caps and not _new_paragraph(previous, line):
                 separator = " "  # a heading wrapped onto a second line
             elif heading or out.last_heading or _new_paragraph(previous, line):
                 separator = "\n\n"
@@ -215,8 +228,9 @@ def _build(pages: list[list[Line]], furniture: set[tuple[int, int]]) -> _Builder
             out.line(line, index + 1, separator)
             if heading and separator == " ":
                 out.headings[-1] = dataclasses.replace(out.headings[-1], end=out.length)
-            elif heading:
-                out.headings.append(Heading(start, out.length, levels.get(round(line.size, 1), 1)))
+            elif heading:  # a heading in capitals ranks below those set in larger type (never the title's)
+                level = min(6, len(levels) + 2) if caps else levels.get(round(line.size, 1), 1)
+                out.headings.append(Heading(start, out.length, level))
             out.last_heading = heading
             previous = line
     return out
