@@ -154,6 +154,18 @@ class Reader:
         return readings
 
 
+def whole_words(text: str, start: int, end: int) -> Span:
+    """`text[start:end]` widened to whole words: the reader's word pieces can start or end inside one
+    ("PID" of "SSH_AGENT_PID", "60" of "60-70%" is a number and stays)."""
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_") and (
+            text[start].isalnum() or text[start] == "_"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "_") and (
+            text[end - 1].isalnum() or text[end - 1] == "_"):
+        end += 1
+    return Span(start, end)
+
+
 def logit(probability: float) -> float:
     """log(p / (1 - p)), kept finite."""
     p = min(max(probability, 1e-6), 1 - 1e-6)
@@ -192,8 +204,8 @@ def read_passages(passages: list[Passage], reader: Reader, question: str, kinds:
         ruled = None if passage.answer is None else Span(passage.answer.start - passage.citation.start,
                                                          passage.answer.end - passage.citation.start)
         span = _typed_span(reading, passage.text, kinds, ruled) if kinds is not None else (
-            Span(reading.start, reading.end) if reading.answerable >= MARK_FLOOR and reading.start is not None
-            and reading.end is not None else None)
+            whole_words(passage.text, reading.start, reading.end) if reading.answerable >= MARK_FLOOR
+            and reading.start is not None and reading.end is not None else None)
         if span is not None:
             offset = passage.citation.start
             passage = replace(passage, answer=Span(offset + span.start, offset + span.end))
@@ -235,7 +247,8 @@ def answering_sentence(passage: Passage, reader: Reader, question: str, chunk: S
     if whole.start is None or whole.end is None or whole.answerable < REREAD_FLOOR or (
             whole.answerable - alone.answerable < REREAD_MARGIN):
         return passage
-    start, end = chunk.start + whole.start, chunk.start + whole.end
+    found = whole_words(text, chunk.start + whole.start, chunk.start + whole.end)
+    start, end = found.start, found.end
     if start < passage.citation.end and passage.citation.start < end:  # it points into the passage
         return passage
     sentence = sentence_at(start)

@@ -193,3 +193,16 @@ def test_the_reader_moves_the_first_passage_to_the_sentence_that_answers(reader:
     kept = Passage(text[last.start : last.end], cite(last.start, last.end), 1.0)
     assert answering_sentence(kept, reader, "How old was Katharina when she married Luther?", chunk, text,
                               lambda offset: None, cite, None) is kept
+
+
+def test_a_mark_never_splits_a_word() -> None:
+    # a user trial: the reader's word pieces marked "PID" of "SSH_AGENT_PID"
+    from qa.reader import whole_words
+
+    text = "When ssh-agent starts, it stores SSH_AGENT_PID in this variable."
+    at = text.index("PID")
+    span = whole_words(text, at, at + 3)
+    assert text[span.start : span.end] == "SSH_AGENT_PID"
+    at = text.index("ssh-agent")
+    span = whole_words(text, at + 4, at + 9)  # "agent" of "ssh-agent": a hyphen parts words
+    assert text[span.start : span.end] == "agent"
