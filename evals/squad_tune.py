@@ -141,8 +141,8 @@ def tune_rerank(settings: Settings, questions: list[SquadQuestion], log: Callabl
         ]
         rows.append((question, head, np.array([c.score for c in head]), np.array(features).reshape(-1, 2)))
     trials = []
-    for coverage in (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0):
-        for pairs in (0.0, 0.5, 1.0, 1.5, 2.0):
+    for coverage in (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0):
+        for pairs in (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0):
             run = RunScores("rerank")
             for question, head, base, features in rows:
                 scores = base + coverage * features[:, 0] + pairs * features[:, 1] if len(head) else base
