@@ -16,7 +16,7 @@ from typing import TextIO
 
 from index.errors import EmptyQuestion, QAError, QuestionTooLong, known_failure
 from index.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
-from qa.passages import Answer, Passage
+from qa.passages import ITEM_START, Answer, Passage
 from qa.sources import stale_line
 from qa.timeline import Timeline
 
@@ -207,7 +207,10 @@ def _render_passage(number: int, passage: Passage, style: Style, width: int, dim
     if offsets is not None and not dim:
         a, b = offsets
         body = body[:a] + "\x00" + body[a:b] + "\x00" + body[b:]
-    lines = textwrap.wrap(body, width=max(40, width - 3), break_on_hyphens=False)
+    # a list item keeps its own line, its text hung under its mark
+    lines = [wrapped for line in body.split("\n") for wrapped in textwrap.wrap(
+        line, width=max(40, width - 3), break_on_hyphens=False,
+        subsequent_indent="  " if ITEM_START.match(line) else "")]
     text = "\n".join("   " + line for line in lines)
     if "\x00" in text:
         first, middle, last = text.split("\x00", 2)

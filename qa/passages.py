@@ -7,9 +7,11 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from index.chunking import Span
+from index.lines import LIST_MARK
 
 # White space as laid out, and a word hyphenated by a typesetter at a line end (U+2010, a soft hyphen)
 LAYOUT = re.compile(r"(?<=\w)([\u2010\u00ad][ \t]*(?:\r\n|\r|\n)\s*)(?=\w)|\s+")
+ITEM_START = re.compile(rf"{LIST_MARK}[ \t]")  # what opens a list item, after a line break
 
 if TYPE_CHECKING:
     from qa.timeline import Timeline
@@ -78,16 +80,18 @@ class Passage:
         return self.answer.start - self.citation.start, self.answer.end - self.citation.start
 
     def readable(self) -> tuple[str, tuple[int, int] | None]:
-        """The passage as a person reads it on one line, and its answer span in that text: each run
-        of white space one space (a wrapped line's break and indent too), and a word that a typesetter
-        hyphenated at a line end ("informa‐\n   tion") whole again. The cited text is not changed."""
+        """The passage as a person reads it, and its answer span in that text: each run of white space
+        one space (a wrapped line's break and indent too), but a list item on a line of its own ("• allow",
+        "2. warn"), and a word that a typesetter hyphenated at a line end ("informa‐\n   tion") whole
+        again. The cited text is not changed."""
         offsets = self.answer_offsets
         pieces: list[str] = []
         moved = list(offsets) if offsets else []
         cursor = 0
         for found in LAYOUT.finditer(self.text):
             pieces.append(self.text[cursor : found.start()])
-            joined = "" if found.group(1) else " "
+            joined = "" if found.group(1) else "\n" if "\n" in found.group() and ITEM_START.match(
+                self.text, found.end()) else " "
             for i, offset in enumerate(offsets or ()):
                 if offset >= found.end():
                     moved[i] -= len(found.group()) - len(joined)

@@ -359,8 +359,10 @@ def test_list_items_of_word_and_web_pages_are_marked_and_come_with_the_sentence_
     assistant = Assistant.open(settings, encoder)
     ferry = assistant.ask("how does the ferry timetable change in May?", top_k=1).passages[0].text
     assert "three ways:" in ferry and "Sunday boats call at the old pier" in ferry, ferry
-    levels = assistant.ask("what are the lint levels?", top_k=1).passages[0].text
-    assert "four levels" in levels and "4. forbid" in levels, levels
+    levels = assistant.ask("what are the lint levels?", top_k=1).passages[0]
+    assert "four levels" in levels.text and "4. forbid" in levels.text, levels.text
+    # as a person reads it (the terminal, the app): each item on a line of its own
+    assert "when it fires:\n1. allow\n2. warn\n3. deny\n4. forbid" in levels.readable()[0]
 
 
 def test_a_word_file_without_text_is_said_to_hold_no_text_not_to_be_empty(tmp_path: Path) -> None:
