@@ -122,3 +122,18 @@ def test_a_wrapped_manual_passage_reads_as_one_line_with_its_answer_still_marked
     assert "shows for each gate the information it reports, such as the time the gate last moved" in text
     assert text[start:end] == "3 May 2024"
     assert "information it reports" in answer_markdown(answer)
+
+
+def test_an_exported_list_keeps_an_item_a_line(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    from index.ingest import ingest
+    from index.settings import Settings
+
+    notes = tmp_path / "ferry.md"
+    notes.write_text("# Ferry\n\nFrom the first of May the ferry timetable changes in three ways:\n\n"
+                     "- boats leave every twenty minutes from the north quay\n- the last boat leaves at midnight on "
+                     "weekdays\n- Sunday boats call at the old pier as well\n", encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([notes], settings, encoder)
+    text = answer_markdown(Assistant.open(settings, encoder).ask("how does the ferry timetable change in May?"))
+    assert ("ways:  \n> - boats leave every twenty minutes from the north quay  \n"
+            "> - the last boat leaves at midnight on weekdays") in text, text

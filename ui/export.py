@@ -48,7 +48,8 @@ def answer_markdown(answer: Answer) -> str:
             quote = _md_escape(text[:a]) + "**" + _md_escape(text[a:b]) + "**" + _md_escape(text[b:])
         else:
             quote = _md_escape(text)
-        out.append("> " + " ".join(quote.split()))
+        # a list item on a line of its own (`Passage.readable`), kept by a Markdown hard break
+        out.append("> " + "  \n> ".join(" ".join(line.split()) for line in quote.split("\n")))
         out.append("")
         source = f"— {_md_escape(passage.title)}, " if passage.title else "— "
         also = "".join(f"; also in {c.date or 'undated'} · `{cite(c)}`" for c in passage.also_in)
