@@ -17,7 +17,7 @@ from index.dates import dated
 from index.documents import Document, display_path, find_files, fingerprint, read_document
 from index.encoder_protocol import SentenceEncoder
 from index.errors import PathMissing, QAError, UnreadableFile
-from index.formats import formats, sniffed
+from index.formats import formats
 from index.lexical import LexicalIndex, bm25_dir
 from index.lines import line_bounds, line_of, wrap_width
 from index.locking import writer_lock
@@ -241,8 +241,10 @@ def _changed_files(roots: list[Path], settings: Settings, known: dict[str, FileR
         except UnreadableFile as problem:
             report.skipped.append(problem)
             continue
-        if (shown := sniffed(found)) is not None and formats()[shown].name != formats()[found.suffix.lower()].name:
-            report.misnamed.append((source, shown))
+        # read as another format than its name says (`index.formats.format_of`): the suffix of the one it was read as
+        read_as = next(suffix for suffix, known in formats().items() if known.id == document.extractor)
+        if formats()[read_as].name != formats()[found.suffix.lower()].name:
+            report.misnamed.append((source, read_as))
         todo.append((document, record is not None))
     return todo
 

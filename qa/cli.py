@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TextIO
 
 from index.errors import EmptyQuestion, QAError, QuestionTooLong, known_failure
+from index.lines import ITEM
 from index.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
-from qa.passages import ITEM_START, Answer, Passage
+from qa.passages import Answer, Passage
 from qa.sources import stale_line
 from qa.timeline import Timeline
 
@@ -210,7 +211,7 @@ def _render_passage(number: int, passage: Passage, style: Style, width: int, dim
     # a list item keeps its own line, its text hung under its mark
     lines = [wrapped for line in body.split("\n") for wrapped in textwrap.wrap(
         line, width=max(40, width - 3), break_on_hyphens=False,
-        subsequent_indent="  " if ITEM_START.match(line) else "")]
+        subsequent_indent="  " if ITEM.match(line) else "")]
     text = "\n".join("   " + line for line in lines)
     if "\x00" in text:
         first, middle, last = text.split("\x00", 2)

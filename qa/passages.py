@@ -7,11 +7,10 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from index.chunking import Span
-from index.lines import LIST_MARK
+from index.lines import ITEM
 
 # White space as laid out, and a word hyphenated by a typesetter at a line end (U+2010, a soft hyphen)
 LAYOUT = re.compile(r"(?<=\w)([\u2010\u00ad][ \t]*(?:\r\n|\r|\n)\s*)(?=\w)|\s+")
-ITEM_START = re.compile(rf"{LIST_MARK}[ \t]")  # what opens a list item, after a line break
 
 if TYPE_CHECKING:
     from qa.timeline import Timeline
@@ -90,7 +89,7 @@ class Passage:
         cursor = 0
         for found in LAYOUT.finditer(self.text):
             pieces.append(self.text[cursor : found.start()])
-            joined = "" if found.group(1) else "\n" if "\n" in found.group() and ITEM_START.match(
+            joined = "" if found.group(1) else "\n" if "\n" in found.group() and ITEM.match(
                 self.text, found.end()) else " "
             for i, offset in enumerate(offsets or ()):
                 if offset >= found.end():

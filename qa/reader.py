@@ -157,11 +157,12 @@ class Reader:
 def whole_words(text: str, start: int, end: int) -> Span:
     """`text[start:end]` widened to whole words: the reader's word pieces can start or end inside one
     ("PID" of "SSH_AGENT_PID", "60" of "60-70%" is a number and stays)."""
-    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_") and (
-            text[start].isalnum() or text[start] == "_"):
+    def inside(c: str) -> bool:  # a character of a word ("\w")
+        return c.isalnum() or c == "_"
+
+    while start > 0 and inside(text[start - 1]) and inside(text[start]):
         start -= 1
-    while end < len(text) and (text[end].isalnum() or text[end] == "_") and (
-            text[end - 1].isalnum() or text[end - 1] == "_"):
+    while end < len(text) and inside(text[end]) and inside(text[end - 1]):
         end += 1
     return Span(start, end)
 

@@ -210,8 +210,9 @@ def _build(pages: list[list[Line]], furniture: set[tuple[int, int]]) -> _Builder
         out.pages.append(out.length)
         previous: Line | None = None
         for line in (line for line in lines if (index, line.order) not in furniture):
-            caps = not _is_heading_size(line, body) and _is_caps_heading(line)
-            heading = _is_heading_size(line, body) or caps
+            sized = _is_heading_size(line, body)
+            caps = not sized and _is_caps_heading(line)
+            heading = sized or caps
             if previous is None:
                 # a sentence broken across the page break goes on as one sentence
                 joins = bool(out.parts) and not heading and not out.last_heading and not SENTENCE_END.search(out.last)
