@@ -117,7 +117,8 @@ def is_list_item(line: str) -> bool:
 def is_attribution(line: str) -> bool:
     """A line that names a person by name and address ("-- Jane Doe <jane@example.org>  Mon, 3 Jun
     2024"), as changelogs, commit logs and mail sign: who wrote or did what the text says."""
-    return bool(ATTRIBUTION.search(line)) and len(WORD.findall(line)) <= MAX_ATTRIBUTION_WORDS
+    # the words counted first: the pattern backtracks over every word of a long line (quadratic)
+    return len(WORD.findall(line)) <= MAX_ATTRIBUTION_WORDS and bool(ATTRIBUTION.search(line))
 
 
 def is_definition(line: str) -> bool:

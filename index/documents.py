@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import mimetypes
 import os
+import re
+import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -80,6 +83,8 @@ def file_sha256(path: Path) -> str:
 
 def fingerprint(path: Path) -> tuple[str, str]:
     """(SHA-256 of the bytes, extractor id): what decides whether an indexed file is up to date."""
+    if (special := special_file(path)) is not None:
+        raise special
     found = format_of(path)
     if found is None:
         raise refusal(path)
@@ -94,6 +99,8 @@ def read_document(path: Path, max_bytes: int) -> Document:
 
     `max_bytes` limits the extracted text (for .txt and .md, the file itself)."""
     shown = display_path(path)
+    if (special := special_file(path)) is not None:
+        raise special
     found = format_of(path)
     if found is None:
         raise refusal(path)
@@ -106,7 +113,20 @@ def read_document(path: Path, max_bytes: int) -> Document:
         raise UnreadableFile(shown, problem.problem, problem.action, kind=problem.kind) from None
     if not extracted.text.strip():
         raise UnreadableFile(shown, "empty file", "add text to it or remove it", kind="empty file")
+    extracted = valid_extracted(extracted)
     return Document(path=path, text=extracted.text, sha256=sha, extracted=extracted, extractor=found.id)
+
+
+def valid_extracted(extracted: Extracted) -> Extracted:
+    """`extracted` with any lone surrogate in its text (an extractor's slip: the model's tokenizer and
+    the index refuse them) replaced by U+FFFD, one character for one, so every offset still holds."""
+    if not LONE_SURROGATE.search(extracted.text) and not LONE_SURROGATE.search(extracted.title):
+        return extracted
+    return dataclasses.replace(extracted, text=LONE_SURROGATE.sub("\ufffd", extracted.text),
+                               title=LONE_SURROGATE.sub("\ufffd", extracted.title))
+
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def refusal(path: Path) -> UnreadableFile:
@@ -124,39 +144,84 @@ def refusal(path: Path) -> UnreadableFile:
                           f"only {readable} are read; convert it to one of them", kind="unsupported format")
 
 
-def find_files(paths: Iterable[Path], extensions: tuple[str, ...]) -> Iterator[Path | UnreadableFile]:
+def find_files(paths: Iterable[Path], extensions: tuple[str, ...],
+               follow_links: bool = False) -> Iterator[Path | UnreadableFile]:
     """Every file under `paths` (absolute) that can be indexed, or an UnreadableFile for each path
     that cannot: a folder's files of other formats included, so none is skipped silently. Hidden
-    files and tool folders (.git, node_modules, ...) are passed over."""
-    for given in paths:
-        path = Path(given).expanduser()
-        if not path.exists():
+    files and tool folders (.git, node_modules, ...) are passed over; so is a link that leads out of
+    the folders named (a folder sent to you may link to ~/.ssh), unless `follow_links`, and a FIFO,
+    device or socket, by its type, before anything opens it."""
+    given = [Path(p).expanduser() for p in paths]
+    inside = [os.path.realpath(p) for p in given]
+    for path in given:
+        if not os.path.lexists(path):
             yield UnreadableFile(display_path(path), "no such file or folder", "check the path", kind="missing")
         elif path.is_dir():
-            seen: set[str] = set()  # real paths of the folders walked: a link back to one is a loop
-            for root, dirs, files in os.walk(path, followlinks=True):  # a linked folder is read too
-                real = os.path.realpath(root)
-                if real in seen:
-                    dirs[:] = []
-                    yield UnreadableFile(display_path(root), f"a folder link back to {display_path(real)}, not "
-                                         "followed again", "nothing to do: its files are read once", kind="link loop")
-                    continue
-                seen.add(real)
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-                for name in sorted(files):
-                    if name.startswith("."):
-                        continue
-                    found = Path(os.path.abspath(Path(root) / name))
-                    if not name.lower().endswith(extensions):
-                        yield refusal(found)
-                    else:
-                        yield found if name_is_text(found) else odd_name(found)
+            yield from _walk(path, extensions, inside, follow_links)
         elif not name_is_text(path):
             yield odd_name(path)
         elif path.suffix.lower() in extensions:
-            yield Path(os.path.abspath(path))
+            yield special_file(path) or Path(os.path.abspath(path))
         else:
             yield refusal(path)
+
+
+def _walk(folder: Path, extensions: tuple[str, ...], inside: list[str],
+          follow_links: bool) -> Iterator[Path | UnreadableFile]:
+    seen: set[str] = set()  # real paths of the folders walked: a link back to one is a loop
+    for root, dirs, files in os.walk(folder, followlinks=True):  # a linked folder is read too
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs[:] = []
+            yield UnreadableFile(display_path(root), f"a folder link back to {display_path(real)}, not "
+                                 "followed again", "nothing to do: its files are read once", kind="link loop")
+            continue
+        seen.add(real)
+        kept = []
+        for name in sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")):
+            outside = None if follow_links else link_outside(Path(root) / name, inside)
+            if outside is None:
+                kept.append(name)
+            else:
+                yield outside
+        dirs[:] = kept
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            found = Path(os.path.abspath(Path(root) / name))
+            if not name.lower().endswith(extensions):
+                yield refusal(found)
+            elif not name_is_text(found):
+                yield odd_name(found)
+            else:
+                yield (None if follow_links else link_outside(found, inside)) or special_file(found) or found
+
+
+def link_outside(path: Path, inside: list[str]) -> UnreadableFile | None:
+    """Why a link that leads out of the folders named (`inside`, real paths) is not followed; None for
+    anything else."""
+    if not os.path.islink(path):
+        return None
+    target = os.path.realpath(path)
+    if any(target == root or target.startswith(root.rstrip(os.sep) + os.sep) for root in inside):
+        return None
+    return UnreadableFile(display_path(path), f"a link to {display_path(target)}, outside the folders named",
+                          "name that folder too, or pass --follow-links", kind="link outside")
+
+
+def special_file(path: Path) -> UnreadableFile | None:
+    """Why a FIFO, a device or a socket is not read (opening one can block forever, reading /dev/zero
+    never ends); None for a regular file, and for one that cannot be looked at (reading it says why)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    what = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    return UnreadableFile(display_path(path), f"{what}, not a file", "copy its contents into a file to index them",
+                          kind="not a file")
 
 
 def skip_summary(skipped: list[UnreadableFile]) -> str:

@@ -36,6 +36,13 @@ class IndexBroken(QAError):
     """An index that cannot be read or was built with other settings."""
 
 
+class IndexGone(IndexBroken):
+    """A local index folder deleted while a command used it."""
+
+    def __init__(self, index: str) -> None:
+        super().__init__(f"index folder {index} was deleted while in use: run `qa ingest` to build it again")
+
+
 class IndexOutdated(IndexBroken):
     """An index built with other model or chunking settings: `qa ingest` rebuilds it."""
 
@@ -104,7 +111,17 @@ def _short_of_space(index: str) -> bool:
 def known_failure(error: BaseException, index: str) -> QAError | None:
     """What a failure from below (the disk, SQLite, the network) means for the index at `index`,
     as one line that says what to do, or None when it is none of these. A full disk, a read-only
-    index and a dead server leave the index as it was: none of them is a reason to delete it."""
+    index and a dead server leave the index as it was: none of them is a reason to delete it. A local
+    index folder that is gone is said to be gone (SQLite then reports a read-only database)."""
+    found = _meaning(error, index)
+    gone = "://" not in index and index != "the index" and not os.path.isdir(index)
+    if gone and ((found is not None and not isinstance(found, IndexUnreachable))
+                 or any(isinstance(cause, FileNotFoundError) for cause in _chain(error))):
+        return IndexGone(index)
+    return found
+
+
+def _meaning(error: BaseException, index: str) -> QAError | None:
     for cause in _chain(error):
         text = str(cause).lower()
         number = getattr(cause, "errno", None)

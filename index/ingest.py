@@ -132,6 +132,7 @@ def ingest(
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
     waiting: Callable[[str], None] | None = None,
+    follow_links: bool = False,
 ) -> IngestReport:
     """Bring the index up to date with the files under `paths`.
 
@@ -141,18 +142,19 @@ def ingest(
     of `settings.ingest_window` chunks, so an interruption loses at most one window; Ctrl-C
     raises IngestInterrupted, saying how much was kept.
 
-    One ingest writes to an index at a time: a second one says so through `waiting` and waits.
+    One ingest writes to an index at a time: a second one says so through `waiting` and waits. A
+    link that leads out of the folders named is not followed unless `follow_links`.
     """
     paths = list(paths)
     for path in paths:  # before anything is opened, created or removed
         if not os.path.lexists(Path(path).expanduser()):
             raise PathMissing(display_path(path))
     with writer_lock(settings, waiting):
-        return _ingest(paths, settings, encoder, store, progress, warn)
+        return _ingest(paths, settings, encoder, store, progress, warn, follow_links)
 
 
 def _ingest(paths: list[Path], settings: Settings, encoder: SentenceEncoder, store: Store | None,
-            progress: Progress | None, warn: Callable[[str], None] | None) -> IngestReport:
+            progress: Progress | None, warn: Callable[[str], None] | None, follow_links: bool) -> IngestReport:
     began = time.perf_counter()
     store = store or Store(settings, create=True)
     report = IngestReport()
@@ -168,8 +170,8 @@ def _ingest(paths: list[Path], settings: Settings, encoder: SentenceEncoder, sto
     roots = [Path(os.path.abspath(Path(p).expanduser())) for p in paths]
     known = store.file_records()
     repaired = store.remove_orphans(known)
-    todo = _changed_files(roots, settings, known, report)
-    seen = set(report.unchanged) | {str(document.path) for document, _ in todo}
+    todo = _changed_files(roots, settings, encoder, known, report, follow_links)
+    seen = set(report.unchanged) | {str(prepared.document.path) for prepared in todo}
     gone = [s for s in sorted(known) if s not in seen and _under(s, roots) and not Path(s).is_file()]
     generation = store.generation()
     if not (todo or gone or report.rebuilt or repaired) and generation \
@@ -189,8 +191,11 @@ def _ingest(paths: list[Path], settings: Settings, encoder: SentenceEncoder, sto
         _embed_in_windows(todo, store, encoder, settings, lexical, report, progress)
     finally:
         report.chunks_tokenized = lexical.texts_tokenized
-        with contextlib.suppress(OSError):  # a read-only cache only costs a reconciliation next time
-            lexical.save(bm25_dir(settings))
+        # a read-only cache only costs a reconciliation next time; an index folder deleted meanwhile is
+        # not made again holding only BM25
+        if settings.is_remote or Path(settings.index).is_dir():
+            with contextlib.suppress(OSError):
+                lexical.save(bm25_dir(settings))
     report.chunks_total = store.count()
     report.seconds = time.perf_counter() - began
     return report
@@ -220,13 +225,25 @@ def _remove_files(sources: list[str], store: Store, lexical: LexicalIndex) -> No
     lexical.generation = generation
 
 
-def _changed_files(roots: list[Path], settings: Settings, known: dict[str, FileRecord],
-                   report: IngestReport) -> list[tuple[Document, bool]]:
-    """The files under `roots` that are new or changed (with whether they were indexed before);
-    the unchanged and the unreadable ones go into `report`."""
-    todo: list[tuple[Document, bool]] = []
+@dataclass(frozen=True)
+class Prepared:
+    """A new or changed file, read and chunked: each chunk with its sentences (offsets in the chunk)."""
+
+    document: Document
+    was_known: bool
+    records: list[ChunkRecord]
+    sentences: list[list[Span]]
+
+
+def _changed_files(roots: list[Path], settings: Settings, encoder: SentenceEncoder, known: dict[str, FileRecord],
+                   report: IngestReport, follow_links: bool) -> list[Prepared]:
+    """The files under `roots` that are new or changed, read and chunked; the unchanged and the
+    unreadable ones go into `report`. Each file is read in its own guard: whatever goes wrong with
+    one (a library's error on a corrupt file included) skips that file with its reason, is tried
+    again by the next ingest, and the rest goes on."""
+    todo: list[Prepared] = []
     max_bytes = int(settings.max_file_mb * 1e6)
-    for found in find_files(roots, settings.extensions):
+    for found in find_files(roots, settings.extensions, follow_links):
         if isinstance(found, UnreadableFile):
             report.skipped.append(found)
             continue
@@ -237,50 +254,70 @@ def _changed_files(roots: list[Path], settings: Settings, known: dict[str, FileR
             if record and (record.sha256, record.extractor) == fingerprint(found):
                 report.unchanged.append(source)
                 continue
-            document = read_document(found, max_bytes)
+            todo.append(_prepare(read_document(found, max_bytes), record is not None, settings, encoder))
         except UnreadableFile as problem:
             report.skipped.append(problem)
             continue
+        except (KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as error:  # one file's failure, whatever it is, is that file's alone
+            report.skipped.append(failed_file(found, error))
+            continue
         # read as another format than its name says (`index.formats.format_of`): the suffix of the one it was read as
-        read_as = next(suffix for suffix, known in formats().items() if known.id == document.extractor)
+        read_as = next(suffix for suffix, known in formats().items() if known.id == todo[-1].document.extractor)
         if formats()[read_as].name != formats()[found.suffix.lower()].name:
             report.misnamed.append((source, read_as))
-        todo.append((document, record is not None))
     return todo
 
 
-def _embed_in_windows(todo: list[tuple[Document, bool]], store: Store, encoder: SentenceEncoder, settings: Settings,
+def failed_file(path: Path, error: Exception) -> UnreadableFile:
+    """A file that failed in a way no rule foresaw, named with what went wrong."""
+    said = " ".join(str(error).split())[:160]
+    reason = f"{type(error).__name__}: {said}" if said else type(error).__name__
+    return UnreadableFile(display_path(path), f"could not be read ({reason})",
+                          "check that it opens in its own program; the next ingest tries it again",
+                          kind="failed")
+
+
+def _prepare(document: Document, was_known: bool, settings: Settings, encoder: SentenceEncoder) -> Prepared:
+    """A document's chunks and each chunk's sentences, as its text splits them (a wrapped line runs on)."""
+    records = chunk_document(document, settings, encoder)
+    width = wrap_width(document.text)
+    sentences = [[Span(s.start - r.start, s.end - r.start) for s in split_sentences(document.text, r.start, r.end,
+                                                                                        width)]
+                 for r in records]
+    return Prepared(document, was_known, records, sentences)
+
+
+def _embed_in_windows(pending: list[Prepared], store: Store, encoder: SentenceEncoder, settings: Settings,
                       lexical: LexicalIndex, report: IngestReport, progress: Progress | None) -> None:
-    """Chunk the files, then embed and store them a window of whole files at a time (a window is
-    about `settings.ingest_window` chunks: enough for even model batches and few Chroma writes,
-    few enough that an interruption loses little)."""
-    pending: list[tuple[Document, bool, list[ChunkRecord]]] = []
-    for document, was_known in todo:
-        records = chunk_document(document, settings, encoder)
-        report.lines_left_out[str(document.path)] = lines_left_out(document.text, records)
-        pending.append((document, was_known, records))
-    total = sum(len(records) for _, _, records in pending)
+    """Embed and store the chunked files a window of whole files at a time (a window is about
+    `settings.ingest_window` chunks: enough for even model batches and few Chroma writes, few
+    enough that an interruption loses little)."""
+    for prepared in pending:
+        report.lines_left_out[str(prepared.document.path)] = lines_left_out(prepared.document.text, prepared.records)
+    total = sum(len(prepared.records) for prepared in pending)
     done = 0
     if progress:
         progress(0, total)
-    window: list[tuple[Document, bool, list[ChunkRecord]]] = []
+    window: list[Prepared] = []
     try:
         for position, item in enumerate(pending):
             window.append(item)
-            if sum(len(r) for _, _, r in window) >= settings.ingest_window or position == len(pending) - 1:
+            if sum(len(p.records) for p in window) >= settings.ingest_window or position == len(pending) - 1:
                 done = _embed_and_store(window, store, encoder, settings, lexical, report, done, total, progress)
                 window = []
     except KeyboardInterrupt:
         # Counted from the manifest: Ctrl-C can land just after a store call has committed, before
         # this run has counted that window.
         stored = store.file_records()
-        kept = sum(len(records) for document, _, records in pending
-                   if (record := stored.get(str(document.path))) is not None and record.sha256 == document.sha256)
+        kept = sum(len(p.records) for p in pending if (record := stored.get(str(p.document.path))) is not None
+                   and record.sha256 == p.document.sha256)
         raise IngestInterrupted(kept, total) from None
 
 
 def _embed_and_store(
-    window: list[tuple[Document, bool, list[ChunkRecord]]],
+    window: list[Prepared],
     store: Store,
     encoder: SentenceEncoder,
     settings: Settings,
@@ -296,11 +333,8 @@ def _embed_and_store(
     Texts are encoded in order of length, so each model batch holds texts of about one length and
     little padding is computed.
     """
-    records = [r for _, _, file_records in window for r in file_records]
-    # each chunk's sentences as its document splits them (a wrapped line runs on), in its own offsets
-    chunk_sentences = [[Span(s.start - r.start, s.end - r.start)
-                        for s in split_sentences(document.text, r.start, r.end, wrap_width(document.text))]
-                       for document, _, file_records in window for r in file_records]
+    records = [r for prepared in window for r in prepared.records]
+    chunk_sentences = [spans for prepared in window for spans in prepared.sentences]
     order = sorted(range(len(records)), key=lambda i: len(records[i].text))
     vectors = np.zeros((len(records), encoder.dimension), dtype=np.float32)
     step = ENCODE_STEP
@@ -320,7 +354,7 @@ def _embed_and_store(
         if progress:
             progress(done + min(len(order), first + step), total)
     generation, lexical.generation = lexical.generation, ""  # as in _remove_files
-    replaced = store.delete_files([str(document.path) for document, was_known, _ in window if was_known])
+    replaced = store.delete_files([str(p.document.path) for p in window if p.was_known])
     if records:
         store.add_chunks(records, vectors)
     store.put_files(
@@ -334,10 +368,11 @@ def _embed_and_store(
                 date=dated(document.text, document.path.name, document_title(document, file_records),
                            document.extracted.date),
             )
-            for document, _, file_records in window
+            for document, file_records in ((p.document, p.records) for p in window)
         ]
     )
-    for document, was_known, file_records in window:  # stored now: counted as kept, whatever comes next
+    for document, was_known, file_records in ((p.document, p.was_known, p.records) for p in window):
+        # stored now: counted as kept, whatever comes next
         (report.changed if was_known else report.added).append(str(document.path))
         report.chunks_embedded += len(file_records)
     lexical.remove(replaced)

@@ -6,9 +6,8 @@ an advisory `flock` on a file beside the index (for a server index, beside its l
 is released by the kernel when its holder exits, however it exits: a killed ingest never leaves a
 stale lock behind.
 
-Readers take no lock. A question asked while an ingest runs reads what Chroma holds at that moment,
-and does not save its BM25 copy then (`writer_busy`): the copy would carry the ingest's new generation
-without its later chunks, and look up to date for good.
+Readers take no lock and write nothing. A question asked while an ingest runs reads what Chroma holds
+at that moment; a BM25 copy that lags behind is brought in line in memory only (`qa ingest` saves it).
 """
 
 from __future__ import annotations
@@ -79,17 +78,3 @@ def writer_lock(settings: Settings, waiting: Callable[[str], None] | None = None
         with contextlib.suppress(OSError):
             os.ftruncate(descriptor, 0)
         os.close(descriptor)  # closing releases the lock
-
-
-def writer_busy(settings: Settings) -> bool:
-    """Whether an ingest is writing to the index now (a probe: the lock is not kept)."""
-    descriptor = _open(lock_path(settings), create=False)
-    if descriptor is None:
-        return False
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(descriptor)
-    return False

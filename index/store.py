@@ -8,9 +8,12 @@ all its chunks, so a file whose ingest was interrupted is simply seen as not ind
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +24,15 @@ from urllib.parse import urlparse
 import numpy as np
 
 from index.encoder_protocol import SentenceEncoder
-from index.errors import IndexBroken, IndexMissing, IndexOutdated, IndexUnreachable, RootMissing, known_failure
+from index.errors import (
+    IndexBroken,
+    IndexGone,
+    IndexMissing,
+    IndexOutdated,
+    IndexUnreachable,
+    RootMissing,
+    known_failure,
+)
 from index.formats import PLAIN_TEXT_ID
 from index.settings import Settings
 
@@ -126,6 +137,10 @@ def _client(settings: Settings, create: bool) -> Any:
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as error:
         known = known_failure(error, str(path))  # a full disk or a read-only folder is no corruption
+        if known is not None and not create and not isinstance(known, IndexGone):
+            # asking needs no write, but Chroma writes as it opens: a read-only or full disk's index
+            # is read from a copy in memory (or the temporary folder), the index itself untouched
+            return chromadb.PersistentClient(path=str(snapshot(path)), settings=chroma_settings)
         if known is not None:
             raise known from None
         raise IndexBroken(
@@ -144,6 +159,19 @@ def _refusal(error: BaseException) -> str:
             return "401 Unauthorized" if status == 401 else "403 Forbidden"
         seen = seen.__cause__ or seen.__context__
     return ""
+
+
+def snapshot(path: Path) -> Path:
+    """A copy of the index at `path` in a temporary folder (in memory where /dev/shm has room), removed
+    when the process ends."""
+    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    shm = Path("/dev/shm")
+    room = shutil.disk_usage(shm).free if shm.is_dir() and os.access(shm, os.W_OK) else 0
+    folder = Path(tempfile.mkdtemp(prefix="qa-index-", dir=shm if room > 2 * size else None))
+    atexit.register(shutil.rmtree, folder, True)
+    copy = folder / "index"
+    shutil.copytree(path, copy)
+    return copy
 
 
 class SourcePaths:

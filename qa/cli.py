@@ -7,16 +7,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from index.errors import EmptyQuestion, QAError, QuestionTooLong, known_failure
 from index.lines import ITEM
 from index.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+from index.terminal import visible, visible_record
 from qa.passages import Answer, Passage
 from qa.sources import stale_line
 from qa.timeline import Timeline
@@ -54,8 +56,14 @@ def _settings(args: argparse.Namespace) -> Settings:
                          root=getattr(args, "root", None), reader=False if getattr(args, "no_reader", False) else None)
 
 
+def say(text: str = "", file: TextIO | None = None, **options: Any) -> None:
+    """Print `text` with its control characters shown, never sent (`index.terminal.visible`): a
+    document, a file name or a question cannot drive the terminal."""
+    print(visible(text), file=file, **options)
+
+
 def _fail(message: str, code: int = 1) -> int:
-    print(f"qa: {message}", file=sys.stderr)
+    say(f"qa: {message}", file=sys.stderr)
     return code
 
 
@@ -85,8 +93,9 @@ def command_ingest(args: argparse.Namespace) -> int:
     bar, update = _progress_bar()
     try:
         report = ingest(paths, settings, Encoder.from_settings(settings), progress=update,
-                        warn=lambda m: print(f"qa: {m}", file=sys.stderr),
-                        waiting=lambda m: print(f"qa: {m}", file=sys.stderr, flush=True))
+                        follow_links=args.follow_links,
+                        warn=lambda m: say(f"qa: {m}", file=sys.stderr),
+                        waiting=lambda m: say(f"qa: {m}", file=sys.stderr, flush=True))
     except IngestInterrupted as interrupted:
         if bar is not None:
             bar.close()
@@ -100,9 +109,9 @@ def command_ingest(args: argparse.Namespace) -> int:
 
     for problem in report.skipped:
         if args.verbose or problem.kind not in ("unsupported format", "not text"):
-            print(f"qa: {problem}", file=sys.stderr)
+            say(f"qa: {problem}", file=sys.stderr)
     for source, suffix in report.misnamed:  # "notes.txt" saved from a browser as the page's HTML
-        print(f"qa: {display_path(source)}: holds {CONTENT_NAMES[suffix]}, read as one (rename it to {suffix})",
+        say(f"qa: {display_path(source)}: holds {CONTENT_NAMES[suffix]}, read as one (rename it to {suffix})",
               file=sys.stderr)
     if args.verbose:
         for status, sources in (("added", report.added), ("changed", report.changed),
@@ -110,13 +119,13 @@ def command_ingest(args: argparse.Namespace) -> int:
             for source in sources:
                 left, lines = report.lines_left_out.get(source, (0, 0))
                 counted = f"  ({left:,} of {lines:,} lines left out: not prose)" if left else ""
-                print(f"  {status:9} {display_path(source)}{counted}")
-    print(f"Indexed {settings.index}: {report.summary()}")
+                say(f"  {status:9} {display_path(source)}{counted}")
+    say(f"Indexed {settings.index}: {report.summary()}")
     if left_out := report.left_out_summary():
-        print(left_out)
+        say(left_out)
     if report.skipped:
         summary = skip_summary(report.skipped)
-        print(summary[:1].upper() + summary[1:])
+        say(summary[:1].upper() + summary[1:])
     indexed = report.added or report.changed or report.unchanged
     if not indexed and not report.removed:
         if report.skipped:
@@ -130,6 +139,8 @@ CONTENT_NAMES = {".pdf": "a PDF", ".docx": "a Word document", ".html": "a web pa
 
 # ---- ask -----------------------------------------------------------------------------------------
 def _questions(args: argparse.Namespace) -> Iterator[str]:
+    """The questions to answer: the command line's, or the lines of standard input. With --json every
+    line gets its line of output (a blank one an error), so that answers stay beside their questions."""
     if args.question:
         yield " ".join(args.question)
         return
@@ -145,20 +156,19 @@ def _questions(args: argparse.Namespace) -> Iterator[str]:
             line = sys.stdin.readline()
             if not line:
                 return
-        if line.strip():
-            yield line.rstrip("\n")
-
-
-LINE_BREAKING = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"}
+        line = line.rstrip("\n")
+        if line.strip() or (args.json and not interactive):
+            yield line
 
 
 def json_line(value: object) -> str:
-    """One JSON line, with the characters that `str.splitlines()` breaks on (U+2028, U+2029,
-    U+0085) escaped, so a reader that splits lines gets one object a line."""
-    text = json.dumps(value, ensure_ascii=False)
-    for raw, escaped in LINE_BREAKING.items():
-        text = text.replace(raw, escaped)
-    return text
+    """One JSON line, with the characters that `str.splitlines()` breaks on (U+2028, U+2029, U+0085)
+    escaped, so a reader that splits lines gets one object a line; so are DEL, the C1 controls
+    (U+009B is CSI to some terminals) and lone surrogates, which json.dumps leaves raw."""
+    return UNESCAPED.sub(lambda found: f"\\u{ord(found.group()):04x}", json.dumps(value, ensure_ascii=False))
+
+
+UNESCAPED = re.compile("[\u2028\u2029\x7f-\x9f\ud800-\udfff]")
 
 
 def passage_count(text: str) -> int:
@@ -173,9 +183,11 @@ def passage_count(text: str) -> int:
 
 
 def render_answer(answer: Answer, style: Style, width: int) -> str:
-    """An answer as a person reads it in a terminal."""
+    """An answer as a person reads it in a terminal: what comes from a document (or the question) with
+    its control characters shown (`visible_record`), then styled."""
+    answer = visible_record(answer)
     out: list[str] = []
-    if answer.query != answer.question:
+    if answer.reworded:
         out.append(style.dim(f"(read as: {answer.query})"))
     if answer.abstained:
         out.append(style.bold(answer.abstain_line("Closest passages, but not an answer:")))
@@ -250,7 +262,7 @@ def command_ask(args: argparse.Namespace) -> int:
         try:
             answer = assistant.ask(question, conversation, top_k=args.top_k)
         except (EmptyQuestion, QuestionTooLong) as error:  # the next question may be fine
-            print(f"qa: {error}", file=sys.stderr)
+            say(f"qa: {error}", file=sys.stderr)
             if args.json:  # one line per question, so that answers can be matched to questions
                 print(json_line({"question": question, "error": str(error)}), flush=True)
             status = 1
@@ -271,8 +283,8 @@ def command_show(args: argparse.Namespace) -> int:
     from qa.show import show
 
     heading, lines = show(args.citation, Store(_settings(args)))
-    print(heading)
-    print("\n".join(lines))
+    say(heading)
+    say("\n".join(lines))
     return 0
 
 
@@ -299,6 +311,8 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
     ingest.add_argument("--index", help=index_help)
     ingest.add_argument("--root", metavar="DIR", help=root_help)
     ingest.add_argument("--verbose", "-v", action="store_true", help="list every file and what was done with it")
+    ingest.add_argument("--follow-links", action="store_true",
+                        help="read files and folders that links lead to outside the folders named (not by default)")
     ingest.set_defaults(run=command_ingest)
 
     show = sub.add_parser("show", help="print a cited passage with the text around it (report.pdf:p3:12)")

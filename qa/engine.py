@@ -16,7 +16,6 @@ from index.encoder_protocol import SentenceEncoder
 from index.errors import EmptyQuestion, QuestionTooLong
 from index.ingest import refresh_lexical
 from index.lexical import LexicalIndex, function_terms
-from index.locking import writer_busy
 from index.settings import Settings
 from index.store import Store
 from index.terms import TermCache, normal_words
@@ -131,7 +130,7 @@ class Assistant:
         store = Store(settings)
         encoder = encoder or Encoder.from_settings(settings)  # loads nothing until it first encodes
         store.check_compatible(encoder)
-        lexical = refresh_lexical(store, settings, save=not writer_busy(settings))
+        lexical = refresh_lexical(store, settings, save=False)  # asking never writes: ingest saves BM25
         return cls(settings, store, encoder, lexical)
 
     def warm_up(self) -> None:
@@ -160,7 +159,7 @@ class Assistant:
             mode: str = "hybrid") -> Answer:
         """Answer `question`; with a conversation, a follow-up is read in the light of the last turn."""
         began = time.perf_counter()
-        question = " ".join(valid_text(question).split())
+        given, question = question, " ".join(valid_text(question).split())
         if not any(ch.isalnum() for ch in question):
             raise EmptyQuestion()
         if len(question) > QuestionTooLong.LIMIT:
@@ -178,7 +177,7 @@ class Assistant:
         # ... nor what the turns before that one, which it leans on too, showed (`answer_from`)
         earlier = conversation.shown_before_last(len(topic) - 2) if conversation else ()
         answer = self.answer_from(asked, query, candidates, top_k, vector, before, " ".join(topic), earlier)
-        answer.question = question
+        answer.question = given  # as asked: a batch's answers are matched to its lines by it
         answer.query = " ".join(topic)  # as a person reads it (the search weighs the follow-up's own words double)
         if conversation is not None:
             first = answer.passages[0] if answer.passages and not answer.abstained else None

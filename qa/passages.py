@@ -141,6 +141,11 @@ class Answer:
     # The reading model that re-ranked the passages and marked their answers (None: the stage was off).
     reader: str | None = None
 
+    @property
+    def reworded(self) -> bool:
+        """Whether the question was read as other words than it was asked in (a follow-up's topic)."""
+        return self.query != " ".join(self.question.split())
+
     def _why(self, passage: str) -> str:
         parts = [f"no document mentions {quoted(self.unknown)}"] if self.unknown else []
         if self.shortfall:

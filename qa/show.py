@@ -40,13 +40,16 @@ def parse_citation(text: str) -> Cited:
 
 def find_record(store: Store, path: str) -> FileRecord:
     """The indexed file a citation's path names: the same absolute path, else the one indexed file
-    whose path ends with it (an index built on another machine, through a Chroma server)."""
+    whose path ends with it (an index built on another machine, through a Chroma server). A path that
+    climbs out of this folder ("../notes.txt") names that file only, never one that merely ends alike."""
     records = store.file_records()
     absolute = os.path.abspath(path)
     if absolute in records:
         return records[absolute]
-    tail = "/" + path.lstrip("./")
-    matches = [r for s, r in records.items() if s.endswith(tail)]
+    normal = os.path.normpath(path)  # "./a.txt" is "a.txt"; ".notes/a.txt" keeps its folder
+    climbs = normal == os.pardir or normal.startswith(os.pardir + os.sep)
+    tail = "/" + normal.lstrip("/")
+    matches = [] if climbs else [r for s, r in records.items() if s.endswith(tail)]
     if len(matches) == 1:
         return matches[0]
     if matches:
@@ -105,10 +108,13 @@ def show(citation_text: str, store: Store) -> tuple[str, list[str]]:
         source = load_source(record.source)
         extracted = source.extracted
         assert extracted is not None
+        if cited.page is not None and not extracted.pages:
+            raise BadCitation(f"{shown} has no pages: cite its line alone, {cited.path}:{cited.line}")
         offset = extracted.offset_of(cited.page, cited.line)
-        if offset is None or (cited.page is not None and cited.page > len(extracted.pages)):
-            where = f"page {cited.page}, line {cited.line}" if cited.page else f"line {cited.line}"
-            raise BadCitation(f"{shown} has no {where} ({len(extracted.pages) or 'no'} pages, "
+        if offset is None or (cited.page is not None and not 1 <= cited.page <= len(extracted.pages)):
+            where = f"page {cited.page}, line {cited.line}" if cited.page is not None else f"line {cited.line}"
+            pages = len(extracted.pages)
+            raise BadCitation(f"{shown} has no {where} ({pages or 'no'} page{'' if pages == 1 else 's'}, "
                               f"{extracted.text.count(chr(10)) + 1} lines of text)")
         return f"{shown} · {extracted.title or record.title}", render(extracted.text, offset, extracted.pages)
     return _from_index(store, record, cited)

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Input, ProgressBar, Static
 from index.documents import display_path
 from index.errors import EmptyQuestion, QAError, QuestionTooLong, UnreadableFile
 from index.settings import Settings, load_settings
+from index.terminal import visible
 from qa.passages import Answer, Citation
 from qa.sources import load_source, page_marked
 from ui.background import AnswerQueue, IndexOpener, Moments, Progress, Severity
@@ -105,7 +106,7 @@ class QAApp(App[None]):
         )
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.index_label} · top {self.settings.top_k}"
+        self.sub_title = visible(f"{self.index_label} · top {self.settings.top_k}")
         if self.is_headless:
             self.query_one(QuestionInput).cursor_blink = False  # screenshots must not depend on timing
         self._load()
@@ -138,7 +139,9 @@ class QAApp(App[None]):
     def notify(self, message: str, *, title: str = "", severity: Severity = "information",
                timeout: float | None = None, markup: bool = True) -> None:
         """A notice: information goes to the status line for `NOTICE_SECONDS` (a toast would cover
-        the citation of the card under it); warnings and errors are toasts."""
+        the citation of the card under it); warnings and errors are toasts. A file's name in it is
+        shown, never sent to the terminal (`visible`)."""
+        message, title = visible(message), visible(title)
         if severity != "information":
             super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
             return
@@ -338,10 +341,11 @@ class QAApp(App[None]):
         except UnreadableFile as error:
             self.notify(f"Cannot open {citation.source}: {error.problem}", severity="error", markup=False)
             return expected is None
-        text = source.text
+        text = visible(source.text)  # the answer's texts are shown so (`Turn.show_answer`), and as long
         span, marked, note = place_passage(text, citation, expected, answer)
         if span is not None:  # page breaks marked, the spans moved to match
             text, moved = page_marked(source, [*span, *(marked or ())])
+            text = visible(text)
             span, marked = (moved[0], moved[1]), (moved[2], moved[3]) if marked else None
         self.push_screen(SourceScreen(citation, title, text, span, marked, note))
         return not note

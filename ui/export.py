@@ -29,7 +29,7 @@ def _md_escape(text: str) -> str:
 def answer_markdown(answer: Answer) -> str:
     """One answer as Markdown: the question, then each passage quoted with its citation."""
     out = [f"## {answer.question.strip()}", ""]
-    if answer.query != answer.question:
+    if answer.reworded:
         out += [f"*Read as: {_md_escape(answer.query)}*", ""]
     if answer.abstained:
         out += [f"**{_md_escape(answer.abstain_line('Closest passages, not an answer:'))}**", ""]

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Label, Static
 from index.documents import display_path
 from index.lines import line_of
 from index.settings import Settings
+from index.terminal import visible
 from qa.passages import Citation
 from ui.document import DocumentView
 from ui.export import cite
@@ -54,7 +55,7 @@ class SourceScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.title = self.document_title or Path(self.citation.source).name
+        self.title = visible(self.document_title or Path(self.citation.source).name)
         self.sub_title = ""
         self.query_one(DocumentView).focus()
 

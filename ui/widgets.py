@@ -16,6 +16,7 @@ from textual.events import Click, Key
 from textual.widgets import Button, Input, Label, Static
 
 from index.documents import display_path
+from index.terminal import DATA_FIELDS, visible, visible_record
 from qa.passages import Answer, Citation, Passage
 from qa.timeline import Timeline
 from ui.export import cite
@@ -228,7 +229,8 @@ class StaleNotice(Horizontal):
         effect = "what changed is left out of this answer" if self.left_out else "this answer quotes the old text"
         what = "Changed" if os.path.exists(self.source) else "Gone"
         yield Static(
-            Content.assemble((f"⚠ {what} since it was indexed; {effect}:\n", "bold"), display_path(self.source)),
+            Content.assemble((f"⚠ {what} since it was indexed; {effect}:\n", "bold"),
+                             visible(display_path(self.source))),
             classes="stale-text",
         )
         yield Button("Re-index (r)", compact=True, classes="stale-button")
@@ -249,7 +251,7 @@ class Turn(Vertical):
         self.answer: Answer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Content.assemble(("› ", "$accent"), self.question), classes="question")
+        yield Static(Content.assemble(("› ", "$accent"), visible(self.question)), classes="question")
         yield Static(self.waiting, classes="pending")
 
     def set_waiting(self, text: str) -> None:
@@ -258,11 +260,12 @@ class Turn(Vertical):
             pending.update(text)
 
     def show_answer(self, answer: Answer) -> list[PassageCard]:
-        """Show `answer` in place of the waiting line; its cards."""
-        self.answer = answer
+        """Show `answer` in place of the waiting line; its cards. What it quotes is shown with its control
+        characters as pictures (`visible_record`), here and in an export (its files' paths kept)."""
+        answer = self.answer = visible_record(answer, keep=DATA_FIELDS)
         self.query(".pending").remove()
         widgets: list[Static | Horizontal | Vertical] = []
-        if answer.query != answer.question:
+        if answer.reworded:
             widgets.append(Static(f"read as: {answer.query}", classes="read-as", markup=False))
         if answer.abstained:
             widgets.append(
@@ -290,7 +293,7 @@ class Turn(Vertical):
     def show_error(self, message: str) -> None:
         """Show why the question got no answer."""
         self.query(".pending").remove()
-        self.mount(Static(message, classes="turn-error", markup=False))
+        self.mount(Static(visible(message), classes="turn-error", markup=False))
 
 
 ANSWER_KEYS = {"c", "j", "k", "r"}  # the letters the answers and their cards are bound to

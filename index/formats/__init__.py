@@ -150,9 +150,12 @@ SNIFF_BYTES = 1024  # a PDF's header may stand anywhere in its first 1,024 bytes
 def sniffed(path: Path) -> str | None:
     """The suffix of the format that the first bytes of `path` show (".pdf", ".docx", ".html"), or None:
     text, another format, or not readable (reading it later says why)."""
+    import stat
     import zipfile
 
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block the open, /dev/zero never end
+            return None
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
     except OSError:
@@ -167,6 +170,14 @@ def sniffed(path: Path) -> str | None:
             return None
     opening = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     return ".html" if opening.startswith((b"<!doctype html", b"<html")) else None
+
+
+def whole_characters(text: str) -> str:
+    """`text` with each UTF-16 surrogate pair joined into its character and a lone surrogate replaced
+    by U+FFFD: PDFium gives a character beyond U+FFFF (mathematical italic 𝑥) as two code units."""
+    if not any("\ud800" <= ch <= "\udfff" for ch in text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 class TextBuilder:

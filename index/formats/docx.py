@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,38 @@ from index.formats import Extracted, FormatProblem, TextBuilder
 
 HEADING_STYLE = re.compile(r"^Heading (\d)$")
 MAX_DOCX_FACTOR = 20  # a .docx may be this many times its text limit on disk (images, styles)
+# ... and its XML parts, unpacked, this many times the text limit: Word's markup around a text is
+# rarely 10 times the text, while a zip bomb of 1 MB unpacks to gigabytes
+MAX_XML_FACTOR = 40
+DECLARATION_BYTES = 4096  # where an XML part's DOCTYPE would stand: before its root element
+
+
+def check_package(path: Path, max_chars: int) -> None:
+    """Refuse, before any XML is parsed, a .docx whose XML parts unpack to more than the limit allows
+    (a zip bomb) or declare a DOCTYPE (Word never writes one; entities that expand a billion times
+    need one)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = [info for info in archive.infolist() if info.filename.endswith((".xml", ".rels"))]
+            unpacked = sum(info.file_size for info in parts)
+            if unpacked > max_chars * MAX_XML_FACTOR:
+                raise FormatProblem(f"its XML unpacks to {unpacked / 1e6:,.0f} MB (a zip bomb, or far over the limit)",
+                                    "split it, or raise max_file_mb / QA_MAX_FILE_MB if it is genuine", "too large")
+            for info in parts:
+                with archive.open(info) as part:
+                    head = part.read(DECLARATION_BYTES)
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise FormatProblem(f"its part {info.filename} declares XML entities, which Word never writes",
+                                        "open it in Word and save it again", "corrupt")
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise corrupt(error) from None
+
+
+def corrupt(error: Exception) -> FormatProblem:
+    name = type(error).__name__
+    name = f"{type(error).__module__}.{name}" if name == "error" else name  # zlib.error
+    return FormatProblem(f"not a readable .docx ({name}: corrupt, truncated or password-protected)",
+                         "open it in Word and save it again without a password", "corrupt")
 
 
 def _level(paragraph: Any) -> int:
@@ -39,18 +72,18 @@ def extract_docx(path: Path, max_chars: int) -> Extracted:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
+    from lxml import etree
 
     size = path.stat().st_size
     if size > max_chars * MAX_DOCX_FACTOR:
         raise FormatProblem(f"too large ({size / 1e6:.1f} MB)", "split it, or raise max_file_mb / QA_MAX_FILE_MB",
                             "too large")
+    check_package(path, max_chars)
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as error:
-        raise FormatProblem(
-            f"not a readable .docx ({type(error).__name__}: corrupt, truncated or password-protected)",
-            "open it in Word and save it again without a password", "corrupt",
-        ) from None
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError, zlib.error,
+            EOFError) as error:
+        raise corrupt(error) from None
     out = TextBuilder(max_chars)
     first_heading = ""
     numbered = 0  # the items of a numbered list so far

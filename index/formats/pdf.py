@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.formats import Extracted, FormatProblem, Heading, too_large
+from index.formats import Extracted, FormatProblem, Heading, too_large, whole_characters
 
 LIST_ITEM = re.compile(r"^(?:[•◦▪●■‣–]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s")  # a line that starts a list item
 SOFT_HYPHEN = re.compile("[\ufffe\x02\xad]")
@@ -24,6 +24,7 @@ PAGE_NUMBER = re.compile(r"(?i)^[\W_]*(?:page\s*)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4
 SENTENCE_END = re.compile(r"""[.!?…:;]["'”’)\]]*$""")
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running headers or footers
 REPEATED_SHARE = 0.4  # an edge line repeated on this share of the pages (digits aside) is furniture
+RUNNING_WORDS = 12  # ... if it is this short: a line of more words is the page's own, whatever repeats
 HEADING_SIZE = 1.15  # a line this many times the body's font size (and short) is a heading
 HEADING_WORDS = 20
 PARAGRAPH_GAP = 1.6  # a line further below the one before than this many font sizes starts a paragraph
@@ -71,7 +72,7 @@ def _page_lines(page) -> list[Line]:  # type: ignore[no-untyped-def]
         for match in re.finditer(r"[^\r\n]+", text):
             # PDFium marks a word hyphenated at the end of a line (U+FFFE, or U+0002) and runs the
             # line on into the next: the word is written whole
-            body = " ".join(SOFT_HYPHEN.sub("", match.group()).split())
+            body = whole_characters(" ".join(SOFT_HYPHEN.sub("", match.group()).split()))
             if not body:
                 continue
             first = match.start() + (len(match.group()) - len(match.group().lstrip()))
@@ -132,13 +133,19 @@ def running_lines(pages: list[list[Line]]) -> set[tuple[int, int]]:
         seen[key[1]] += 1
     needed = max(2, math.ceil(REPEATED_SHARE * pages_with_text))
     body = _body_size(pages)
+    numbers = {(index, line.order) for index, line in edges if PAGE_NUMBER.match(line.text)}
     # a line in a heading's font is the document's own (a title page's title that the running header repeats)
-    return {
+    repeated = {
         (index, line.order)
         for index, line in edges
-        if PAGE_NUMBER.match(line.text)
-        or (pages_with_text >= 2 and seen[_furniture_key(line.text)] >= needed and not _is_heading_size(line, body))
+        if pages_with_text >= 2 and seen[_furniture_key(line.text)] >= needed and not _is_heading_size(line, body)
+        and len(line.text.split()) <= RUNNING_WORDS
     }
+    furniture = numbers | repeated
+    # pages of one layout (a form, a record a page) repeat every line, digits aside: a header frames a
+    # body, so when nothing would be left, what repeats is the body
+    lines = sum(len(page) for page in pages)
+    return furniture if len(furniture) < lines else numbers
 
 
 def _body_size(pages: list[list[Line]]) -> float:
