@@ -254,6 +254,7 @@ def table(figures: dict) -> str:  # type: ignore[type-arg]
 
 def scenarios(args: argparse.Namespace) -> list[tuple[str, Callable[[Workspace], Findings | tuple[Findings, str]]]]:
     """The rows to run: the CI subset with --quick, every fault otherwise."""
+    from evals.fault_hostile import hostile_folder
     from evals.fault_places import full_disk, read_only_index, server_killed
 
     kills = 1 if args.quick and args.kills is None else (20 if args.kills is None else args.kills)
@@ -271,6 +272,7 @@ def scenarios(args: argparse.Namespace) -> list[tuple[str, Callable[[Workspace],
                  ("server killed mid-ingest × 3", lambda ws: server_killed(ws, 3))]
     rows.append((f"{files} fuzzed files, {questions} fuzzed questions",
                  lambda ws: fuzzed_folder(ws, files, questions)))
+    rows.append(("hostile files (issue 24)", lambda ws: hostile_folder(ws, args.quick)))
     if not args.quick:
         rows += [("full disk (tmpfs)", full_disk), ("read-only index", read_only_index)]
     return rows

@@ -203,6 +203,8 @@ def link_outside(path: Path, inside: list[str]) -> UnreadableFile | None:
     if not os.path.islink(path):
         return None
     target = os.path.realpath(path)
+    if not os.path.exists(target):  # a broken link leads nowhere: reading it says so
+        return None
     if any(target == root or target.startswith(root.rstrip(os.sep) + os.sep) for root in inside):
         return None
     return UnreadableFile(display_path(path), f"a link to {display_path(target)}, outside the folders named",

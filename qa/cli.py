@@ -265,7 +265,7 @@ def command_ask(args: argparse.Namespace) -> int:
             say(f"qa: {error}", file=sys.stderr)
             if args.json:  # one line per question, so that answers can be matched to questions
                 print(json_line({"question": question, "error": str(error)}), flush=True)
-            status = 1
+            status = 1 if question.strip() else status  # a blank line of a batch is no failed question
             continue
         if args.json:
             print(json_line(answer.to_json()), flush=True)

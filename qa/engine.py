@@ -177,7 +177,7 @@ class Assistant:
         # ... nor what the turns before that one, which it leans on too, showed (`answer_from`)
         earlier = conversation.shown_before_last(len(topic) - 2) if conversation else ()
         answer = self.answer_from(asked, query, candidates, top_k, vector, before, " ".join(topic), earlier)
-        answer.question = given  # as asked: a batch's answers are matched to its lines by it
+        answer.question = valid_text(given)  # as asked: a batch's answers are matched to its lines by it
         answer.query = " ".join(topic)  # as a person reads it (the search weighs the follow-up's own words double)
         if conversation is not None:
             first = answer.passages[0] if answer.passages and not answer.abstained else None

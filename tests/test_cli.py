@@ -113,7 +113,10 @@ def test_questions_from_standard_input_get_one_json_line_each_asked_on_their_own
     stdin = "when were talks suspended?\n\nwho led the 2022 talks for the United States?\nand for cuba?\n"
     result = run_qa("ask", "--json", "--index", corpus_settings.index, stdin=stdin)
     assert result.returncode == 0, result.stderr
-    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines[1] == {"question": "", "error": lines[1]["error"]} and "empty question" in lines[1]["error"], \
+        "a blank line gets its line too, so answers stay beside their questions"
+    answers = [lines[0], *lines[2:]]
     assert [a["question"] for a in answers] == [
         "when were talks suspended?",
         "who led the 2022 talks for the United States?",

@@ -31,12 +31,14 @@ def test_the_quick_fault_suite_loses_no_chunk_and_misquotes_nothing(tmp_path: Pa
     assert main(["--quick", "--json", str(figures)]) == 0, capsys.readouterr().out
     rows = json.loads(figures.read_text(encoding="utf-8"))["rows"]
     assert [r["scenario"].split(" ×")[0] for r in rows] == ["kill -9 during ingest", "two ingests at once",
-                                                             "20 fuzzed files, 20 fuzzed questions"]
+                                                             "20 fuzzed files, 20 fuzzed questions",
+                                                             "hostile files (issue 24)"]
     for row in rows:
         assert (row["lost"], row["misquotes"], row["tracebacks"], row["bm25"], row["problems"]) == (0, 0, 0, 0, []), row
         assert row["runs"] >= 1 and row["passages"] > 0, f"{row['scenario']}: nothing was checked"
     table = capsys.readouterr().out
     assert "| kill -9 during ingest × 1 | 1 |" in table and "lost chunks" in table
+    assert "aborted 0, hung 0" in table and "raw escapes 0, batch lines lost 0" in table
 
 
 def test_the_checks_see_a_lost_chunk_a_stale_bm25_a_misquote_and_a_traceback(tmp_path: Path,

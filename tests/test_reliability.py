@@ -73,7 +73,8 @@ def test_a_file_replaced_by_binary_bytes_says_so_with_a_step_that_helps(tmp_path
     assert "run `qa ingest` to refresh it" not in shown
 
 
-def test_linked_folders_are_read_and_link_loops_are_named(tmp_path: Path, encoder: SentenceEncoder) -> None:
+def test_linked_folders_are_read_when_asked_and_link_loops_are_named(tmp_path: Path,
+                                                                    encoder: SentenceEncoder) -> None:
     folder, elsewhere = tmp_path / "docs", tmp_path / "elsewhere"
     (folder / "sub").mkdir(parents=True)
     elsewhere.mkdir()
@@ -82,7 +83,13 @@ def test_linked_folders_are_read_and_link_loops_are_named(tmp_path: Path, encode
     (folder / "sub" / "up").symlink_to(folder, target_is_directory=True)  # a loop back to the top
     (folder / "a.txt").symlink_to(folder / "b.txt")
     (folder / "b.txt").symlink_to(folder / "a.txt")
-    report = ingest([folder], Settings(index=str(tmp_path / "index")), encoder)
+    settings = Settings(index=str(tmp_path / "index"))
+    report = ingest([folder], settings, encoder)  # a link out of the folder named is not followed unasked
+    assert report.added == []
+    problems = {Path(p.path).name: str(p) for p in report.skipped}
+    assert set(problems) == {"a.txt", "b.txt", "up", "linked"}
+    assert f"a link to {elsewhere}, outside the folders named" in problems["linked"]
+    report = ingest([folder], settings, encoder, follow_links=True)
     assert [Path(p).name for p in report.added] == ["harbour.txt"], "the linked folder's file is indexed"
     problems = {Path(p.path).name: str(p) for p in report.skipped}
     assert set(problems) == {"a.txt", "b.txt", "up"}
