@@ -546,3 +546,36 @@ def test_cards_show_a_bar_against_the_first_not_raw_fused_scores(app_for: Callab
             assert [c.strength for c in cards] == sorted((c.strength for c in cards), reverse=True)
 
     run(scenario)
+
+
+def test_a_documents_escape_sequences_are_shown_never_sent(encoder: Encoder, tmp_path: Path) -> None:
+    """A document's ESC ] 0 ; title BEL set the terminal's title through the app (issue 24): its
+    answer, its card's title, the source viewer and the export show each control as a picture."""
+    from evals.fault_hostile import ESCAPES, raw_controls
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "escapes.txt").write_text(ESCAPES, encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([folder], settings, encoder)
+    assistant = Assistant.open(settings, encoder=encoder)
+
+    async def scenario() -> None:
+        app = make_app(assistant=assistant, history=tmp_path / "history", export_dir=tmp_path / "exports")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            await ask(pilot, "when was the harbour wall rebuilt?")
+            shown = "".join(text for text, _ in runs(app.query_one(Turn)))
+            assert raw_controls(shown) == 0 and "␛[2J" in shown
+            await pilot.press("tab", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, SourceScreen)
+            view = app.screen.query_one(DocumentView)
+            assert raw_controls(view.visible_text()) == 0 and "owned␇" in view.visible_text()
+            assert raw_controls(app.screen.title or "") == 0
+            await pilot.press("escape", "ctrl+e")
+            await pilot.pause()
+            [exported] = (tmp_path / "exports").glob("qa-conversation-*.md")
+            assert raw_controls(exported.read_text(encoding="utf-8")) == 0
+
+    run(scenario)
