@@ -1,6 +1,6 @@
 """`qa`, the console script: the product's commands (`qa ingest`, `qa ask`, from qa/cli.py) and, added
-here at the edge, the evals and benchmarks (`qa eval`, `qa bench squad|speed|formats|scale|timeline|faults`,
-from evals/).
+here at the edge, the evals and benchmarks (`qa eval`,
+`qa bench squad|natural|speed|formats|scale|timeline|faults`, from evals/).
 
 Each eval and benchmark module parses its own options. Kept out of qa/ so that the product's layers
 never import evals/ (tests/test_import_hygiene.py).
@@ -23,12 +23,16 @@ def command_eval(args: argparse.Namespace) -> int:
 
 
 def command_bench(args: argparse.Namespace) -> int:
-    """`qa bench squad|speed|formats|scale|timeline|faults ARGS...` → `evals.squad.main`, `evals.speed.main`,
-    ..., `evals.faults.main`."""
+    """`qa bench squad|natural|speed|formats|scale|timeline|faults ARGS...` → `evals.squad.main`,
+    `evals.natural.bench.main`, `evals.speed.main`, ..., `evals.faults.main`."""
     if args.which == "squad":
         from evals.squad import main as squad_main
 
         return squad_main(args.rest)
+    if args.which == "natural":
+        from evals.natural.bench import main as natural_main
+
+        return natural_main(args.rest)
     if args.which == "scale":
         from evals.scale import main as scale_main
 
@@ -73,11 +77,12 @@ def add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `bench squad|speed|formats|scale|timeline|faults` subcommand."""
-    bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` (quality), `qa bench speed`, "
+    """The `bench squad|natural|speed|formats|scale|timeline|faults` subcommand."""
+    bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` and `qa bench natural` (quality), "
+                                         "`qa bench speed`, "
                                          "`qa bench formats`, `qa bench scale`, `qa bench timeline`, "
                                          "`qa bench faults` (reliability)")
-    bench.add_argument("which", choices=["squad", "speed", "formats", "scale", "timeline", "faults"])
+    bench.add_argument("which", choices=["squad", "natural", "speed", "formats", "scale", "timeline", "faults"])
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(run=command_bench)
 

@@ -1,5 +1,6 @@
-"""The known questions of `qa eval`: read from their files and checked, asked of the assistant (a
-conversation's turns through one conversation), every citation checked against its file."""
+"""The known questions of `qa eval` (and `qa bench natural`): read from their files and checked, asked
+of the assistant (a conversation's turns through one conversation), every citation checked against its
+file's canonical text."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from typing import TYPE_CHECKING
 
 from evals import metrics
 from evals.metrics import Outcome
-from index.errors import QAError
-from index.lines import line_of
+from index.errors import QAError, UnreadableFile
 from index.settings import PROJECT_ROOT
 from qa.passages import Answer, Citation
+from qa.sources import SourceText, load_source
 
 if TYPE_CHECKING:
     from evals.misses import Miss
@@ -38,15 +39,16 @@ class KnownQuestion:
     id: str
     question: str
     answers: tuple[str, ...]
-    sources: tuple[str, ...]  # as written in the set, relative to the project's root
+    sources: tuple[str, ...]  # as written in the set, relative to `base`
     kind: str = ""
     turn: int = 0  # 0 for a standalone question, 1.. for the turns of a conversation
     conversation: str = ""  # the conversation's id, for a turn
+    base: Path = PROJECT_ROOT  # the folder the sources are named from (a collection's, for `qa bench natural`)
 
     @property
     def paths(self) -> tuple[str, ...]:
         """The gold sources as the index names them (absolute paths)."""
-        return tuple(str(resolve_source(s)) for s in self.sources)
+        return tuple(str(resolve_source(s, self.base)) for s in self.sources)
 
     @property
     def answerable(self) -> bool:
@@ -64,20 +66,20 @@ class KnownConversation:
 Case = KnownQuestion | KnownConversation
 
 
-def resolve_source(source: str) -> Path:
-    """A source path from a question file, relative to the project's root unless absolute."""
-    return Path(os.path.abspath(PROJECT_ROOT / Path(source).expanduser()))
+def resolve_source(source: str, base: Path = PROJECT_ROOT) -> Path:
+    """A source path from a question file, relative to `base` (the project's root) unless absolute."""
+    return Path(os.path.abspath(base / Path(source).expanduser()))
 
 
-def shown(path: str | Path) -> str:
-    """A path relative to the project's root where it lies under it."""
+def shown(path: str | Path, base: Path = PROJECT_ROOT) -> str:
+    """A path relative to `base` (the project's root) where it lies under it."""
     try:
-        return str(Path(os.path.abspath(path)).relative_to(PROJECT_ROOT))
+        return str(Path(os.path.abspath(path)).relative_to(base))
     except ValueError:
         return str(path)
 
 
-def _question(data: object, where: str, case: str = "", turn: int = 0) -> KnownQuestion:
+def _question(data: object, where: str, base: Path, case: str = "", turn: int = 0) -> KnownQuestion:
     if not isinstance(data, dict) or not isinstance(data.get("question"), str) or not data["question"].strip():
         raise EvalInputError(f"{where}: no \"question\" text (each line needs question, answers, sources)")
     answers, sources = data.get("answers", []), data.get("sources", [])
@@ -87,15 +89,16 @@ def _question(data: object, where: str, case: str = "", turn: int = 0) -> KnownQ
     if answers and not sources:
         raise EvalInputError(f"{where}: answerable question without \"sources\" (name the files that answer it)")
     for source in sources:
-        if not resolve_source(source).is_file():
-            raise EvalInputError(f"{where}: source {source} does not exist (paths are relative to {PROJECT_ROOT})")
+        if not resolve_source(source, base).is_file():
+            raise EvalInputError(f"{where}: source {source} does not exist (paths are relative to {base})")
     ident = str(data.get("id") or (f"{case}#{turn}" if case else where))
     kind = str(data.get("kind") or ("follow-up" if turn > 1 else "conversation" if turn else ""))
-    return KnownQuestion(ident, data["question"], tuple(answers), tuple(sources), kind, turn, case)
+    return KnownQuestion(ident, data["question"], tuple(answers), tuple(sources), kind, turn, case, base)
 
 
-def load_set(path: Path) -> list[Case]:
-    """The questions and conversations of one JSON-lines file, checked line by line."""
+def load_set(path: Path, base: Path = PROJECT_ROOT) -> list[Case]:
+    """The questions and conversations of one JSON-lines file, checked line by line; sources are
+    named relative to `base`."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -117,10 +120,10 @@ def load_set(path: Path) -> list[Case]:
             if not isinstance(turns, list) or not turns:
                 raise EvalInputError(f"{where}: \"turns\" must be a non-empty list of questions")
             cases.append(KnownConversation(ident, tuple(
-                _question(turn, f"{where} turn {i}", ident, i) for i, turn in enumerate(turns, start=1)
+                _question(turn, f"{where} turn {i}", base, ident, i) for i, turn in enumerate(turns, start=1)
             )))
         else:
-            cases.append(_question(data, where))
+            cases.append(_question(data, where, base))
     if not cases:
         raise EvalInputError(f"{path}: no questions in it")
     return cases
@@ -128,33 +131,44 @@ def load_set(path: Path) -> list[Case]:
 
 # ---- checking citations against the files, independently of the assistant -----------------------
 class FileTexts:
-    """Cited files read straight from disk (once per run), to check citations against."""
+    """Cited files' canonical texts, extracted again from disk once per run (not the assistant's
+    copies), to check citations against: a .txt or .md file's own text, and for HTML, PDF and Word
+    the text the extractor builds (CONTRIBUTING.md, "Formats")."""
 
     def __init__(self) -> None:
-        self._texts: dict[str, str | None] = {}
+        self._texts: dict[str, SourceText | None] = {}
 
-    def get(self, path: str) -> str | None:
+    def get(self, path: str) -> SourceText | None:
+        """The file's canonical text, or None when it is gone or cannot be extracted."""
         if path not in self._texts:
             try:
-                self._texts[path] = Path(path).read_bytes().decode("utf-8")
-            except (OSError, UnicodeDecodeError):
+                self._texts[path] = load_source(path)
+            except (OSError, UnreadableFile):
                 self._texts[path] = None
         return self._texts[path]
 
 
+def cited_place(citation: Citation) -> str:
+    """Where a citation points inside its file: "12", or "p3:12" for a page's line."""
+    return citation.label.removeprefix(f"{citation.source}:")
+
+
 def citation_problem(citation: Citation, files: FileTexts, text: str | None = None) -> str | None:
-    """What is wrong with a citation (file unreadable, text not at its offsets, wrong line), or None."""
-    content = files.get(citation.path)
-    where = f"{shown(citation.path)}:{citation.line}"
-    if content is None:
+    """What is wrong with a citation (file unreadable, text not at its offsets, wrong page or line),
+    or None."""
+    source = files.get(citation.path)
+    where = f"{shown(citation.path)}:{cited_place(citation)}"
+    if source is None:
         return f"{where}: the cited file cannot be re-read"
-    if not 0 <= citation.start < citation.end <= len(content):
-        return f"{where}: offsets {citation.start}-{citation.end} lie outside the file"
-    if text is not None and content[citation.start : citation.end] != text:
-        return f"{where}: the file does not hold the passage's text at {citation.start}-{citation.end}"
-    line = line_of(content, citation.start)
-    if line != citation.line:
-        return f"{where}: offset {citation.start} is on line {line}, not {citation.line}"
+    if not 0 <= citation.start < citation.end <= len(source.text):
+        return f"{where}: offsets {citation.start}-{citation.end} lie outside the file's text"
+    if text is not None and source.text[citation.start : citation.end] != text:
+        return f"{where}: the file's text does not hold the passage's text at {citation.start}-{citation.end}"
+    expected = source.citation(citation.source, citation.path, citation.start, citation.end)
+    if (expected.page, expected.line) != (citation.page, citation.line):
+        if expected.page is None and citation.page is None:
+            return f"{where}: offset {citation.start} is on line {expected.line}, not {citation.line}"
+        return f"{where}: offset {citation.start} is on {cited_place(expected)}, not {cited_place(citation)}"
     return None
 
 

@@ -4,10 +4,11 @@ BM25, in dense search and after fusion, beside what the abstain threshold did.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evals import metrics
-from evals.known import Asked, KnownQuestion, shown
+from evals.known import Asked, KnownQuestion, cited_place, shown
 from qa.passages import Answer
 
 RANK_LIMIT = 1000  # ranks beyond this are shown as ">1000"
@@ -59,7 +60,7 @@ def locate_gold(assistant: Assistant, query: str, known: KnownQuestion) -> GoldP
     key, _, meta = min(pool, key=order)
     return GoldPlace(
         chunk=key,
-        where=f"{shown(meta['source'])}:{meta['line']}",
+        where=f"{shown(meta['source'], known.base)}:{meta['line']}",
         holds_answer=bool(holding),
         lexical=lexical.get(key),
         dense=dense.get(key),
@@ -73,11 +74,11 @@ def _rank(rank: int | None, missing: str) -> str:
     return f"#{rank}" if rank is not None else missing
 
 
-def _first(answer: Answer) -> str:
+def _first(answer: Answer, base: Path) -> str:
     if not answer.passages:
         return "no passage"
     citation = answer.passages[0].citation
-    return f"passage 1 is {shown(citation.path)}:{citation.line}"
+    return f"passage 1 is {shown(citation.path, base)}:{cited_place(citation)}"
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def explain_miss(asked: Asked, threshold: float, assistant: Assistant, k: int) -
         verdict = f"abstained (confidence {answer.confidence:.3f} < threshold {threshold:.3f})"
     else:
         verdict = f"not abstained (confidence {answer.confidence:.3f} ≥ threshold {threshold:.3f})"
+    first = _first(answer, known.base)
     label = f"{known.id}: "
     if answer.query != known.question:
         label += f"(read as \"{answer.query}\") "
@@ -113,7 +115,7 @@ def explain_miss(asked: Asked, threshold: float, assistant: Assistant, k: int) -
     if asked.citation_problems:
         return miss("citation", "; ".join(asked.citation_problems))
     if not known.answerable:
-        return None if abstained else miss("answered the unanswerable", f"{_first(answer)}; {verdict}")
+        return None if abstained else miss("answered the unanswerable", f"{first}; {verdict}")
     rank = metrics.answer_rank(asked.outcome(threshold), k)
     if rank == 1:
         return None if not abstained else miss("abstained", f"passage 1 holds the answer, but {verdict}")
@@ -131,6 +133,5 @@ def explain_miss(asked: Asked, threshold: float, assistant: Assistant, k: int) -
     if place.fused is None or place.fused > place.read:
         return miss("retrieval", f"{found}; answer chunk {place.where} not among the {place.read} chunks read: "
                                  f"{ranks}; {verdict}")
-    return miss("passage choice", f"{found}; answer chunk {place.where} was read ({ranks}) but {_first(answer)}; "
-                                  f"{verdict}")
+    return miss("passage choice", f"{found}; answer chunk {place.where} was read ({ranks}) but {first}; {verdict}")
 
