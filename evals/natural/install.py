@@ -65,8 +65,8 @@ def missing_tools(collections: Sequence[Collection]) -> list[tuple[str, str]]:
     this machine lacks; a package of "" cannot be installed by us (apt itself)."""
     missing: list[tuple[str, str]] = []
     if any(c.debian for c in collections) and not (shutil.which("apt-get") and shutil.which("dpkg-deb")):
-        missing.append(("", "Debian packages are fetched with apt-get and unpacked with dpkg-deb, and this "
-                            "machine has not both (use a Debian or Ubuntu machine)"))
+        missing.append(("", "Debian packages are fetched with apt-get download and unpacked with dpkg-deb -x: "
+                            "this machine lacks apt-get or dpkg-deb (use a Debian or Ubuntu machine)"))
     for convert in dict.fromkeys(c.convert for c in collections):
         if convert in CONVERTERS:
             program, package, purpose = CONVERTERS[convert]
