@@ -100,7 +100,7 @@ def run(args: argparse.Namespace, encoder: SentenceEncoder | None = None) -> int
     encoder = encoder or Encoder.from_settings(settings)
     runs = []
     for collection in chosen:
-        log(f"{collection.name}: asking")
+        log(f"{collection.name}: indexing and asking")
         runs.append(ask_collection(collection, root, settings, encoder))
     command = " ".join(["qa bench natural", *args.argv])
     results = Results(

@@ -220,7 +220,8 @@ def install(collection: Collection, root: Path, log: Callable[[str], None]) -> P
     stamp = _stamp(root, collection)
     stamp.parent.mkdir(exist_ok=True)
     stamp.write_text(json.dumps({"recipe": collection.recipe}), encoding="utf-8")
-    log(f"{collection.name}: {len(collection.files)} files in {folder}")
+    count = len(collection.files)
+    log(f"{collection.name}: {count} file{'s' if count != 1 else ''} in {folder}")
     return folder
 
 
