@@ -22,6 +22,7 @@ import gc
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,8 +83,9 @@ def report_paths(args: argparse.Namespace, root: Path) -> tuple[Path, Path]:
     return folder / f"natural-{label}.md", folder / f"natural-{label}.json"
 
 
-def run(args: argparse.Namespace, encoder: SentenceEncoder | None = None) -> int:
-    """`qa bench natural` with parsed arguments (an encoder may be passed in to share a loaded model)."""
+def run(args: argparse.Namespace, encoder: SentenceEncoder | None = None, argv: Sequence[str] = ()) -> int:
+    """`qa bench natural` with parsed arguments (an encoder may be passed in to share a loaded model;
+    `argv`, the arguments as given, for the report)."""
     from index.embedding import Encoder
 
     began, cpu = time.perf_counter(), time.process_time()
@@ -102,7 +104,7 @@ def run(args: argparse.Namespace, encoder: SentenceEncoder | None = None) -> int
     for collection in chosen:
         log(f"{collection.name}: indexing and asking")
         runs.append(ask_collection(collection, root, settings, encoder))
-    command = " ".join(["qa bench natural", *args.argv])
+    command = " ".join(["qa bench natural", *argv])
     results = Results(
         runs=runs, pooled=figures([a for r in runs for a in r.asked], settings.abstain_threshold, TOP),
         command=command, when=datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
@@ -143,8 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """`qa bench natural ARGS...`."""
     args = build_parser().parse_args(argv)
-    args.argv = list(argv or [])
-    return guarded("qa bench natural", lambda: run(args))
+    return guarded("qa bench natural", lambda: run(args, argv=argv or ()))
 
 
 if __name__ == "__main__":
