@@ -138,4 +138,5 @@ def test_citations_of_a_web_page_and_a_pdf_are_checked_against_their_extracted_t
 def test_each_split_has_unanswerable_and_changed_questions(split: str) -> None:
     kinds = [json.loads(line).get("kind") for c in select(load_catalog(), split) for path in c.questions
              for line in path.read_text(encoding="utf-8").splitlines()]
-    assert "unanswerable" in kinds and "changed" in kinds
+    assert "changed" in kinds
+    assert kinds.count("unanswerable") >= 0.2 * len(kinds), "at least a fifth plausible but unanswerable"
