@@ -201,7 +201,8 @@ def start_up_ratios(index: str, rounds: int = 3) -> dict[str, object]:
 def torch_rate(texts: list[str], encoder, batch_size: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Chunks/s (wall and CPU) of the PyTorch encoder and the float32 and int8 ONNX graphs, in turn
     on the same sample of `texts`, and each graph's least cosine to PyTorch; `encoder`'s own rate."""
-    from index.embedding import Encoder, cpu_has_int8_dot_product
+    from index.backends import cpu_has_int8_dot_product
+    from index.embedding import Encoder
     from index.export import TorchEncoder
 
     sample = random.Random(2).sample(texts, min(TORCH_SAMPLE, len(texts)))

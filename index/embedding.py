@@ -17,14 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from index.backends import resolve_backend
 from index.errors import ModelMissing
 from index.settings import DEFAULT_MODEL, PROJECT_ROOT, Settings
 
-# Encoders: "onnx-int8" (matrix products in int8: the most sensitive per block, the rest per tensor;
-# "onnx-int8-mixed", the name of an earlier recipe, names it too), "onnx-fp32" (the traced graph as
-# is), "torch" (sentence-transformers itself, the reference); "auto" picks one for this CPU
-# (resolve_backend).
-BACKENDS = ("auto", "onnx-int8", "onnx-int8-mixed", "onnx-fp32", "torch")
 DEFAULT_CACHE = PROJECT_ROOT / ".qa" / "encoders"
 
 
@@ -42,30 +38,6 @@ def resolve_model_path(model: str) -> Path:
     if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
         raise ModelMissing(f"model {model}: not a sentence-transformers model directory (set QA_MODEL to one)")
     return path
-
-
-def cpu_has_int8_dot_product() -> bool:
-    """True when the CPU has VNNI (AVX-512 or AVX) instructions, which make int8 matrix products fast."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text(errors="replace")
-    except OSError:
-        return False
-    return "avx512_vnni" in flags or "avx_vnni" in flags
-
-
-def resolve_backend(backend: str) -> str:
-    """The encoder `backend` names. "auto" is the int8 graph on a CPU with VNNI
-    (`cpu_has_int8_dot_product`): on 512 SQuAD chunks here 1.8 times the float32 graph's rate, least
-    cosine to PyTorch 0.995; `qa eval` within one question of float32 per figure; SQuAD held-out
-    R@1 0.2 points lower, R@5 the same. Without VNNI int8 products lose most of that speed, so there
-    "auto" is the float32 graph (PyTorch's vectors, cosine 1.000). "onnx-int8-mixed", an earlier
-    recipe (12 products per block), is read as "onnx-int8", so an index whose vectors it made is
-    rebuilt."""
-    if backend not in BACKENDS:
-        raise ModelMissing(f"encoder {backend!r}: unknown (known: {', '.join(BACKENDS)}); set QA_ENCODER to one")
-    if backend == "auto":
-        return "onnx-int8" if cpu_has_int8_dot_product() else "onnx-fp32"
-    return "onnx-int8" if backend == "onnx-int8-mixed" else backend
 
 
 def encoder_cache() -> Path:

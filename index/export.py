@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.embedding import Encoder, encoder_cache, resolve_backend, resolve_model_path
+from index.backends import resolve_backend
+from index.embedding import Encoder, encoder_cache, resolve_model_path
 from index.errors import ModelMissing
 from index.settings import DEFAULT_MODEL
 

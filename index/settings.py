@@ -63,7 +63,7 @@ class Settings:
 
     def index_fingerprint(self) -> dict[str, str | int]:
         """The settings an index is built with, as stored in its metadata."""
-        from index.embedding import resolve_backend  # the encoder "auto" names on this machine
+        from index.backends import resolve_backend  # the encoder "auto" names on this machine
 
         return {**{key: getattr(self, key) for key in INDEX_KEYS}, "encoder": resolve_backend(self.encoder)}
 

@@ -15,6 +15,8 @@ from index.settings import PROJECT_ROOT
 FORBIDDEN = {
     "index": ("qa", "evals", "ui", "tui", "cli", "textual"),
     "qa": ("evals", "ui", "tui", "cli", "textual"),
+    "ui": ("evals", "tui", "cli"),
+    "tui": ("evals", "cli", "textual"),  # the app loads on use (`ui.app.make_app`), after the window's flags
     # the app's plain parts, tested without Pilot
     "ui.export": ("textual", "evals"),
     "ui.history": ("textual", "evals"),
