@@ -126,7 +126,7 @@ def test_a_line_of_four_megabytes_is_read_in_linear_time(tmp_path: Path) -> None
             "print(len(prose_blocks(text)), len(split_sentences(text, 0, len(text), None)))")
     result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=HANG,
                             cwd=PROJECT_ROOT)
-    assert result.returncode == 0 and result.stdout.split() == ["1", "1"], result.stderr
+    assert result.returncode == 0 and result.stdout.split() == ["0", "1"], result.stderr  # not prose; one sentence
 
 
 def test_a_pdf_whose_pages_share_one_layout_keeps_its_text(tmp_path: Path) -> None:
