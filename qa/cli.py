@@ -282,9 +282,9 @@ def command_show(args: argparse.Namespace) -> int:
     from index.store import Store
     from qa.show import show
 
-    heading, lines = show(args.citation, Store(_settings(args)))
-    say(heading)
-    say("\n".join(lines))
+    shown = show(args.citation, Store(_settings(args)))
+    say(shown.heading)
+    say("\n".join(shown.lines))
     return 0
 
 

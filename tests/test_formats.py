@@ -264,12 +264,12 @@ def test_qa_show_through_a_chroma_server_with_and_without_the_file(
 ) -> None:
     settings = Settings(index=chroma_server)
     ingest([report_pdf], settings, encoder)
-    heading, lines = show("report.pdf:p3:5", Store(settings))
-    assert heading.startswith("report.pdf") or "report.pdf" in heading
-    assert any(line.startswith("> ") and PAGE_THREE_SENTENCE in line for line in lines)
+    shown = show("report.pdf:p3:5", Store(settings))
+    assert shown.heading.startswith("report.pdf") or "report.pdf" in shown.heading
+    assert PAGE_THREE_SENTENCE in shown.cited
     report_pdf.unlink()  # as on a teammate's machine: the index still shows what it holds
-    heading, lines = show("report.pdf:p3:5", Store(settings))
-    assert "not on this machine" in heading and any("ferry" in line for line in lines)
+    shown = show("report.pdf:p3:5", Store(settings))
+    assert "not on this machine" in shown.heading and any("ferry" in line for line in shown.lines)
     answer = Assistant.open(settings, encoder).ask("how many passengers did the ferry carry?")
     assert answer.stale and not answer.passages  # never quoted from a file that is not there
 

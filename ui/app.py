@@ -389,8 +389,8 @@ class QAApp(App[None]):
         for notice in self.query(StaleNotice):
             if notice.source in sources:
                 notice.remove()
-        for answer in self.answers:
-            answer.stale = [s for s in answer.stale if s not in sources]
+        for turn in self.query(Turn):
+            turn.drop_stale(sources)
         self.refresh_bindings()
 
     # -- export, help
