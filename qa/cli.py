@@ -288,6 +288,14 @@ def command_show(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- mcp (issue 29) ------------------------------------------------------------------------------
+def command_mcp(args: argparse.Namespace) -> int:
+    from qa.mcp_server import serve
+
+    serve(_settings(args), allow_ingest=args.allow_ingest)
+    return 0
+
+
 # ---- the parser and the shared error handling ---------------------------------------------------
 AddCommand = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 PassThrough = Callable[[argparse.Namespace], int]
@@ -339,6 +347,15 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
         help="read questions from a pipe or file as one conversation (a terminal session always is one)",
     )
     ask.set_defaults(run=command_ask)
+
+    mcp = sub.add_parser("mcp", help="serve the index to AI assistants, editors and agents (MCP over stdio)")
+    mcp.add_argument("--index", help=index_help)
+    mcp.add_argument("--root", metavar="DIR", help=root_help)
+    mcp.add_argument("--top-k", type=passage_count, metavar="K", help="passages an answer gives (default 3)")
+    mcp.add_argument("--no-reader", action="store_true", help=NO_READER_HELP)
+    mcp.add_argument("--allow-ingest", action="store_true",
+                     help="offer an `ingest` tool that indexes files (without it the server only reads)")
+    mcp.set_defaults(run=command_mcp)
 
     for add in commands:
         add(sub)
