@@ -21,6 +21,7 @@ from index.lexical import LexicalIndex, function_terms
 from index.settings import Settings, load_settings
 from index.store import Store
 from index.terms import TermCache, normal_words
+from index.texts import CanonicalTexts
 from qa.answer import NUMBER_TOKEN, build_passages, keep_recall, leading_documents, passage_span, same_answer
 from qa.answer_types import AnswerType, answer_type, candidate_spans, without_type_words
 from qa.catalogue import IndexedDocument, indexed_documents
@@ -119,7 +120,7 @@ class Assistant:
         self.encoder = encoder
         self.lexical = lexical
         self.weights = weights or Weights()
-        self.files = SourceFiles()
+        self.files = SourceFiles(CanonicalTexts(store))  # a scan's text as read by OCR at ingest
         self.terms = TermCache()  # each text's BM25 terms, shared by the retriever and the answerer
         self.lookups = Lookups(self.files, self.terms, self.idf,
                                lambda: {source: r.date for source, r in store.file_records().items()})

@@ -98,11 +98,12 @@ class Service:
             self._assistant = None
             self._open()
             problems = [str(problem) for problem in report.skipped]
-            lines = [f"Indexed {self.settings.index}: {report.summary()}",
-                     *([skip_summary(report.skipped)] if report.skipped else [])]
-            return result("\n".join(lines), {"summary": report.summary(), "added": len(report.added),
-                                             "changed": len(report.changed), "removed": len(report.removed),
-                                             "unchanged": len(report.unchanged), "skipped": problems})
+            lines = [f"Indexed {self.settings.index}: {report.summary()}", report.ocr_summary(),
+                     skip_summary(report.skipped)]
+            return result("\n".join(line for line in lines if line),
+                          {"summary": report.summary(), "added": len(report.added), "changed": len(report.changed),
+                           "removed": len(report.removed), "unchanged": len(report.unchanged),
+                           "scanned_pages": report.ocr_pages, "skipped": problems})
 
 
 def result(text: str, structured: dict[str, Any]) -> CallToolResult:

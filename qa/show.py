@@ -10,6 +10,7 @@ from pathlib import Path
 from index.documents import display_path, fingerprint
 from index.errors import QAError, UnreadableFile
 from index.store import FileRecord, Store
+from index.texts import CanonicalTexts
 from qa.sources import load_source
 
 CITATION = re.compile(r"^(?P<path>.+?):(?:p(?P<page>\d+):)?(?P<line>\d+)$")
@@ -137,7 +138,7 @@ def show(citation_text: str, store: Store) -> ShownText:
             raise BadCitation(str(problem)) from None
         if current != (record.sha256, record.extractor):
             raise BadCitation(f"{shown} changed since it was indexed: run `qa ingest` to refresh it, then ask again")
-        source = load_source(record.source)
+        source = load_source(record.source, CanonicalTexts(store), current[0])
         extracted = source.extracted
         assert extracted is not None
         if cited.page is not None and not extracted.pages:
