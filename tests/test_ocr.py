@@ -22,6 +22,7 @@ from index.store import Store
 from index.texts import CanonicalTexts
 from qa.engine import Assistant
 from qa.sources import load_source
+from tests.test_server import chroma_server as chroma_server  # a real `chroma run`, as a fixture
 
 needs_tesseract = pytest.mark.skipif(
     shutil.which("tesseract") is None,
@@ -93,6 +94,22 @@ def test_a_scan_beside_a_text_file_answers_with_a_page_citation_read_once(tmp_pa
     assert ingest([folder], settings, encoder, ocr=reader).unchanged and reader.pages == 2
     rebuilt = ingest([folder], settings.replace(chunk_tokens=100), encoder, ocr=reader)
     assert rebuilt.rebuilt and len(rebuilt.added) == 2 and rebuilt.ocr_pages == 2 and reader.pages == 2
+
+
+@needs_tesseract
+def test_the_text_read_by_ocr_is_kept_on_a_chroma_server_for_every_reader(
+    chroma_server: str, tmp_path: Path, encoder  # type: ignore[no-untyped-def]
+) -> None:
+    make_scan(tmp_path / "minutes.pdf", PAGES)
+    settings = Settings(index=chroma_server)
+    assert ingest([tmp_path / "minutes.pdf"], settings, encoder).ocr_pages == 2
+    kept = CanonicalTexts(Store(settings)).document(tmp_path / "minutes.pdf")
+    assert kept is not None and kept.extracted.read_by_ocr == (1, 2) and kept.extractor.startswith("pdf/3 ")
+    answer = Assistant.open(settings, encoder).ask(QUESTION)  # another process would read the same
+    assert not answer.stale and answer.passages[0].citation.page == 2
+    (tmp_path / "minutes.pdf").unlink()
+    assert ingest([tmp_path], settings, encoder).removed  # the file gone: its text goes with it
+    assert CanonicalTexts(Store(settings)).get(kept.sha256) is None
 
 
 @needs_tesseract
