@@ -45,6 +45,14 @@ def command_bench(args: argparse.Namespace) -> int:
         from evals.formats import main as formats_main
 
         return formats_main(args.rest)
+    if args.which == "ocr":
+        from evals.ocr_bench import main as ocr_main
+
+        return ocr_main(args.rest)
+    if args.which == "mcp":
+        from evals.mcp_bench import main as mcp_main
+
+        return mcp_main(args.rest)
     if args.which == "faults":
         from evals.faults import main as faults_main
 
@@ -77,12 +85,13 @@ def add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `bench squad|natural|speed|formats|scale|timeline|faults` subcommand."""
+    """The `bench squad|natural|speed|formats|scale|timeline|faults|ocr|mcp` subcommand."""
     bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` and `qa bench natural` (quality), "
                                          "`qa bench speed`, "
                                          "`qa bench formats`, `qa bench scale`, `qa bench timeline`, "
-                                         "`qa bench faults` (reliability)")
-    bench.add_argument("which", choices=["squad", "natural", "speed", "formats", "scale", "timeline", "faults"])
+                                         "`qa bench faults` (reliability), `qa bench ocr`, `qa bench mcp`")
+    bench.add_argument("which", choices=["squad", "natural", "speed", "formats", "scale", "timeline", "faults", "ocr",
+                                         "mcp"])
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(run=command_bench)
 

@@ -19,6 +19,19 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e '.[dev]'
   touch "$stamp"
 fi
+# Debian packages that a part needs, installed when missing and when we may (as root, with apt-get):
+# the command that shows the package is there, then the packages.
+install_when_missing() {
+  local command=$1
+  shift
+  if ! command -v "$command" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$command" ] && [ "$(id -u)" = 0 ] \
+      && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq "$@" >/dev/null
+  fi
+}
+# Tesseract reads scanned PDF pages at ingest (index/formats/ocr.py); without it they are skipped, saying so
+install_when_missing tesseract tesseract-ocr tesseract-ocr-eng \
+  || echo "dev.sh: could not install tesseract-ocr: scanned PDFs are skipped until it is" >&2
 export HF_HUB_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 # The encoder's ONNX graph, exported once from the installed weights (and quantized to int8 on a
 # CPU with VNNI) into .qa/encoders/, so that no question ever waits for torch.
@@ -32,10 +45,7 @@ case "${1:-app}" in
   test)
     shift
     # nginx fronts the shared Chroma server in tests/test_shared_server.py (a token-checking proxy)
-    if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] && [ "$(id -u)" = 0 ] \
-        && command -v apt-get >/dev/null 2>&1; then
-      apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null
-    fi
+    install_when_missing nginx nginx-light
     .venv/bin/qa eval              # the quality gate (evals/thresholds.toml)
     .venv/bin/python -m pytest -q "$@"
     ;;

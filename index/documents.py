@@ -13,9 +13,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.errors import UnreadableFile
 from index.formats import PLAIN_TEXT_ID, Extracted, FormatProblem, format_of, formats
+
+if TYPE_CHECKING:
+    from index.formats.ocr import PageReader
 
 SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".qa"}
 NOT_TEXT_TYPES = ("image/", "audio/", "video/", "font/")
@@ -94,10 +98,11 @@ def fingerprint(path: Path) -> tuple[str, str]:
         raise _cannot_read(display_path(path), error) from None
 
 
-def read_document(path: Path, max_bytes: int) -> Document:
+def read_document(path: Path, max_bytes: int, ocr: PageReader | None = None) -> Document:
     """Read `path` and extract its canonical text, or raise UnreadableFile saying why and what to do.
 
-    `max_bytes` limits the extracted text (for .txt and .md, the file itself)."""
+    `max_bytes` limits the extracted text (for .txt and .md, the file itself); `ocr` reads the pages
+    that are images of text (without it they have none)."""
     shown = display_path(path)
     if (special := special_file(path)) is not None:
         raise special
@@ -106,7 +111,8 @@ def read_document(path: Path, max_bytes: int) -> Document:
         raise refusal(path)
     try:
         sha = file_sha256(path)
-        extracted = found.extract(path, max_bytes)
+        scanned = found.scans and ocr is not None  # a PDF at ingest: its scanned pages read by OCR
+        extracted = found.extract(path, max_bytes, ocr) if scanned else found.extract(path, max_bytes)
     except OSError as error:
         raise _cannot_read(shown, error) from None
     except FormatProblem as problem:

@@ -14,15 +14,17 @@ import numpy as np
 
 from index.chunking import TITLE_SEPARATOR, Span, document_chunks, split_sentences
 from index.dates import dated
-from index.documents import Document, display_path, find_files, fingerprint, read_document
+from index.documents import Document, display_path, find_files, fingerprint
 from index.encoder_protocol import SentenceEncoder
 from index.errors import PathMissing, QAError, UnreadableFile
 from index.formats import formats
+from index.formats.ocr import PageReader
 from index.lexical import LexicalIndex, bm25_dir
 from index.lines import line_bounds, line_of, wrap_width
 from index.locking import writer_lock
 from index.settings import Settings
 from index.store import ChunkRecord, FileRecord, Store, chunk_id
+from index.texts import CanonicalTexts, read_for_index
 
 Progress = Callable[[int, int], None]
 
@@ -54,6 +56,15 @@ class IngestReport:
     lines_left_out: dict[str, tuple[int, int]] = field(default_factory=dict)
     # files read as the format their first bytes show, not their name's: (file, that format's suffix)
     misnamed: list[tuple[str, str]] = field(default_factory=list)
+    ocr_pages: int = 0  # scanned pages read by OCR (index.formats.ocr), and the seconds that took
+    ocr_seconds: float = 0.0
+
+    def ocr_summary(self) -> str:
+        """One line on the pages read by OCR, "" when none were."""
+        if not self.ocr_pages:
+            return ""
+        return (f"Read {self.ocr_pages:,} scanned page{'s' if self.ocr_pages != 1 else ''} by OCR in "
+                f"{self.ocr_seconds:.1f} s")
 
     def left_out_summary(self) -> str:
         """One line on the lines that were not indexed, "" when none were."""
@@ -133,6 +144,7 @@ def ingest(
     warn: Callable[[str], None] | None = None,
     waiting: Callable[[str], None] | None = None,
     follow_links: bool = False,
+    ocr: PageReader | None = None,
 ) -> IngestReport:
     """Bring the index up to date with the files under `paths`.
 
@@ -143,21 +155,25 @@ def ingest(
     raises IngestInterrupted, saying how much was kept.
 
     One ingest writes to an index at a time: a second one says so through `waiting` and waits. A
-    link that leads out of the folders named is not followed unless `follow_links`.
+    link that leads out of the folders named is not followed unless `follow_links`. A PDF's pages
+    that are images of text are read by `ocr` (one without progress when not given), and the text
+    kept with the index (`index.texts`).
     """
     paths = list(paths)
     for path in paths:  # before anything is opened, created or removed
         if not os.path.lexists(Path(path).expanduser()):
             raise PathMissing(display_path(path))
     with writer_lock(settings, waiting):
-        return _ingest(paths, settings, encoder, store, progress, warn, follow_links)
+        return _ingest(paths, settings, encoder, store, progress, warn, follow_links, ocr or PageReader())
 
 
 def _ingest(paths: list[Path], settings: Settings, encoder: SentenceEncoder, store: Store | None,
-            progress: Progress | None, warn: Callable[[str], None] | None, follow_links: bool) -> IngestReport:
+            progress: Progress | None, warn: Callable[[str], None] | None, follow_links: bool,
+            ocr: PageReader) -> IngestReport:
     began = time.perf_counter()
     store = store or Store(settings, create=True)
     report = IngestReport()
+    texts = CanonicalTexts(store)
     # the encoder's own model and backend: what actually makes the vectors
     wanted = {**settings.index_fingerprint(), "model": encoder.model_name, "encoder": encoder.backend}
     built = store.built_with()
@@ -170,7 +186,8 @@ def _ingest(paths: list[Path], settings: Settings, encoder: SentenceEncoder, sto
     roots = [Path(os.path.abspath(Path(p).expanduser())) for p in paths]
     known = store.file_records()
     repaired = store.remove_orphans(known)
-    todo = _changed_files(roots, settings, encoder, known, report, follow_links)
+    todo = _changed_files(roots, settings, encoder, known, report, follow_links, (texts, ocr))
+    report.ocr_pages, report.ocr_seconds = ocr.pages, ocr.seconds
     seen = set(report.unchanged) | {str(prepared.document.path) for prepared in todo}
     gone = [s for s in sorted(known) if s not in seen and _under(s, roots) and not Path(s).is_file()]
     generation = store.generation()
@@ -189,6 +206,7 @@ def _ingest(paths: list[Path], settings: Settings, encoder: SentenceEncoder, sto
         _remove_files(gone, store, lexical)
         report.removed.extend(gone)
         _embed_in_windows(todo, store, encoder, settings, lexical, report, progress)
+        texts.keep_only({record.sha256 for record in store.file_records().values()})
     finally:
         report.chunks_tokenized = lexical.texts_tokenized
         # a read-only cache only costs a reconciliation next time; an index folder deleted meanwhile is
@@ -236,7 +254,8 @@ class Prepared:
 
 
 def _changed_files(roots: list[Path], settings: Settings, encoder: SentenceEncoder, known: dict[str, FileRecord],
-                   report: IngestReport, follow_links: bool) -> list[Prepared]:
+                   report: IngestReport, follow_links: bool, reading: tuple[CanonicalTexts, PageReader]
+                   ) -> list[Prepared]:
     """The files under `roots` that are new or changed, read and chunked; the unchanged and the
     unreadable ones go into `report`. Each file is read in its own guard: whatever goes wrong with
     one (a library's error on a corrupt file included) skips that file with its reason, is tried
@@ -254,7 +273,7 @@ def _changed_files(roots: list[Path], settings: Settings, encoder: SentenceEncod
             if record and (record.sha256, record.extractor) == fingerprint(found):
                 report.unchanged.append(source)
                 continue
-            todo.append(_prepare(read_document(found, max_bytes), record is not None, settings, encoder))
+            todo.append(_prepare(read_for_index(found, max_bytes, *reading), record is not None, settings, encoder))
         except UnreadableFile as problem:
             report.skipped.append(problem)
             continue

@@ -271,8 +271,18 @@ class Store:
                 "or set the old values back"
             )
 
+    def collection(self, name: str, create: bool = False) -> Any | None:
+        """Another collection of this database (`index.texts`); None when it is missing and not `create`d."""
+        if create:
+            return self._client.get_or_create_collection(name, embedding_function=None)
+        try:
+            return self._client.get_collection(name, embedding_function=None)
+        except Exception:  # chromadb's NotFoundError (its kind varies by client)
+            return None
+
     def reset(self) -> None:
-        """Drop everything (used when the build settings change)."""
+        """Drop the chunks and the manifest (used when the build settings change): stored texts
+        (`index.texts`) do not depend on them and stay."""
         for name in (CHUNKS, FILES):
             with contextlib.suppress(Exception):  # already gone
                 self._client.delete_collection(name)

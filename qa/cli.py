@@ -83,17 +83,37 @@ def _progress_bar() -> tuple[object, object]:
     return bar, update
 
 
+def _page_bar() -> tuple[list[Any], Callable[[int, int], None] | None]:
+    """A bar that counts scanned pages read by OCR, shown from the first one (none off a terminal)."""
+    if not sys.stderr.isatty():
+        return [], None
+    bars: list[Any] = []
+
+    def update(done: int, total: int) -> None:
+        if not bars:
+            from tqdm import tqdm
+
+            bars.append(tqdm(total=total, unit="page", file=sys.stderr, dynamic_ncols=True, desc="Reading scans",
+                             leave=False, position=1))
+        bars[0].total, bars[0].n = total, done
+        bars[0].refresh()
+
+    return bars, update
+
+
 def command_ingest(args: argparse.Namespace) -> int:
     from index.documents import display_path
     from index.embedding import Encoder
+    from index.formats.ocr import PageReader
     from index.ingest import IngestInterrupted, ingest
 
     settings = _settings(args)
     paths = [Path(p) for p in args.paths] or [DEFAULT_CORPUS]
     bar, update = _progress_bar()
+    page_bars, pages_read = _page_bar()
     try:
         report = ingest(paths, settings, Encoder.from_settings(settings), progress=update,
-                        follow_links=args.follow_links,
+                        follow_links=args.follow_links, ocr=PageReader(pages_read),
                         warn=lambda m: say(f"qa: {m}", file=sys.stderr),
                         waiting=lambda m: say(f"qa: {m}", file=sys.stderr, flush=True))
     except IngestInterrupted as interrupted:
@@ -101,8 +121,9 @@ def command_ingest(args: argparse.Namespace) -> int:
             bar.close()
         return _fail(str(interrupted), 130)
     finally:
-        if bar is not None:
-            bar.close()
+        for each in (bar, *page_bars):
+            if each is not None:
+                each.close()
     # formats (issue 12): a file of a format we do not read is counted in the summary line (named
     # with --verbose); any other problem (corrupt, encrypted, no text layer, ...) gets its own line
     from index.documents import skip_summary
@@ -121,6 +142,8 @@ def command_ingest(args: argparse.Namespace) -> int:
                 counted = f"  ({left:,} of {lines:,} lines left out: not prose)" if left else ""
                 say(f"  {status:9} {display_path(source)}{counted}")
     say(f"Indexed {settings.index}: {report.summary()}")
+    if read := report.ocr_summary():
+        say(read)
     if left_out := report.left_out_summary():
         say(left_out)
     if report.skipped:
@@ -282,9 +305,17 @@ def command_show(args: argparse.Namespace) -> int:
     from index.store import Store
     from qa.show import show
 
-    heading, lines = show(args.citation, Store(_settings(args)))
-    say(heading)
-    say("\n".join(lines))
+    shown = show(args.citation, Store(_settings(args)))
+    say(shown.heading)
+    say("\n".join(shown.lines))
+    return 0
+
+
+# ---- mcp (issue 29) ------------------------------------------------------------------------------
+def command_mcp(args: argparse.Namespace) -> int:
+    from qa.mcp_server import serve
+
+    serve(_settings(args), allow_ingest=args.allow_ingest)
     return 0
 
 
@@ -339,6 +370,15 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
         help="read questions from a pipe or file as one conversation (a terminal session always is one)",
     )
     ask.set_defaults(run=command_ask)
+
+    mcp = sub.add_parser("mcp", help="serve the index to AI assistants, editors and agents (MCP over stdio)")
+    mcp.add_argument("--index", help=index_help)
+    mcp.add_argument("--root", metavar="DIR", help=root_help)
+    mcp.add_argument("--top-k", type=passage_count, metavar="K", help="passages an answer gives (default 3)")
+    mcp.add_argument("--no-reader", action="store_true", help=NO_READER_HELP)
+    mcp.add_argument("--allow-ingest", action="store_true",
+                     help="offer an `ingest` tool that indexes files (without it the server only reads)")
+    mcp.set_defaults(run=command_mcp)
 
     for add in commands:
         add(sub)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import os
 import re
 import time
 from collections.abc import Callable
@@ -16,11 +18,13 @@ from index.encoder_protocol import SentenceEncoder
 from index.errors import EmptyQuestion, QuestionTooLong
 from index.ingest import refresh_lexical
 from index.lexical import LexicalIndex, function_terms
-from index.settings import Settings
+from index.settings import Settings, load_settings
 from index.store import Store
 from index.terms import TermCache, normal_words
+from index.texts import CanonicalTexts
 from qa.answer import NUMBER_TOKEN, build_passages, keep_recall, leading_documents, passage_span, same_answer
 from qa.answer_types import AnswerType, answer_type, candidate_spans, without_type_words
+from qa.catalogue import IndexedDocument, indexed_documents
 from qa.conversation import Conversation, ConversationTurn, follow_up_topic, resolve_query, typed_question
 from qa.coverage import question_names, unknown_words
 from qa.lookups import Lookups
@@ -28,6 +32,7 @@ from qa.passages import Answer, Citation, Passage
 from qa.reader import MODEL_DIR, Reader, answering_sentence, read_passages
 from qa.retrieve import Candidate, HybridRetriever
 from qa.sentences import ScoredSentence, Shown, Weights, rank_sentences
+from qa.show import ShownText, show
 from qa.sources import SourceFiles
 from qa.timeline import PRESENT, asks_for_present, newest_first, timeline_of, year_of, years_named
 from qa.tuning import TUNED
@@ -115,7 +120,7 @@ class Assistant:
         self.encoder = encoder
         self.lexical = lexical
         self.weights = weights or Weights()
-        self.files = SourceFiles()
+        self.files = SourceFiles(CanonicalTexts(store))  # a scan's text as read by OCR at ingest
         self.terms = TermCache()  # each text's BM25 terms, shared by the retriever and the answerer
         self.lookups = Lookups(self.files, self.terms, self.idf,
                                lambda: {source: r.date for source, r in store.file_records().items()})
@@ -125,13 +130,27 @@ class Assistant:
                                          terms=self.terms)
 
     @classmethod
-    def open(cls, settings: Settings, encoder: SentenceEncoder | None = None) -> Assistant:
-        """Open the index named by `settings` (raising IndexMissing/IndexBroken/IndexUnreachable)."""
+    def open(cls, index: Settings | str | os.PathLike[str] | None = None,
+             encoder: SentenceEncoder | None = None) -> Assistant:
+        """Open an index: a folder or a Chroma server URL (None: `$QA_INDEX` or `.qa/index`), the
+        other settings from `$QA_*` and `qa.toml` as the CLI reads them, or given whole as `Settings`
+        (raises IndexMissing, IndexBroken, IndexUnreachable: `QAError`s whose text says what to do)."""
+        settings = index if isinstance(index, Settings) else load_settings(index=None if index is None else
+                                                                           os.fspath(index))
         store = Store(settings)
         encoder = encoder or Encoder.from_settings(settings)  # loads nothing until it first encodes
         store.check_compatible(encoder)
         lexical = refresh_lexical(store, settings, save=False)  # asking never writes: ingest saves BM25
         return cls(settings, store, encoder, lexical)
+
+    def show(self, citation: str | Citation) -> ShownText:
+        """A citation ("report.pdf:p3:12", or a passage's `Citation`) with the lines around it (raises
+        BadCitation)."""
+        return show(citation if isinstance(citation, str) else citation.label, self.store)
+
+    def sources(self) -> tuple[IndexedDocument, ...]:
+        """The indexed documents, with their titles, dates, formats and passage counts."""
+        return indexed_documents(self.store)
 
     def warm_up(self) -> None:
         """Load the models and run one query, so the first real question is fast."""
@@ -177,14 +196,14 @@ class Assistant:
         # ... nor what the turns before that one, which it leans on too, showed (`answer_from`)
         earlier = conversation.shown_before_last(len(topic) - 2) if conversation else ()
         answer = self.answer_from(asked, query, candidates, top_k, vector, before, " ".join(topic), earlier)
-        answer.question = valid_text(given)  # as asked: a batch's answers are matched to its lines by it
-        answer.query = " ".join(topic)  # as a person reads it (the search weighs the follow-up's own words double)
         if conversation is not None:
             first = answer.passages[0] if answer.passages and not answer.abstained else None
             shown = Shown.of(first) if first else None
             conversation.turns.append(ConversationTurn(query, asked, "\n".join(topic), shown))
-        answer.seconds = time.perf_counter() - began
-        return answer
+        # the question as asked (a batch's answers are matched to its lines by it); the query as a person
+        # reads it (the search weighs the follow-up's own words double)
+        return dataclasses.replace(answer, question=valid_text(given), query=" ".join(topic),
+                                   seconds=time.perf_counter() - began)
 
     def answer_from(self, question: str, query: str, candidates: list[Candidate], top_k: int,
                     vector: np.ndarray | None = None, before: Shown | None = None,
@@ -221,7 +240,7 @@ class Assistant:
                 moved_from, pool = (pool[0] if reread[0] is not pool[0] else None), reread
         passages = pool[:top_k]
         if not sentences:
-            return Answer(question, query, True, passages, 0.0, stale, reader=reader and reader.name)
+            return Answer(question, query, True, tuple(passages), 0.0, tuple(stale), reader=reader and reader.name)
         first = passages[0] if passages else None
         evidence = self.evidence(query, sentences, first, question)
         confidence = evidence.confidence
@@ -241,7 +260,7 @@ class Assistant:
             timeline = timeline_of(question, answering, lambda a, b: same_answer(normal_words(a), normal_words(b)))
             if asks_for_present(question):
                 passages = newest_first(pool, answering)[:top_k]
-        return Answer(question, query, abstained, passages, confidence, stale, shortfall=shortfall,
+        return Answer(question, query, abstained, tuple(passages), confidence, tuple(stale), shortfall=shortfall,
                       unknown=evidence.unknown_names, timeline=timeline, reader=reader and reader.name)
 
     def reread_first(self, pool: list[Passage], sentences: list[ScoredSentence], reader: Reader, question: str,

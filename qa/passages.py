@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from index.chunking import Span
@@ -119,16 +119,21 @@ class Ranks:
     fused: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class Answer:
-    """What the assistant says to one question."""
+    """What the assistant says to one question: the passages, best first, each cited; whether it
+    abstained (the documents do not answer: `passages` are then the closest, not an answer) and why;
+    the confidence (0..1); and, when documents of different dates answer differently, a timeline.
+
+    question: as asked; query: as read (a follow-up with what it follows up on); stale: cited files
+    that changed since they were indexed, whose passages were left out; seconds: time taken."""
 
     question: str
     query: str
     abstained: bool
-    passages: list[Passage]
+    passages: tuple[Passage, ...]
     confidence: float
-    stale: list[str] = field(default_factory=list)
+    stale: tuple[str, ...] = ()
     seconds: float = 0.0
     # What the first passage lacks ("holds no date and does not mention “2018”"): when abstaining,
     # why; when answering, what a reader should check before quoting it ("" when nothing).
@@ -192,7 +197,7 @@ class Answer:
                 }
                 for p in self.passages
             ],
-            "stale": self.stale,
+            "stale": list(self.stale),
             "shortfall": self.shortfall or None,
             "unknown": list(self.unknown),
             "timeline": [] if self.timeline is None else self.timeline.to_json(),

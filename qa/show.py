@@ -10,6 +10,7 @@ from pathlib import Path
 from index.documents import display_path, fingerprint
 from index.errors import QAError, UnreadableFile
 from index.store import FileRecord, Store
+from index.texts import CanonicalTexts
 from qa.sources import load_source
 
 CITATION = re.compile(r"^(?P<path>.+?):(?:p(?P<page>\d+):)?(?P<line>\d+)$")
@@ -18,6 +19,38 @@ CONTEXT_LINES = 2  # lines of the canonical text shown before and after the cite
 
 class BadCitation(QAError):
     """A citation that does not parse or names nothing in the index."""
+
+
+@dataclass(frozen=True)
+class ShownText:
+    """A cited line with the lines around it, as `qa show` prints them.
+
+    source: the file as a person types it; lines: the cited line marked "> ", the others "  ", a
+    page break as a rule "──── page 4 ────"; from_index: the file is not on this machine (or not
+    readable here), so the lines are the index's own chunks of it."""
+
+    source: str
+    title: str
+    page: int | None
+    line: int
+    lines: tuple[str, ...]
+    from_index: bool = False
+
+    @property
+    def heading(self) -> str:
+        """The line above the text: the file and its title."""
+        note = " (the file is not on this machine: text as indexed)" if self.from_index else ""
+        return f"{self.source} · {self.title}{note}"
+
+    @property
+    def cited(self) -> str:
+        """The cited line (and the lines of its chunk, from the index) without the marks."""
+        return "\n".join(line[2:] for line in self.lines if line.startswith("> "))
+
+    def to_json(self) -> dict[str, object]:
+        """The shown text as JSON, with the cited line apart."""
+        return {"source": self.source, "title": self.title, "page": self.page, "line": self.line,
+                "cited": self.cited, "lines": list(self.lines), "from_index": self.from_index}
 
 
 @dataclass(frozen=True)
@@ -92,9 +125,9 @@ def render(text: str, offset: int, pages: tuple[int, ...]) -> list[str]:
     return out
 
 
-def show(citation_text: str, store: Store) -> tuple[str, list[str]]:
-    """(heading line, body lines) for `qa show`: the cited text and what is around it, from the
-    file when it is here and unchanged, else from the index's own chunks of it."""
+def show(citation_text: str, store: Store) -> ShownText:
+    """The cited text and what is around it, for `qa show`: from the file when it is here and
+    unchanged, else from the index's own chunks of it (raises BadCitation)."""
     cited = parse_citation(citation_text)
     record = find_record(store, cited.path)
     shown = display_path(record.source)
@@ -105,7 +138,7 @@ def show(citation_text: str, store: Store) -> tuple[str, list[str]]:
             raise BadCitation(str(problem)) from None
         if current != (record.sha256, record.extractor):
             raise BadCitation(f"{shown} changed since it was indexed: run `qa ingest` to refresh it, then ask again")
-        source = load_source(record.source)
+        source = load_source(record.source, CanonicalTexts(store), current[0])
         extracted = source.extracted
         assert extracted is not None
         if cited.page is not None and not extracted.pages:
@@ -116,11 +149,12 @@ def show(citation_text: str, store: Store) -> tuple[str, list[str]]:
             pages = len(extracted.pages)
             raise BadCitation(f"{shown} has no {where} ({pages or 'no'} page{'' if pages == 1 else 's'}, "
                               f"{extracted.text.count(chr(10)) + 1} lines of text)")
-        return f"{shown} · {extracted.title or record.title}", render(extracted.text, offset, extracted.pages)
+        return ShownText(shown, extracted.title or record.title, cited.page, cited.line,
+                         tuple(render(extracted.text, offset, extracted.pages)))
     return _from_index(store, record, cited)
 
 
-def _from_index(store: Store, record: FileRecord, cited: Cited) -> tuple[str, list[str]]:
+def _from_index(store: Store, record: FileRecord, cited: Cited) -> ShownText:
     """The indexed chunks around the cited line, when the file is not on this machine."""
     got = store.chunks.get(where={"source": store.paths.stored(record.source)}, include=["documents", "metadatas"])
     chunks = sorted(zip(got["metadatas"], got["documents"], strict=True), key=lambda pair: int(pair[0]["start"]))
@@ -129,5 +163,5 @@ def _from_index(store: Store, record: FileRecord, cited: Cited) -> tuple[str, li
     # chunk lines count the canonical text's lines; a page citation's line is found by the nearest chunk
     best = min(range(len(chunks)), key=lambda i: abs(int(chunks[i][0]["line"]) - cited.line))
     shown = chunks[max(0, best - 1) : best + 2]
-    lines = [f"{'> ' if meta is chunks[best][0] else '  '}{' '.join(text.split())}" for meta, text in shown]
-    return (f"{record.source} · {record.title} (the file is not on this machine: text as indexed)", lines)
+    lines = tuple(f"{'> ' if meta is chunks[best][0] else '  '}{' '.join(text.split())}" for meta, text in shown)
+    return ShownText(record.source, record.title, cited.page, cited.line, lines, from_index=True)

@@ -12,6 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.chunking import Span, document_blocks, split_sentences
 from index.documents import display_path, file_sha256, read_document
@@ -20,6 +21,9 @@ from index.formats import Extracted
 from index.lines import line_of, wrap_width
 from index.terms import normal_words
 from qa.passages import Citation
+
+if TYPE_CHECKING:
+    from index.texts import CanonicalTexts
 
 MAX_SOURCE_CHARS = 10**9  # re-reading a cited file: the index already applied the size limit
 
@@ -67,9 +71,11 @@ class SourceText:
         return Citation(shown, path, line, start, end, page, date)
 
 
-def load_source(path: str) -> SourceText:
-    """A file's canonical text, extracted again (raises UnreadableFile)."""
-    document = read_document(Path(path), MAX_SOURCE_CHARS)
+def load_source(path: str, texts: CanonicalTexts | None = None, sha256: str | None = None) -> SourceText:
+    """A file's canonical text: the one the index keeps for its bytes (`texts`; a scan read by OCR at
+    ingest, `sha256` when known), else extracted again (raises UnreadableFile)."""
+    document = texts.document(Path(path), sha256) if texts is not None else None
+    document = document or read_document(Path(path), MAX_SOURCE_CHARS)
     return SourceText(document.text, document_blocks(document.extracted), extracted=document.extracted,
                       sha256=document.sha256)
 
@@ -80,7 +86,8 @@ class SourceFiles:
     seen too, and a passage is never quoted from a text the file no longer holds. Within one
     question (`new_question`) a file is hashed once, however many of its chunks are read."""
 
-    def __init__(self) -> None:
+    def __init__(self, texts: CanonicalTexts | None = None) -> None:
+        self.texts = texts  # the texts the index keeps (index.texts): a scan's, read by OCR at ingest
         self._cache: dict[str, tuple[str, SourceText | None]] = {}
         self._checked: set[str] = set()  # hashed since the question began
 
@@ -102,7 +109,7 @@ class SourceFiles:
         if cached and cached[0] == digest:
             return cached[1]
         try:
-            source: SourceText | None = load_source(path)
+            source: SourceText | None = load_source(path, self.texts, digest)
         except UnreadableFile:
             source = None
         self._cache[path] = (digest, source)
@@ -124,6 +131,9 @@ def stale_line(source: str) -> str:
     try:
         load_source(source)
     except UnreadableFile as error:
+        if error.kind == "no text layer":  # a scan, read by OCR at ingest: `qa ingest` reads it again
+            return (f"{shown} changed since it was indexed; its passages were left out "
+                    "(run `qa ingest` to refresh it)")
         return (f"{shown} can no longer be read ({error.problem}); its passages were left out "
                 "(restore it, or remove it and run `qa ingest` to drop it)")
     # passages of its unchanged parts are still shown, each checked word for word: only the others are left out

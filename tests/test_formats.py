@@ -63,13 +63,17 @@ def make_report_pdf(path: Path) -> None:
     pdf.save()
 
 
-def make_scanned_pdf(path: Path) -> None:
-    """An image-only PDF, as a scanner makes it (Pillow draws the page and saves it as PDF)."""
-    from PIL import Image, ImageDraw
+def make_drawing_pdf(path: Path) -> None:
+    """A PDF with no text layer and no image to read by OCR: lines drawn by reportlab (a scan is read
+    by OCR: tests/test_ocr.py)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
 
-    page = Image.new("RGB", (800, 1000), "white")
-    ImageDraw.Draw(page).text((50, 50), "The scanned minutes of the harbour committee.", fill="black")
-    page.save(path, "PDF", resolution=100.0)
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for step in range(10):
+        pdf.line(60, 700 - 40 * step, 500, 720 - 40 * step)
+    pdf.showPage()
+    pdf.save()
 
 
 def make_encrypted_pdf(source: Path, path: Path) -> None:
@@ -141,7 +145,7 @@ def test_html_gives_the_main_text_titled_by_the_page_and_no_furniture() -> None:
 def test_pdf_pages_running_furniture_and_a_sentence_across_the_page_break(report_pdf: Path) -> None:
     document = read_document(report_pdf, 10**7)
     extracted = document.extracted
-    assert document.extractor.startswith("pdf/2 pypdfium2==") and len(extracted.pages) == 3
+    assert document.extractor.startswith("pdf/3 pypdfium2==") and len(extracted.pages) == 3
     chunks = document_chunks(extracted, "report")
     assert_verbatim(extracted, chunks)
     for furniture in (HEADER, FOOTER_URL, "1/3", "2/3", "3/3", "riverton.example"):
@@ -192,7 +196,7 @@ def test_bad_documents_are_one_line_each_and_named_in_the_summary(
     (folder / "notes.txt").write_text("The harbour bridge was closed for repairs in March 2019 by the council.\n")
     settings = Settings(index=str(tmp_path / "index"))
     before = ingest([folder], settings, encoder).chunks_total
-    make_scanned_pdf(folder / "scanned.pdf")
+    make_drawing_pdf(folder / "drawing.pdf")
     make_encrypted_pdf(report_pdf, folder / "locked.pdf")
     (folder / "cut.pdf").write_bytes(report_pdf.read_bytes()[: report_pdf.stat().st_size // 2])
     (folder / "broken.docx").write_bytes(b"PK\x03\x04 this is not a whole zip file")
@@ -200,7 +204,7 @@ def test_bad_documents_are_one_line_each_and_named_in_the_summary(
     (folder / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     report = ingest([folder], settings, encoder)
     messages = {Path(p.path).name: str(p) for p in report.skipped}
-    assert "no text layer" in messages["scanned.pdf"] and "OCR it first" in messages["scanned.pdf"]
+    assert "no text layer" in messages["drawing.pdf"] and "OCR it first" in messages["drawing.pdf"]
     assert "encrypted" in messages["locked.pdf"]
     assert "truncated" in messages["cut.pdf"]
     assert "not a readable .docx" in messages["broken.docx"]
@@ -229,14 +233,14 @@ def test_a_mixed_folder_answers_with_page_citations_and_qa_show(tmp_path: Path, 
     shutil.copy(DATA / "bridge-news.html", folder)
     shutil.copy(DATA / "releases.md", folder)
     make_memo_docx(folder / "memo.docx")
-    make_scanned_pdf(folder / "scanned.pdf")
+    make_drawing_pdf(folder / "drawing.pdf")
     (folder / "slides.pptx").write_bytes(b"PK\x03\x04 slides")
     index = str(tmp_path / "index")
     result = run_qa("ingest", str(folder), "--index", index, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "4 added" in result.stdout
     assert "Skipped 2: 1 .pdf (no text layer), 1 .pptx (unsupported format)" in result.stdout
-    assert result.stderr.count("\n") == 1 and "scanned.pdf: no text layer" in result.stderr  # the pptx: counted
+    assert result.stderr.count("\n") == 1 and "drawing.pdf: no text layer" in result.stderr  # the pptx: counted
     listed = run_qa("ingest", str(folder), "--index", index, "--verbose", cwd=tmp_path)
     assert "unchanged mixed/report.pdf" in " ".join(listed.stdout.split()) and "4 unchanged" in listed.stdout
     assert "slides.pptx: unsupported format .pptx" in listed.stderr
@@ -264,12 +268,12 @@ def test_qa_show_through_a_chroma_server_with_and_without_the_file(
 ) -> None:
     settings = Settings(index=chroma_server)
     ingest([report_pdf], settings, encoder)
-    heading, lines = show("report.pdf:p3:5", Store(settings))
-    assert heading.startswith("report.pdf") or "report.pdf" in heading
-    assert any(line.startswith("> ") and PAGE_THREE_SENTENCE in line for line in lines)
+    shown = show("report.pdf:p3:5", Store(settings))
+    assert shown.heading.startswith("report.pdf") or "report.pdf" in shown.heading
+    assert PAGE_THREE_SENTENCE in shown.cited
     report_pdf.unlink()  # as on a teammate's machine: the index still shows what it holds
-    heading, lines = show("report.pdf:p3:5", Store(settings))
-    assert "not on this machine" in heading and any("ferry" in line for line in lines)
+    shown = show("report.pdf:p3:5", Store(settings))
+    assert "not on this machine" in shown.heading and any("ferry" in line for line in shown.lines)
     answer = Assistant.open(settings, encoder).ask("how many passengers did the ferry carry?")
     assert answer.stale and not answer.passages  # never quoted from a file that is not there
 
@@ -283,7 +287,7 @@ def test_a_new_extractor_version_re_extracts_and_an_unchanged_file_costs_a_hash(
     first = ingest([report_pdf], settings, encoder)
     store = Store(settings)
     (record,) = store.file_records().values()
-    assert first.added == [str(report_pdf)] and record.extractor.startswith("pdf/2 pypdfium2==")
+    assert first.added == [str(report_pdf)] and record.extractor.startswith("pdf/3 pypdfium2==")
     assert ingest([report_pdf], settings, encoder).unchanged == [str(report_pdf)]
     store.put_files([FileRecord(record.source, record.sha256, record.chunks, record.title, "pdf/0 pypdfium2==4.0")])
     again = ingest([report_pdf], settings, encoder)

@@ -185,8 +185,8 @@ def test_qa_show_refuses_what_does_not_exist_and_finds_hidden_folders(tmp_path: 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    heading, lines = show(".notes/tides.txt:3", store)  # "./" stripping made it "notes/tides.txt"
-    assert heading.endswith("tides.txt · tides") and any("tide table" in line for line in lines)
+    shown = show(".notes/tides.txt:3", store)  # "./" stripping made it "notes/tides.txt"
+    assert shown.heading.endswith("tides.txt · tides") and any("tide table" in line for line in shown.lines)
     with pytest.raises(BadCitation, match="is not in the index"):
         show("../tides.txt:3", store)  # another file than the one indexed: not found by its name's end
     monkeypatch.chdir(hidden)

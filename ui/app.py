@@ -337,7 +337,7 @@ class QAApp(App[None]):
         """Show the cited file scrolled to the passage; False when the file no longer holds `expected`
         where the index said (it is shown all the same, with a note)."""
         try:  # the canonical text, extracted again (a PDF's, a web page's main text)
-            source = load_source(citation.path)
+            source = load_source(citation.path, self.assistant.files.texts if self.assistant else None)
         except UnreadableFile as error:
             self.notify(f"Cannot open {citation.source}: {error.problem}", severity="error", markup=False)
             return expected is None
@@ -389,8 +389,8 @@ class QAApp(App[None]):
         for notice in self.query(StaleNotice):
             if notice.source in sources:
                 notice.remove()
-        for answer in self.answers:
-            answer.stale = [s for s in answer.stale if s not in sources]
+        for turn in self.query(Turn):
+            turn.drop_stale(sources)
         self.refresh_bindings()
 
     # -- export, help

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -287,8 +288,14 @@ class Turn(Vertical):
     def add_stale(self, source: str) -> None:
         """Say that `source` changed since it was indexed (found when its passage was opened)."""
         if self.answer is not None and source not in self.answer.stale:
-            self.answer.stale.append(source)
+            self.answer = dataclasses.replace(self.answer, stale=(*self.answer.stale, source))
             self.mount(StaleNotice(source, left_out=False))
+
+    def drop_stale(self, sources: list[str]) -> None:
+        """Forget that `sources` changed: they were indexed again."""
+        if self.answer is not None:
+            self.answer = dataclasses.replace(self.answer, stale=tuple(s for s in self.answer.stale
+                                                                         if s not in sources))
 
     def show_error(self, message: str) -> None:
         """Show why the question got no answer."""

@@ -51,6 +51,9 @@ class Extracted:
     lines: tuple[tuple[int, int, int], ...] = field(default=(), repr=False)
     structured: bool = False  # True: blocks follow headings and text lines; False: the prose rule (.txt)
     date: str | None = None  # the format's own date metadata, as given (an HTML page's, a PDF's CreationDate)
+    # the pages read by OCR (a scan's): a text that the file's bytes alone do not give again, so the
+    # index stores it (index.texts)
+    read_by_ocr: tuple[int, ...] = ()
 
     def page_of(self, offset: int) -> int | None:
         """The 1-based page that holds `offset`, or None for a document without pages."""
@@ -91,10 +94,11 @@ class Format:
     """One file format: its name, the version of the rules that extract it, and the extractor."""
 
     name: str
-    rules: int  # bumped whenever our own extraction rules change (html 3, docx 2: list items marked; pdf 2)
+    rules: int  # bumped whenever our own extraction rules change (html 3, docx 2: list items marked; pdf 3: OCR)
     library: str  # the PyPI package that does the reading ("" for none)
-    extract: Callable[[Path, int], Extracted]  # (path, limit on the text's characters)
+    extract: Callable[..., Extracted]  # (path, limit on the text's characters[, the OCR reader when `scans`])
     paged: bool = False
+    scans: bool = False  # its pages may be images of text, read by OCR at ingest (index.formats.ocr)
 
     @property
     def id(self) -> str:
@@ -124,7 +128,7 @@ def formats() -> dict[str, Format]:
         ".markdown": Format("markdown", 1, "", text.extract_markdown),
         ".html": Format("html", 3, "trafilatura", html.extract_html),
         ".htm": Format("html", 3, "trafilatura", html.extract_html),
-        ".pdf": Format("pdf", 2, "pypdfium2", pdf.extract_pdf, paged=True),
+        ".pdf": Format("pdf", 3, "pypdfium2", pdf.extract_pdf, paged=True, scans=True),
         ".docx": Format("docx", 2, "python-docx", docx.extract_docx),
     }
     return table

@@ -15,8 +15,12 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.formats import Extracted, FormatProblem, Heading, too_large, whole_characters
+
+if TYPE_CHECKING:
+    from index.formats.ocr import PageReader
 
 LIST_ITEM = re.compile(r"^(?:[•◦▪●■‣–]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s")  # a line that starts a list item
 SOFT_HYPHEN = re.compile("[\ufffe\x02\xad]")
@@ -40,6 +44,7 @@ class Line:
     order: int  # in PDFium's reading order, from 0
     number: int = 0  # the line on the page counted from the top (lines at one height share a number)
     end_top: float = 0.0  # the top of its last character (lower than `top` when PDFium ran two lines on)
+    starts_paragraph: bool = False  # read by OCR: Tesseract begins a paragraph here (index.formats.ocr)
 
 
 def _open(path: Path):  # type: ignore[no-untyped-def]
@@ -89,21 +94,26 @@ def _page_lines(page) -> list[Line]:  # type: ignore[no-untyped-def]
         textpage.close()
 
 
-def _pages(path: Path, max_chars: int) -> Iterator[list[Line]]:
-    """Each page's lines, one page at a time."""
-    import pypdfium2 as pdfium
-
+def _pages(path: Path, max_chars: int, ocr: PageReader | None = None,
+           read_by_ocr: list[int] | None = None) -> Iterator[list[Line]]:
+    """Each page's lines, one page at a time; a page without text that shows an image (a scan) read
+    by `ocr`, its number added to `read_by_ocr` (without `ocr`, such a page has no lines)."""
     document = _open(path)
     try:
         total = 0
+        expected = False  # the pages to read by OCR counted (when the first is met)
         for index in range(len(document)):
-            try:
-                page = document[index]
-            except pdfium.PdfiumError:
-                raise FormatProblem(f"corrupt PDF (page {index + 1} cannot be read)", "download or save it again",
-                                    "corrupt") from None
+            page = _page(document, index)
             try:
                 lines = _page_lines(page)
+                if not lines and ocr is not None and _scanned(page):
+                    if not expected:
+                        ocr.expect(1 + sum(_scanned(_page(document, later), close=True)
+                                           for later in range(index + 1, len(document))))
+                        expected = True
+                    lines = ocr.read(page)
+                    if read_by_ocr is not None:
+                        read_by_ocr.append(index + 1)
             finally:
                 page.close()
             total += sum(len(line.text) + 1 for line in lines)
@@ -112,6 +122,34 @@ def _pages(path: Path, max_chars: int) -> Iterator[list[Line]]:
             yield lines
     finally:
         document.close()
+
+
+def _page(document, index: int):  # type: ignore[no-untyped-def]
+    """Page `index` of an open PDF (raises FormatProblem for a page PDFium cannot read)."""
+    import pypdfium2 as pdfium
+
+    try:
+        return document[index]
+    except pdfium.PdfiumError:
+        raise FormatProblem(f"corrupt PDF (page {index + 1} cannot be read)", "download or save it again",
+                            "corrupt") from None
+
+
+def _scanned(page, close: bool = False) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a page is an image of text: no characters, and an image on it."""
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        textpage = page.get_textpage()
+        try:
+            if textpage.count_chars():
+                return False
+        finally:
+            textpage.close()
+        return next(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)), None) is not None
+    finally:
+        if close:
+            page.close()
 
 
 def _furniture_key(text: str) -> str:
@@ -252,12 +290,17 @@ def _new_paragraph(previous: Line | None, line: Line) -> bool:
     pitch = previous.end_top - line.top
     size = max(previous.size, line.size, 1.0)
     return (pitch > PARAGRAPH_GAP * size or pitch < -0.5 * size or abs(previous.size - line.size) > 0.15 * size
-            or bool(LIST_ITEM.match(line.text)))
+            or bool(LIST_ITEM.match(line.text)) or (line.starts_paragraph and bool(SENTENCE_END.search(previous.text))))
 
 
-def extract_pdf(path: Path, max_chars: int) -> Extracted:
-    """A PDF's canonical text, its pages and the place of each kept line."""
-    pages = list(_pages(path, max_chars))
+def extract_pdf(path: Path, max_chars: int, ocr: PageReader | None = None) -> Extracted:
+    """A PDF's canonical text, its pages and the place of each kept line; pages that are images of
+    text (scans) are read by `ocr`, or have no text without it."""
+    read_by_ocr: list[int] = []
+    pages = list(_pages(path, max_chars, ocr, read_by_ocr))
+    if not any(pages) and read_by_ocr:
+        raise FormatProblem("no text found, by OCR either (pictures, or a scan too faint to read)",
+                            "nothing to index; a sharper scan may read", "no text found")
     if not any(pages):
         raise FormatProblem(
             "no text layer (a scanned or image-only PDF)", "OCR it first, e.g. ocrmypdf in.pdf out.pdf", "no text layer"
@@ -267,7 +310,7 @@ def extract_pdf(path: Path, max_chars: int) -> Extracted:
     given, date = _metadata(path)
     title = given or next((text[h.start : h.end] for h in out.headings if h.level == 1), "") or path.name
     return Extracted(text, title=title, headings=tuple(out.headings), pages=tuple(out.pages), lines=tuple(out.lines),
-                     structured=True, date=date)
+                     structured=True, date=date, read_by_ocr=tuple(read_by_ocr))
 
 
 def _metadata(path: Path) -> tuple[str, str | None]:
@@ -281,6 +324,9 @@ def _metadata(path: Path) -> tuple[str, str | None]:
         date = str(document.get_metadata_value("CreationDate") or "") or None
     finally:
         document.close()
-    if title.lower() in ("untitled", "untitled document") or re.search(r"\.(docx?|odt|pdf|txt|html?)$", title, re.I):
+    # a placeholder: "Untitled", a file's name ("report.docx"), or this file's own stem (Pillow and many
+    # scanners write it: "scan0001")
+    if title.lower() in ("untitled", "untitled document", path.stem.lower()) \
+            or re.search(r"\.(docx?|odt|pdf|txt|html?)$", title, re.I):
         title = ""
     return title, date
