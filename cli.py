@@ -41,6 +41,10 @@ def command_bench(args: argparse.Namespace) -> int:
         from evals.timeline_heldout import main as timeline_main
 
         return timeline_main(args.rest)
+    if args.which == "manuals":
+        from evals.manuals import main as manuals_main
+
+        return manuals_main(args.rest)
     if args.which == "formats":
         from evals.formats import main as formats_main
 
@@ -85,13 +89,13 @@ def add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `bench squad|natural|speed|formats|scale|timeline|faults|ocr|mcp` subcommand."""
+    """The `bench squad|natural|speed|formats|manuals|scale|timeline|faults|ocr|mcp` subcommand."""
     bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` and `qa bench natural` (quality), "
-                                         "`qa bench speed`, "
-                                         "`qa bench formats`, `qa bench scale`, `qa bench timeline`, "
+                                         "`qa bench speed`, `qa bench formats`, `qa bench manuals`, "
+                                         "`qa bench scale`, `qa bench timeline`, "
                                          "`qa bench faults` (reliability), `qa bench ocr`, `qa bench mcp`")
-    bench.add_argument("which", choices=["squad", "natural", "speed", "formats", "scale", "timeline", "faults", "ocr",
-                                         "mcp"])
+    bench.add_argument("which", choices=["squad", "natural", "speed", "formats", "manuals", "scale", "timeline",
+                                         "faults", "ocr", "mcp"])
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(run=command_bench)
 

@@ -197,7 +197,9 @@ def ingest_with_asks(ws: Workspace, runs: int) -> Findings:
 
 
 # ---- fuzzed files and questions ----------------------------------------------------------------------------
-LEFT_OUT = re.compile(r"  \(\d[\d,]* of \d[\d,]* lines left out: not prose\)$")
+# (and before that, the share of its words a web page, PDF or Word file kept: "  kept 100% of its words")
+LEFT_OUT = re.compile(r"(?:  kept \d+% of its words(?: \([^)]*\))?)?(?:  \(\d[\d,]* of \d[\d,]* lines left out: "
+                      r"not prose\))?$")
 
 
 def fuzzed_folder(ws: Workspace, files: int, questions: int) -> Findings:

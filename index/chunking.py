@@ -364,6 +364,13 @@ def structured_blocks(text: str, headings: tuple[Heading, ...], title: str = "")
     return blocks
 
 
+def _with_text(blocks: list[Span], headings: tuple[Heading, ...]) -> list[Span]:
+    """The blocks less those that are a heading alone, with no text of its own under it ("CAT" above
+    "NAME"): it is no passage, and the titles of the sections under it carry its words."""
+    alone = {(h.start, h.end) for h in headings}
+    return [block for block in blocks if (block.start, block.end) not in alone]
+
+
 def section_title(title: str, headings: tuple[Heading, ...], text: str, offset: int) -> str:
     """The title of a passage at `offset`: its document's title and the headings it is under
     ("releases.md › Version 1.0.0 (2015-05-15)")."""
@@ -383,7 +390,7 @@ def document_blocks(extracted: Extracted) -> list[Span]:
     """The blocks of a document that chunks and passages come from: prose for plain text,
     sections of text lines for structured formats."""
     if extracted.structured:
-        return structured_blocks(extracted.text, extracted.headings, extracted.title)
+        return _with_text(structured_blocks(extracted.text, extracted.headings, extracted.title), extracted.headings)
     return prose_blocks(extracted.text)
 
 

@@ -1,6 +1,7 @@
-"""A document's own date: its dateline, a date line near its top, a date in its title or file
-name, or its metadata. Found by general patterns, never guessed: a document with none is undated,
-and a file's modification time is never its date."""
+"""A document's own date: its dateline, a date line or a "released on DATE" statement near its top,
+a date in its title or file name, or its metadata. Found by general patterns, never guessed: a
+document with none is undated; a file's modification time, a build stamp ("Last updated on ...")
+and a version number ("3.8.12") are never its date."""
 
 from __future__ import annotations
 
@@ -19,15 +20,15 @@ YEAR = r"(?P<year>\d{4})"
 FULL_DATE = re.compile(
     rf"\b(?:(?P<month>{MONTH})\s+{DAY},?\s+{YEAR}"
     rf"|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month2>{MONTH}),?\s+(?P<year2>\d{{4}})"
-    r"|(?P<iso>\d{4}-\d{2}-\d{2})"
-    r"|(?P<numeric>\d{1,2}/\d{1,2}/\d{4}))\b"
+    r"|(?<!\d\.)(?P<iso>\d{4}-\d{2}-\d{2})(?!\.\d)"
+    r"|(?<!\d\.)(?P<numeric>\d{1,2}/\d{1,2}/\d{4})(?!\.\d))\b"
 )
 MONTH_YEAR = re.compile(rf"\b(?P<month>{MONTH})\s+(?:of\s+)?(?P<year>\d{{4}})\b")
 # In a file name: 2022-04-20, 2022_04_20, 20220420, 2014-07, or a lone year, set off by non-digits.
 NAME_DATE = re.compile(
-    r"(?<![0-9A-Za-z])(?P<year>(?:19|20)\d{2})"
-    r"(?:(?P<sep>[-_.]?)(?P<month>0[1-9]|1[0-2])(?:(?P=sep)(?P<day>0[1-9]|[12]\d|3[01]))?)?(?![0-9])"
-)
+    r"(?<![0-9A-Za-z])(?<!\d\.)(?P<year>(?:19|20)\d{2})"
+    r"(?:(?P<sep>[-_.]?)(?P<month>0[1-9]|1[0-2])(?:(?P=sep)(?P<day>0[1-9]|[12]\d|3[01]))?)?(?![0-9])(?!\.\d)"
+)  # a version number ("gcc-2.2013.05", "3.2012") is not a date
 TOP_LINES = 15  # a date line counts when it is among the first lines of the text ...
 TOP_CHARS = 1500  # ... and within this many characters of its start
 DATELINE_WORDS = 10  # a line this short that holds a full date is a dateline
@@ -37,6 +38,14 @@ DATELINE_END = re.compile(r"\s*[:—–-](?!\s*\d)")  # what ends a dateline tha
 TIME_OF_DAY = re.compile(r",?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\b\.?)?"
                          r"(?:\s*(?:[+-]\d{2}:?\d{2}\b|[A-Z]{2,5}\b)(?:\s*\([A-Z]{2,5}\))?)?")
 OPENING_CHARS = 80  # ... and a longer line's date counts when it starts this close to the line's start
+# A statement of when the document's subject came out, near the top: "Python 3.8 was released on
+# October 14, 2019", "Published: 2 May 2021" (the date within a few words of the verb).
+RELEASED = re.compile(r"(?i)\b(?:released|published|issued|announced|dated|release date|publication date)\b"
+                      r"[:,]?(?:\s+(?!\d)\S+){0,3}?\s+(?:on\s+|in\s+)?$")
+# A stamp of when a page or file was built, which dates the build, not the document: "Last updated on
+# Oct 07, 2026", "Generated on ... by Doxygen", "Page generated ...", "Built with Sphinx on ...".
+BUILD_STAMP = re.compile(r"(?i)\b(?:last\s+(?:updated|modified|changed|built|generated|edited)|generated\s+(?:on|by|at)"
+                         r"|built\s+(?:on|at|with)|page\s+generated|this\s+page\s+was\s+(?:last\s+)?(?:edited|modified))\b")
 
 
 @dataclass(frozen=True)
@@ -89,10 +98,14 @@ def parse_full_date(match: re.Match[str]) -> str | None:
 def date_in_text(text: str) -> DocumentDate | None:
     """The date the top of a text is written on: a short line holding a full date (a dateline,
     "Havana, November 15, 2022"), else a full date in the opening lines ("NEW YORK, Weds. April
-    20, 2022: ..."), else a short line holding a month and year ("Version 2.0, January 2004", under
-    a licence's name)."""
-    head, offset, opening, months = text[:TOP_CHARS], 0, [], []
+    20, 2022: ..."), else a full date that the opening lines say something was released or published
+    on, else a short line holding a month and year ("Version 2.0, January 2004", under a licence's
+    name). A line that stamps a build ("Last updated on ...") is passed over."""
+    head, offset, opening, released, months = text[:TOP_CHARS], 0, [], [], []
     for line in head.splitlines(keepends=True)[:TOP_LINES]:
+        if BUILD_STAMP.search(line):
+            offset += len(line)
+            continue
         month = MONTH_YEAR.search(line)
         if month and len(re.findall(r"\w+", line)) <= DATELINE_WORDS and (
                 iso := _iso(int(month["year"]), _month(month["month"]))):
@@ -110,8 +123,10 @@ def date_in_text(text: str) -> DocumentDate | None:
             # event's date in it ("The game was played on February 7, 2016, at ...")
             if match.start() <= OPENING_CHARS and DATELINE_END.match(line, date_end):
                 opening.append(DocumentDate(iso, "text", span))
+            elif RELEASED.search(line, 0, match.start()):
+                released.append(DocumentDate(iso, "text", span))
         offset += len(line)
-    return next(iter(opening + months), None)
+    return next(iter(opening + released + months), None)
 
 
 def date_in_title(title: str) -> DocumentDate | None:

@@ -27,6 +27,7 @@ from index.store import ChunkRecord, FileRecord, Store, chunk_id
 from index.texts import CanonicalTexts, read_for_index
 
 Progress = Callable[[int, int], None]
+LOW_KEPT = 0.9  # a file whose text keeps less of its words than this is named in the summary
 
 
 class IngestInterrupted(QAError):
@@ -65,6 +66,18 @@ class IngestReport:
             return ""
         return (f"Read {self.ocr_pages:,} scanned page{'s' if self.ocr_pages != 1 else ''} by OCR in "
                 f"{self.ocr_seconds:.1f} s")
+    # per file extracted from a web page, PDF or Word file: the share of its own words its text keeps, and
+    # how it was read when not the usual way ("whole page": the main-text extractor kept too little)
+    kept: dict[str, tuple[float, str]] = field(default_factory=dict)
+
+    def kept_summary(self) -> str:
+        """One line naming the files whose text keeps less than `LOW_KEPT` of their words, "" for none."""
+        low = sorted((share, source) for source, (share, _) in self.kept.items() if share < LOW_KEPT)
+        if not low:
+            return ""
+        named = ", ".join(f"{display_path(source)} ({share:.0%})" for share, source in low[:5])
+        more = f" and {len(low) - 5} more" if len(low) > 5 else ""
+        return f"Kept less than {LOW_KEPT:.0%} of the words of {len(low)} file(s): {named}{more}"
 
     def left_out_summary(self) -> str:
         """One line on the lines that were not indexed, "" when none were."""
@@ -315,6 +328,9 @@ def _embed_in_windows(pending: list[Prepared], store: Store, encoder: SentenceEn
     enough that an interruption loses little)."""
     for prepared in pending:
         report.lines_left_out[str(prepared.document.path)] = lines_left_out(prepared.document.text, prepared.records)
+        extracted = prepared.document.extracted
+        if extracted.kept is not None:
+            report.kept[str(prepared.document.path)] = (extracted.kept, extracted.how)
     total = sum(len(prepared.records) for prepared in pending)
     done = 0
     if progress:

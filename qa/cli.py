@@ -140,12 +140,16 @@ def command_ingest(args: argparse.Namespace) -> int:
             for source in sources:
                 left, lines = report.lines_left_out.get(source, (0, 0))
                 counted = f"  ({left:,} of {lines:,} lines left out: not prose)" if left else ""
-                say(f"  {status:9} {display_path(source)}{counted}")
+                share, how = report.kept.get(source, (None, ""))
+                kept = f"  kept {share:.0%} of its words{f' ({how})' if how else ''}" if share is not None else ""
+                say(f"  {status:9} {display_path(source)}{kept}{counted}")
     say(f"Indexed {settings.index}: {report.summary()}")
     if read := report.ocr_summary():
         say(read)
     if left_out := report.left_out_summary():
         say(left_out)
+    if low := report.kept_summary():
+        say(low)
     if report.skipped:
         summary = skip_summary(report.skipped)
         say(summary[:1].upper() + summary[1:])

@@ -257,8 +257,8 @@ def chunk_sentences(asked: Asked, candidate: Candidate, source: SourceText, bloc
             # a sentence too long for one chunk was cut at ingest (a list of names with no full stop, a
             # table read as one line): this chunk's piece of it is read
             span = Span(max(span.start, chunk.start), min(span.end, chunk.end))
-        if (chunk.source, span.start) in seen:
-            continue
+        if (chunk.source, span.start) in seen or source.is_code(span):
+            continue  # (code, a synopsis, a command line: searchable and shown as context, never the answer)
         seen.add((chunk.source, span.start))
         text = source.text[span.start : span.end]
         sentence_terms = terms(text)

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.chunking import TITLE_SEPARATOR
 from index.documents import display_path, fingerprint
 from index.errors import QAError, UnreadableFile
 from index.store import FileRecord, Store
@@ -149,8 +150,9 @@ def show(citation_text: str, store: Store) -> ShownText:
             pages = len(extracted.pages)
             raise BadCitation(f"{shown} has no {where} ({pages or 'no'} page{'' if pages == 1 else 's'}, "
                               f"{extracted.text.count(chr(10)) + 1} lines of text)")
-        return ShownText(shown, extracted.title or record.title, cited.page, cited.line,
-                         tuple(render(extracted.text, offset, extracted.pages)))
+        # the title the index gave it (its folder's site name left out), else the extracted one
+        title = record.title.split(TITLE_SEPARATOR)[0] or extracted.title
+        return ShownText(shown, title, cited.page, cited.line, tuple(render(extracted.text, offset, extracted.pages)))
     return _from_index(store, record, cited)
 
 

@@ -52,6 +52,10 @@ class SourceText:
             self._words = f" {normal_words(self.text)} "
         return f" {wanted} " in self._words
 
+    def is_code(self, span: Span) -> bool:
+        """Whether `span` lies in a code block, a synopsis or a command line of the document."""
+        return self.extracted is not None and self.extracted.in_code(span.start, span.end)
+
     def block_of(self, offset: int) -> int | None:
         for index, block in enumerate(self.blocks):
             if block.start <= offset < block.end:

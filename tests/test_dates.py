@@ -215,3 +215,21 @@ def test_a_date_written_day_first_without_a_year_is_an_answer_to_when() -> None:
     text = "In the Church of England's Calendar of Saints he is commemorated on 31 October. The 5th of May is another."
     assert [text[s.start : s.end] for s in candidate_spans(AnswerType.DATE, text)] == ["31 October", "5th of May"]
     assert candidate_spans(AnswerType.DATE, "He bought 1 Marks and Spencer share.") == []
+
+
+def test_a_release_statement_near_the_top_dates_a_text_and_a_build_stamp_does_not() -> None:
+    released = ("What's new in Tidewater 3.8\n\nEditor: A. Smith\n\nThis article explains the new features in "
+                "Tidewater 3.8, compared to 3.7. Tidewater 3.8 was released on October 14, 2019. For full details, "
+                "see the changelog.\n")
+    found = find_document_date(released, "whatsnew-3.8.html")
+    assert found is not None and found.iso == "2019-10-14"
+    assert released[found.span.start : found.span.end] == "October 14, 2019"
+    stamped = "Tidewater manual\n\nLast updated on Oct 07, 2026.\n\nTidewater prints tide tables.\n"
+    assert find_document_date(stamped, "manual.html") is None  # the build's date, not the manual's
+
+
+def test_a_version_number_is_never_a_date() -> None:
+    text = "Tidewater 3.8.12 fixes the moon phases of 3.6.10 and v2.6.17.\n"
+    assert find_document_date(text, "tidewater-3.8.12.html") is None
+    assert find_document_date(text, "gcc-3.2012.05.txt") is None  # a version of year-like parts
+    assert find_document_date(text, "notes-2019-03.txt").iso == "2019-03"

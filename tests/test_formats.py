@@ -131,7 +131,7 @@ def test_html_gives_the_main_text_titled_by_the_page_and_no_furniture() -> None:
     document = read_document(DATA / "bridge-news.html", 10**7)
     extracted = document.extracted
     assert extracted.title.startswith("Harbour bridge to close for repairs")
-    assert document.extractor.startswith("html/3 trafilatura==")
+    assert document.extractor.startswith("html/4 trafilatura==")
     chunks = document_chunks(extracted, "bridge-news")
     assert_verbatim(extracted, chunks)
     texts = [extracted.text[s.start : s.end] for s, _ in chunks]

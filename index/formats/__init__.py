@@ -11,11 +11,15 @@ index (`Format.id`); when they change, the file is extracted again.
 from __future__ import annotations
 
 import bisect
+import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+WORD_PATTERN = re.compile(r"\w+")
 
 
 class FormatProblem(Exception):
@@ -54,6 +58,14 @@ class Extracted:
     # the pages read by OCR (a scan's): a text that the file's bytes alone do not give again, so the
     # index stores it (index.texts)
     read_by_ocr: tuple[int, ...] = ()
+    code: tuple[tuple[int, int], ...] = ()  # (start, end) of code blocks, synopses and command lines: no answers
+    kept: float | None = None  # the share of the document's own words that the text keeps (None: not measured)
+    how: str = ""  # how the text was extracted when not the format's usual way ("recall", "whole page")
+
+    def in_code(self, start: int, end: int) -> bool:
+        """Whether `[start, end)` lies inside a code block, a synopsis or a command line."""
+        row = bisect.bisect_right(self.code, (start, 1 << 62)) - 1
+        return row >= 0 and self.code[row][0] <= start and end <= self.code[row][1]
 
     def page_of(self, offset: int) -> int | None:
         """The 1-based page that holds `offset`, or None for a document without pages."""
@@ -83,10 +95,12 @@ class Extracted:
                 if offset == 0:
                     return None
             return offset
-        on_page = [(n, start) for start, p, n in self.lines if p == page]
-        if not on_page or line < 1 or line > on_page[-1][0]:
+        # the kept lines of a page in text order, whose numbers need not rise: PDFium may read a line set
+        # high on the page (a heading in a box, a margin note) after the text below it
+        at_or_below = [(n, start) for start, p, n in self.lines if p == page and n >= line]
+        if not at_or_below or line < 1:
             return None
-        return next(start for n, start in on_page if n >= line)
+        return min(at_or_below)[1]
 
 
 @dataclass(frozen=True)
@@ -94,7 +108,8 @@ class Format:
     """One file format: its name, the version of the rules that extract it, and the extractor."""
 
     name: str
-    rules: int  # bumped whenever our own extraction rules change (html 3, docx 2: list items marked; pdf 3: OCR)
+    rules: int  # bumped whenever our own extraction rules change (html 4, pdf 4, docx 3: terms with definitions,
+    # code; pdf 3: OCR)
     library: str  # the PyPI package that does the reading ("" for none)
     extract: Callable[..., Extracted]  # (path, limit on the text's characters[, the OCR reader when `scans`])
     paged: bool = False
@@ -126,10 +141,10 @@ def formats() -> dict[str, Format]:
         ".txt": Format("text", 1, "", text.extract_plain),
         ".md": Format("markdown", 1, "", text.extract_markdown),
         ".markdown": Format("markdown", 1, "", text.extract_markdown),
-        ".html": Format("html", 3, "trafilatura", html.extract_html),
-        ".htm": Format("html", 3, "trafilatura", html.extract_html),
-        ".pdf": Format("pdf", 3, "pypdfium2", pdf.extract_pdf, paged=True, scans=True),
-        ".docx": Format("docx", 2, "python-docx", docx.extract_docx),
+        ".html": Format("html", 4, "trafilatura", html.extract_html),
+        ".htm": Format("html", 4, "trafilatura", html.extract_html),
+        ".pdf": Format("pdf", 4, "pypdfium2", pdf.extract_pdf, paged=True, scans=True),
+        ".docx": Format("docx", 3, "python-docx", docx.extract_docx),
     }
     return table
 
@@ -184,33 +199,127 @@ def whole_characters(text: str) -> str:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
+TERM_SEPARATOR = " — "  # between a term and its definition on their one line ("-m, --move — Move/rename ...")
+# The section of a manual page that shows how a command is typed (man-pages(7)): command lines, not prose.
+SYNOPSIS_HEADINGS = frozenset(("synopsis",))
+
+
 class TextBuilder:
-    """Builds a canonical text paragraph by paragraph: one line each, a blank line between them."""
+    """Builds a canonical text paragraph by paragraph: one line each, a blank line between them; a term
+    written with the definition that follows it, on one line; code blocks and a manual's synopsis marked."""
 
     def __init__(self, max_chars: int) -> None:
         self.parts: list[str] = []
         self.length = 0
         self.headings: list[Heading] = []
+        self.code: list[tuple[int, int]] = []
         self.max_chars = max_chars
+        self.term = ""  # a term waiting for its definition
+        self.term_after_code = False  # ... with code written after it
+        self.synopsis_level = 0  # inside a synopsis section: the level of its heading
 
-    def add(self, text: str, heading_level: int = 0) -> None:
-        """Append a paragraph (its white space runs made single spaces); a level makes it a heading."""
-        text = " ".join(text.split())
+    def add(self, text: str, heading_level: int = 0, code: bool = False) -> None:
+        """Append a paragraph (its white space runs made single spaces); a level makes it a heading;
+        `code`: a command line or code (a block of several lines keeps its lines)."""
+        lines = [" ".join(line.split()) for line in text.splitlines()] if code else [" ".join(text.split())]
+        text = "\n".join(line for line in lines if line)
         if not text:
             return
+        if heading_level and heading_level <= self.synopsis_level:
+            self.synopsis_level = 0  # the synopsis ends at the next heading of its rank
+        code = code or bool(self.synopsis_level and not heading_level)
+        if self.term and heading_level:
+            self._write(self.term)
+            self.term = ""
+        elif self.term and not code:
+            text = self.term + TERM_SEPARATOR + text
+            self.term = ""
+        # a term's synopsis (a code block) comes before it: the term waits for its definition
+        self.term_after_code = bool(self.term and code)
+        start = self._write(text)
+        if heading_level:
+            self.headings.append(Heading(start, self.length, heading_level))
+            if text.casefold() in SYNOPSIS_HEADINGS:
+                self.synopsis_level = heading_level
+        elif code:
+            self.code.append((start, self.length))
+
+    def add_term(self, term: str) -> None:
+        """A term, written with the paragraph that follows (its definition); terms in a row are joined."""
+        term = " ".join(term.split())
+        if term and self.term and self.term_after_code:
+            self._write(self.term)  # a term whose definition was only code
+            self.term = ""
+        if term:
+            self.term = f"{self.term}, {term}" if self.term else term
+            self.term_after_code = False
+
+    def _write(self, text: str) -> int:
         if self.parts:
             self.parts.append("\n\n")
             self.length += 2
         start = self.length
         self.parts.append(text)
         self.length += len(text)
-        if heading_level:
-            self.headings.append(Heading(start, self.length, heading_level))
         if self.length > self.max_chars:
             raise too_large(self.length, self.max_chars)
+        return start
 
     def text(self) -> str:
+        if self.term:
+            self._write(self.term)
+            self.term = ""
         return "".join(self.parts)
+
+
+LABEL_WORDS = 8  # a term set above its definition ("-c --stdout --to-stdout") is this short
+
+
+def is_option_label(text: str) -> bool:
+    """A command's option standing alone above its description ("-b, --number-nonblank"), as a manual
+    page sets it: it opens with a dash, is short and ends no sentence."""
+    return text.startswith("-") and len(text.split()) <= LABEL_WORDS and not text.rstrip().endswith((".", ":"))
+
+
+NAME_HEADINGS = frozenset(("name",))  # a manual page's first section (man-pages(7)): "NAME"
+NAME_LINE = re.compile(r"^[\w.:+-]+(?:,\s*[\w.:+-]+)*\s+\\?[-–—]+\s+\S")  # "gzip, gunzip, zcat - compress or ..."
+
+
+def manual_summary(text: str, headings: tuple[Heading, ...] | list[Heading]) -> str:
+    """A manual page's one-line summary: the line under its NAME heading ("gzip, gunzip, zcat -
+    compress or expand files"), or "" for a document that is no manual page."""
+    name = _name_heading(text, headings)
+    if name is None:
+        return ""
+    line = text[name.end :].lstrip("\n").split("\n", 1)[0]
+    return line if NAME_LINE.match(line) and len(line) <= 200 else ""
+
+
+def _name_heading(text: str, headings: tuple[Heading, ...] | list[Heading]) -> Heading | None:
+    return next((h for h in headings if text[h.start : h.end].strip().casefold() in NAME_HEADINGS), None)
+
+
+def not_answers(text: str, headings: tuple[Heading, ...] | list[Heading], code: list[tuple[int, int]]
+                ) -> tuple[tuple[int, int], ...]:
+    """The spans that are never an answer: code, and a manual page's header above its NAME section (its
+    name, section, date and links back: "CAT", "Section: User Commands (1) Updated: September 2022")."""
+    name = _name_heading(text, headings)
+    header = [(0, name.start)] if name is not None and name.start > 0 and manual_summary(text, headings) else []
+    return tuple(sorted(header + code))
+
+
+def word_counts(text: str) -> Counter[str]:
+    """The words of a text, case aside, with how often each occurs."""
+    return Counter(WORD_PATTERN.findall(text.casefold()))
+
+
+def kept_share(whole: Counter[str], kept: str) -> float:
+    """The share of the words of a document (`whole`, from `word_counts`) that its extracted text keeps."""
+    total = sum(whole.values())
+    if not total:
+        return 1.0
+    found = word_counts(kept)
+    return sum(min(count, found[word]) for word, count in whole.items()) / total
 
 
 def too_large(chars: int, max_chars: int) -> FormatProblem:

@@ -5,12 +5,28 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from index.formats import Extracted, FormatProblem, TextBuilder
+from index.formats import (
+    LABEL_WORDS,
+    Extracted,
+    FormatProblem,
+    TextBuilder,
+    is_option_label,
+    kept_share,
+    manual_summary,
+    not_answers,
+    word_counts,
+)
 
 HEADING_STYLE = re.compile(r"^Heading (\d)$")
+CODE_STYLE = re.compile(r"(?i)\b(?:source code|code|preformatted|verbatim)\b")
+# a definition list's term, as pandoc ("Definition Term", its definition "Definition") and LibreOffice
+# ("List Heading", its definition "List Contents") write one
+TERM_STYLES = frozenset(("Definition Term", "List Heading"))
+MENU_LINKS = 3  # a paragraph of this many links and nothing else is a menu
 MAX_DOCX_FACTOR = 20  # a .docx may be this many times its text limit on disk (images, styles)
 # ... and its XML parts, unpacked, this many times the text limit: Word's markup around a text is
 # rarely 10 times the text, while a zip bomb of 1 MB unpacks to gigabytes
@@ -90,18 +106,50 @@ def extract_docx(path: Path, max_chars: int) -> Extracted:
     for block in document.iter_inner_content():
         if isinstance(block, Table):
             for row in block.rows:
-                cells = list(dict.fromkeys(cell.text for cell in row.cells))  # merged cells repeat
-                out.add(" | ".join(" ".join(c.split()) for c in cells))
+                cells = [" ".join(c.split()) for c in dict.fromkeys(cell.text for cell in row.cells)]  # merged repeat
+                cells = [c for c in cells if c]
+                if len(cells) == 2 and len(cells[0].split()) <= LABEL_WORDS and not cells[0].endswith("."):
+                    out.add_term(cells[0])  # a term and its definition
+                    out.add(cells[1])
+                elif cells:
+                    out.add(" | ".join(cells))
             continue
+        if (block.style.name if block.style is not None else "") in TERM_STYLES or is_option_label(block.text.strip()):
+            out.add_term(block.text)
+            continue
+        if len(block.hyperlinks) >= MENU_LINKS and not "".join(block.text.split()).replace(
+                "".join("".join(link.text.split()) for link in block.hyperlinks), ""):
+            continue  # a paragraph of links alone: a table of contents, a menu
         level = _level(block)
         # a list item marked as Word shows it ("•", "3."), so a passage that brings a list tells its items
         kind = _list_kind(block)
         numbered = numbered + 1 if kind == "number" else 0
         mark = f"{numbered}. " if kind == "number" else "• " if kind == "bullet" else ""
-        out.add(mark + block.text, heading_level=level)
+        out.add(mark + block.text, heading_level=level, code=_is_code(block))
         if level == 1 and not first_heading:
             first_heading = " ".join(block.text.split())
     if not out.parts:
         raise FormatProblem("no text in the document", "add text to it or remove it", "no text")
-    title = " ".join((document.core_properties.title or "").split()) or first_heading or path.name
-    return Extracted(out.text(), title=title, headings=tuple(out.headings), structured=True)
+    text = out.text()
+    title = (manual_summary(text, out.headings) or " ".join((document.core_properties.title or "").split())
+             or first_heading or path.name)
+    return Extracted(text, title=title, headings=tuple(out.headings), structured=True,
+                     code=not_answers(text, out.headings, out.code), kept=kept_share(_body_words(document), text))
+
+
+def _is_code(paragraph: Any) -> bool:
+    """A paragraph of a code style ("Source Code" as pandoc writes it, "HTML Preformatted", "Preformatted Text")."""
+    name = (paragraph.style.name if paragraph.style is not None else "") or ""
+    return bool(CODE_STYLE.search(name))
+
+
+def _body_words(document: Any) -> Counter[str]:
+    """The words of every paragraph of the document's body, text boxes and content controls included."""
+    from docx.oxml.ns import qn
+
+    paragraph, text = qn("w:p"), qn("w:t")
+    parts: dict[Any, list[str]] = {}
+    for run_text in document.element.body.iter(text):
+        owner = next(run_text.iterancestors(paragraph), None)
+        parts.setdefault(owner, []).append(run_text.text or "")
+    return word_counts("\n".join("".join(texts) for texts in parts.values()))

@@ -9,6 +9,7 @@ time (only their lines are kept), so a long PDF needs little memory.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import re
 from collections import Counter
@@ -17,7 +18,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.formats import Extracted, FormatProblem, Heading, too_large, whole_characters
+from index.formats import (
+    LABEL_WORDS,
+    SYNOPSIS_HEADINGS,
+    TERM_SEPARATOR,
+    Extracted,
+    FormatProblem,
+    Heading,
+    kept_share,
+    manual_summary,
+    not_answers,
+    too_large,
+    whole_characters,
+    word_counts,
+)
+from index.formats.titles import folder_affixes, without_affixes
 
 if TYPE_CHECKING:
     from index.formats.ocr import PageReader
@@ -32,6 +47,8 @@ RUNNING_WORDS = 12  # ... if it is this short: a line of more words is the page'
 HEADING_SIZE = 1.15  # a line this many times the body's font size (and short) is a heading
 HEADING_WORDS = 20
 PARAGRAPH_GAP = 1.6  # a line further below the one before than this many font sizes starts a paragraph
+PARAGRAPH_PITCH = 1.35  # ... or than this many times the body's usual line spacing
+MIN_PAGE_WORDS = 20  # a page of this many words or more is never left out whole as running lines
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,8 @@ class Line:
     number: int = 0  # the line on the page counted from the top (lines at one height share a number)
     end_top: float = 0.0  # the top of its last character (lower than `top` when PDFium ran two lines on)
     starts_paragraph: bool = False  # read by OCR: Tesseract begins a paragraph here (index.formats.ocr)
+    left: float = 0.0  # where its first character begins, from the page's left edge
+    mono: bool = False  # set in a fixed-pitch font throughout (code, a command line)
 
 
 def _open(path: Path):  # type: ignore[no-untyped-def]
@@ -83,15 +102,27 @@ def _page_lines(page) -> list[Line]:  # type: ignore[no-untyped-def]
             first = match.start() + (len(match.group()) - len(match.group().lstrip()))
             last = match.start() + len(match.group().rstrip()) - 1
             # loose boxes: the font's full height, the same for every character of a line
-            _, _, _, top = textpage.get_charbox(first, loose=True)
+            left, _, _, top = textpage.get_charbox(first, loose=True)
             _, _, _, end_top = textpage.get_charbox(last, loose=True)
             size = float(pdfium_c.FPDFText_GetFontSize(textpage.raw, first))
-            lines.append(Line(body, float(top), size, len(lines), end_top=float(end_top)))
+            mono = all(_fixed_pitch(textpage, i) for i in (first, (first + last) // 2, last))
+            lines.append(Line(body, float(top), size, len(lines), end_top=float(end_top), left=float(left), mono=mono))
         heights = sorted({round(line.top) for line in lines}, reverse=True)
         rank = {height: number for number, height in enumerate(heights, start=1)}
         return [dataclasses.replace(line, number=rank[round(line.top)]) for line in lines]
     finally:
         textpage.close()
+
+
+def _fixed_pitch(textpage, index: int) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the character at `index` is set in a fixed-pitch font (the PDF font flag FixedPitch)."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    flags = ctypes.c_int(0)
+    pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, None, 0, ctypes.byref(flags))
+    return bool(flags.value & 1)
 
 
 def _pages(path: Path, max_chars: int, ocr: PageReader | None = None,
@@ -177,7 +208,7 @@ def running_lines(pages: list[list[Line]]) -> set[tuple[int, int]]:
         (index, line.order)
         for index, line in edges
         if pages_with_text >= 2 and seen[_furniture_key(line.text)] >= needed and not _is_heading_size(line, body)
-        and len(line.text.split()) <= RUNNING_WORDS
+        and (len(line.text.split()) <= RUNNING_WORDS or line.size < body)  # (smaller than the text: a browser's header)
     }
     furniture = numbers | repeated
     # pages of one layout (a form, a record a page) repeat every line, digits aside: a header frames a
@@ -205,6 +236,9 @@ class _Builder:
         self.headings: list[Heading] = []
         self.last = ""  # the line just written
         self.last_heading = False
+        self.last_code = False
+        self.opened = False  # the line just written opened a paragraph
+        self.code: list[tuple[int, int]] = []
 
     def write(self, piece: str) -> None:
         self.parts.append(piece)
@@ -247,10 +281,52 @@ def _is_caps_heading(line: Line) -> bool:
             and not SENTENCE_END.search(line.text.rstrip()))
 
 
+def _usual_pitch(pages: list[list[Line]]) -> float:
+    """The most common distance between a line and the next of the same size: the body's line spacing
+    (a browser's PDF reports its fonts larger than they are set, so the font size alone misleads)."""
+    pitches: Counter[float] = Counter()
+    for lines in pages:
+        for previous, line in itertools.pairwise(lines):
+            gap = previous.end_top - line.top
+            if previous.size == line.size and 0 < gap < 3 * line.size:
+                pitches[round(gap, 1)] += 1
+    return pitches.most_common(1)[0][0] if pitches else 0.0
+
+
+def _is_label(line: Line, opened: bool) -> bool:
+    """A term above its definition ("-a --ascii", "retry"): a short line opening its paragraph that ends no sentence."""
+    return opened and not line.mono and len(line.text.split()) <= LABEL_WORDS and not SENTENCE_END.search(line.text)
+
+
+def _separator(out: _Builder, previous: Line | None, line: Line, caps: bool, heading: bool, code: bool,
+               pitch: float) -> str:
+    """What goes between the line written last and `line` (`previous`: the line before it on this page)."""
+    if previous is None:
+        # a sentence broken across the page break goes on as one sentence
+        joins = (bool(out.parts) and not heading and not out.last_heading and not code and not out.last_code
+                 and not SENTENCE_END.search(out.last))
+        return out.continues(line) if joins else "\n\n"
+    new = _new_paragraph(previous, line, pitch)
+    if heading and out.last_heading and not caps and not new:
+        return " "  # a heading wrapped onto a second line
+    if code and out.last_code and not new:
+        return "\n"  # a code block keeps its lines
+    if (not heading and not code and not out.last_heading and _is_label(previous, out.opened)
+            and line.left > previous.left + 0.5 * line.size):
+        return TERM_SEPARATOR  # a term and its definition, indented under it, on one line
+    # a line further left than the one before, which ran on, starts a paragraph too
+    if heading or out.last_heading or code or out.last_code or new or (
+            line.left < previous.left - 0.5 * line.size and not out.opened):
+        return "\n\n"
+    return out.continues(line)
+
+
 def _build(pages: list[list[Line]], furniture: set[tuple[int, int]]) -> _Builder:
     body = _body_size(pages)
     levels = _heading_levels(pages, body)
+    pitch = _usual_pitch(pages)
     out = _Builder()
+    synopsis = False  # inside a manual's synopsis: command lines
     for index, lines in enumerate(pages):
         out.pages.append(out.length)
         previous: Line | None = None
@@ -258,44 +334,45 @@ def _build(pages: list[list[Line]], furniture: set[tuple[int, int]]) -> _Builder
             sized = _is_heading_size(line, body)
             caps = not sized and _is_caps_heading(line)
             heading = sized or caps
-            if previous is None:
-                # a sentence broken across the page break goes on as one sentence
-                joins = bool(out.parts) and not heading and not out.last_heading and not SENTENCE_END.search(out.last)
-                separator = out.continues(line) if joins else "\n\n"
-            elif heading and out.last_heading and not caps and not _new_paragraph(previous, line):
-                separator = " "  # a heading wrapped onto a second line
-            elif heading or out.last_heading or _new_paragraph(previous, line):
-                separator = "\n\n"
-            else:
-                separator = out.continues(line)
+            code = not heading and (line.mono or synopsis)
+            separator = _separator(out, previous, line, caps, heading, code, pitch)
             start = out.length + (len(separator) if out.parts else 0)
             if previous is None:
                 out.pages[-1] = start
             out.line(line, index + 1, separator)
+            out.opened = separator == "\n\n"
             if heading and separator == " ":
                 out.headings[-1] = dataclasses.replace(out.headings[-1], end=out.length)
             elif heading:  # a heading in capitals ranks below those set in larger type (never the title's)
                 level = min(6, len(levels) + 2) if caps else levels.get(round(line.size, 1), 1)
                 out.headings.append(Heading(start, out.length, level))
-            out.last_heading = heading
+                synopsis = line.text.strip().casefold() in SYNOPSIS_HEADINGS
+            if code and out.code and separator == "\n":
+                out.code[-1] = (out.code[-1][0], out.length)
+            elif code:
+                out.code.append((start, out.length))
+            out.last_heading, out.last_code = heading, code
             previous = line
     return out
 
 
-def _new_paragraph(previous: Line | None, line: Line) -> bool:
+def _new_paragraph(previous: Line | None, line: Line, pitch: float = 0.0) -> bool:
     """Whether `line` starts a paragraph after `previous` on the same page: a wider gap than the
-    line spacing, a change of font size, a move up the page (a new column) or a list item."""
+    line spacing (`pitch`, the body's usual one), a change of font size, a move up the page (a new
+    column) or a list item."""
     if previous is None:
         return True
-    pitch = previous.end_top - line.top
+    gap = previous.end_top - line.top
     size = max(previous.size, line.size, 1.0)
-    return (pitch > PARAGRAPH_GAP * size or pitch < -0.5 * size or abs(previous.size - line.size) > 0.15 * size
+    wide = gap > PARAGRAPH_GAP * size or (pitch > 0 and gap > PARAGRAPH_PITCH * pitch)
+    return (wide or gap < -0.5 * size or abs(previous.size - line.size) > 0.15 * size
             or bool(LIST_ITEM.match(line.text)) or (line.starts_paragraph and bool(SENTENCE_END.search(previous.text))))
 
 
 def extract_pdf(path: Path, max_chars: int, ocr: PageReader | None = None) -> Extracted:
     """A PDF's canonical text, its pages and the place of each kept line; pages that are images of
-    text (scans) are read by `ocr`, or have no text without it."""
+    text (scans) are read by `ocr`, or have no text without it; `kept` is the share of the words of
+    its text layer, running headers and footers aside, that the text holds."""
     read_by_ocr: list[int] = []
     pages = list(_pages(path, max_chars, ocr, read_by_ocr))
     if not any(pages) and read_by_ocr:
@@ -305,12 +382,37 @@ def extract_pdf(path: Path, max_chars: int, ocr: PageReader | None = None) -> Ex
         raise FormatProblem(
             "no text layer (a scanned or image-only PDF)", "OCR it first, e.g. ocrmypdf in.pdf out.pdf", "no text layer"
         )
-    out = _build(pages, running_lines(pages))
+    furniture = _page_furniture(pages, running_lines(pages))
+    out = _build(pages, furniture)
     text = "".join(out.parts)
     given, date = _metadata(path)
-    title = given or next((text[h.start : h.end] for h in out.headings if h.level == 1), "") or path.name
+    title = (manual_summary(text, out.headings) or without_affixes(given, folder_affixes(path, pdf_title))
+             or next((text[h.start : h.end] for h in out.headings if h.level == 1), "") or path.name)
+    # the text layer less its running headers and footers, which are furniture by design
+    layer = word_counts("\n".join(line.text for index, lines in enumerate(pages) for line in lines
+                                  if (index, line.order) not in furniture))
     return Extracted(text, title=title, headings=tuple(out.headings), pages=tuple(out.pages), lines=tuple(out.lines),
-                     structured=True, date=date, read_by_ocr=tuple(read_by_ocr))
+                     structured=True, date=date, read_by_ocr=tuple(read_by_ocr),
+                     code=not_answers(text, out.headings, out.code), kept=kept_share(layer, text))
+
+
+def _page_furniture(pages: list[list[Line]], furniture: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The running headers and footers left out, except on a page of some words where they would be
+    every line (a page of a few lines that repeat elsewhere): that page is kept whole, not lost."""
+    kept = set(furniture)
+    for index, lines in enumerate(pages):
+        words = sum(len(line.text.split()) for line in lines)
+        if words >= MIN_PAGE_WORDS and all((index, line.order) in furniture for line in lines):
+            kept -= {(index, line.order) for line in lines}
+    return kept
+
+
+def pdf_title(path: Path) -> str:
+    """A PDF's Title, read from its document information alone ("" for none)."""
+    try:
+        return _metadata(path)[0]
+    except Exception:
+        return ""
 
 
 def _metadata(path: Path) -> tuple[str, str | None]:
@@ -322,6 +424,10 @@ def _metadata(path: Path) -> tuple[str, str | None]:
     try:
         title = " ".join(str(document.get_metadata_value("Title") or "").split())
         date = str(document.get_metadata_value("CreationDate") or "") or None
+        # a page printed by a web browser is stamped with the time it was printed, not the page's own date
+        if str(document.get_metadata_value("Producer") or "").startswith("Skia/PDF") \
+                or str(document.get_metadata_value("Creator") or "").startswith("Mozilla/"):
+            date = None
     finally:
         document.close()
     # a placeholder: "Untitled", a file's name ("report.docx"), or this file's own stem (Pillow and many
