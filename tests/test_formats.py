@@ -145,7 +145,7 @@ def test_html_gives_the_main_text_titled_by_the_page_and_no_furniture() -> None:
 def test_pdf_pages_running_furniture_and_a_sentence_across_the_page_break(report_pdf: Path) -> None:
     document = read_document(report_pdf, 10**7)
     extracted = document.extracted
-    assert document.extractor.startswith("pdf/3 pypdfium2==") and len(extracted.pages) == 3
+    assert document.extractor.startswith("pdf/4 pypdfium2==") and len(extracted.pages) == 3
     chunks = document_chunks(extracted, "report")
     assert_verbatim(extracted, chunks)
     for furniture in (HEADER, FOOTER_URL, "1/3", "2/3", "3/3", "riverton.example"):
@@ -287,7 +287,7 @@ def test_a_new_extractor_version_re_extracts_and_an_unchanged_file_costs_a_hash(
     first = ingest([report_pdf], settings, encoder)
     store = Store(settings)
     (record,) = store.file_records().values()
-    assert first.added == [str(report_pdf)] and record.extractor.startswith("pdf/3 pypdfium2==")
+    assert first.added == [str(report_pdf)] and record.extractor.startswith("pdf/4 pypdfium2==")
     assert ingest([report_pdf], settings, encoder).unchanged == [str(report_pdf)]
     store.put_files([FileRecord(record.source, record.sha256, record.chunks, record.title, "pdf/0 pypdfium2==4.0")])
     again = ingest([report_pdf], settings, encoder)

@@ -107,8 +107,9 @@ def test_qa_show_accepts_the_citation_of_every_passage_of_a_pdf_and_an_html_corp
         for start in chunk.sentence_starts or (chunk.start,):
             citation = source.citation(display_path(chunk.source), chunk.source, start, start + 1)
             cited = f"{chunk.source}:{f'p{citation.page}:' if citation.page else ''}{citation.line}"
-            _, lines = show(cited, store)
-            marked = " ".join(" ".join(line[2:].split()) for line in lines if line.startswith("> "))
+            shown = show(cited, store)
+            assert not shown.from_index
+            marked = " ".join(" ".join(line[2:].split()) for line in shown.lines if line.startswith("> "))
             assert " ".join(source.text[start : start + 30].split("\n")[0].split()) in marked, cited
             checked += 1
     assert checked > 100 and any(source.extracted.pages for source in sources.values())

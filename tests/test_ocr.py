@@ -104,7 +104,7 @@ def test_the_text_read_by_ocr_is_kept_on_a_chroma_server_for_every_reader(
     settings = Settings(index=chroma_server)
     assert ingest([tmp_path / "minutes.pdf"], settings, encoder).ocr_pages == 2
     kept = CanonicalTexts(Store(settings)).document(tmp_path / "minutes.pdf")
-    assert kept is not None and kept.extracted.read_by_ocr == (1, 2) and kept.extractor.startswith("pdf/3 ")
+    assert kept is not None and kept.extracted.read_by_ocr == (1, 2) and kept.extractor.startswith("pdf/4 ")
     answer = Assistant.open(settings, encoder).ask(QUESTION)  # another process would read the same
     assert not answer.stale and answer.passages[0].citation.page == 2
     (tmp_path / "minutes.pdf").unlink()
