@@ -94,6 +94,7 @@ def test_a_missing_reader_says_how_to_make_it(tmp_path: Path) -> None:
         Reader.load(tmp_path)
 
 
+@pytest.mark.training
 def test_the_retraining_command_runs_on_a_tiny_sample(tmp_path: Path) -> None:
     out = tmp_path / "reader"
     done = subprocess.run([sys.executable, "-m", "evals.train_reader", "--sample", "20", "--epochs", "1",
