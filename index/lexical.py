@@ -30,15 +30,16 @@ import numpy as np
 from index.settings import Settings, user_dir
 
 K1, B = 1.5, 0.75
-FORMAT = 3  # 3: chunks counted with their titles (2: the text alone)
+FORMAT = 4  # 4: a dotted number is one term ("3.8.12"); 3: chunks counted with their titles (2: the text alone)
 MANIFEST = "lexical.json"
 SEGMENT_NAME = re.compile(r"seg-\d+")
 MERGE_RATIO = 1  # a segment is merged into the one before it once it is as big: sizes double, log n merges
 
 
 # bm25s's (and scikit-learn's) word pattern, and a one-letter command-line option ("grep -v"), which
-# that pattern, keeping words of two letters or more, would drop
-TOKEN = re.compile(r"(?u)(?<![\w-])-[^\W\d_](?![\w-])|\b\w\w+\b")
+# that pattern, keeping words of two letters or more, would drop, and a dotted number as one term (a
+# version, "3.8.12", is not the words "12" of "3.12": a number matches only itself)
+TOKEN = re.compile(r"(?u)(?<![\w-])-[^\W\d_](?![\w-])|(?<![\w.])\d+(?:\.\d+)+(?![\w]|\.\d)|\b\w\w+\b")
 _STEMS: dict[str, str] = {}
 
 
@@ -99,13 +100,31 @@ def question_terms() -> frozenset[str]:
                      for t in word_terms)
 
 
+def version_prefixes(number: str) -> list[str]:
+    """The versions a dotted number is a release of, itself first: "7.88.1" -> 7.88.1, 7.88 (never a bare
+    integer: "2.100" is not version 2)."""
+    parts = number.split(".")
+    return [".".join(parts[:end]) for end in range(len(parts), 1, -1)] or [number]
+
+
+def _forms(token: str) -> list[str]:
+    """A token as terms: an option keeps its case (-v is not -V); a dotted number is also each version it is a
+    release of ("7.88.1": 7.88.1 and 7.88); a word is lower-cased."""
+    if token[0] == "-":
+        return [token]
+    if token[0].isdigit() and "." in token:
+        return version_prefixes(token)
+    return [token.lower()]
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed terms of each text, exactly as
     `bm25s.tokenize(texts, stopwords="en", stemmer=english_stemmer, return_ids=False)` makes them,
-    with one-letter options ("-v", "-V": case kept) where they stand."""
+    with one-letter options ("-v", "-V": case kept) where they stand and a dotted number ("3.8.12") as one
+    term."""
     stop = english_stopwords()
-    words = [[w for w in (t if t[0] == "-" else t.lower() for t in TOKEN.findall(text)) if w not in stop]
-             for text in texts]  # an option keeps its case: -v is not -V
+    words = [[w for t in TOKEN.findall(text) for w in _forms(t) if w not in stop]
+             for text in texts]
     new = list({w for chunk in words for w in chunk if w not in _STEMS})
     if new:
         if len(_STEMS) > 2_000_000:

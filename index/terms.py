@@ -7,9 +7,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from index.lexical import tokenize
+from index.lexical import tokenize, version_prefixes
 
 MAX_REMEMBERED_TEXTS = 500_000
+# A number as written, whole: a year, a count, a version ("3.8.12", "v2.1"). A number matches only itself
+# (`numbers_said`): "3.12" is not in "3.8.12", nor "2" in "2.100".
+NUMBER_TOKEN = re.compile(r"(?<![\w.])v?(\d+(?:\.\d+)*)(?![\w]|\.\d)")
 
 
 class TermCache:
@@ -39,6 +42,17 @@ class TermCache:
         """The terms of `text`."""
         found = self._terms.get(text)
         return list(found) if found is not None else self.many([text])[0]
+
+
+def numbers_in(text: str) -> list[str]:
+    """The numbers `text` names, each whole (`NUMBER_TOKEN`), in order, each once."""
+    return list(dict.fromkeys(NUMBER_TOKEN.findall(text)))
+
+
+def numbers_said(text: str) -> set[str]:
+    """The numbers a question's number may be to be said in `text`: each number whole, and the versions a
+    dotted one is a release of ("curl 7.88" is said by "7.88.1"; "3.12" is not by "3.8.12")."""
+    return {prefix for number in NUMBER_TOKEN.findall(text) for prefix in version_prefixes(number)}
 
 
 def normal_words(text: str) -> str:

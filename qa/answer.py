@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from index.chunking import Span, is_dateline
 from index.lines import LIST_MARK, indentation
-from index.terms import TermCache, normal_words
+from index.terms import TermCache, normal_words, numbers_in, numbers_said
 from qa.answer_types import AnswerType, answer_span, answer_type
 from qa.lookups import Lookups, document_date
 from qa.passages import Citation, Dated, Passage
@@ -135,12 +135,9 @@ def _focus(query_terms: list[str], text: str, offset: int, terms: TermCache) -> 
     ]
 
 
-NUMBER_TOKEN = re.compile(r"\b\d+\b")  # a number as written (a year, a count)
-
-
 def _numbers_named(numbers: set[str], text: str) -> set[str]:
     """Which of `numbers` (a question's) `text` names."""
-    return numbers & set(NUMBER_TOKEN.findall(text)) if numbers else set()
+    return numbers & numbers_said(text) if numbers else set()
 
 
 def same_answer(one: str, other: str) -> bool:
@@ -292,7 +289,7 @@ def build_passages(question: str, query: str, sentences: list[ScoredSentence], l
         words.extend(re.findall(r"\w+", sentence.source.text[min(first.start, sentence.span.start) :
                                                               max(last.end, sentence.span.end)]))
     terms.prime(words)
-    asked_numbers = set(NUMBER_TOKEN.findall(query))
+    asked_numbers = set(numbers_in(query))
     for sentence in considered:
         span = passage_span(sentence, question)
         chunk = sentence.candidate.chunk

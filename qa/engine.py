@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
-import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,94 +17,26 @@ from index.ingest import refresh_lexical
 from index.lexical import LexicalIndex, function_terms
 from index.settings import Settings, load_settings
 from index.store import Store
-from index.terms import TermCache, normal_words
+from index.terms import TermCache, normal_words, numbers_in, numbers_said
 from index.texts import CanonicalTexts
-from qa.answer import NUMBER_TOKEN, build_passages, keep_recall, leading_documents, passage_span, same_answer
+from qa.answer import build_passages, keep_recall, leading_documents, passage_span, same_answer
 from qa.answer_types import AnswerType, answer_type, candidate_spans, without_type_words
 from qa.catalogue import IndexedDocument, indexed_documents
 from qa.conversation import Conversation, ConversationTurn, follow_up_topic, resolve_query, typed_question
 from qa.coverage import question_names, unknown_words
+from qa.evidence import QUESTION_WORD, Evidence
 from qa.lookups import Lookups
 from qa.passages import Answer, Citation, Passage
 from qa.reader import MODEL_DIR, Reader, answering_sentence, read_passages
 from qa.retrieve import Candidate, HybridRetriever
 from qa.sentences import ScoredSentence, Shown, Weights, rank_sentences
 from qa.show import ShownText, show
+from qa.site import SITE_TITLE_DOCUMENTS, mentions_besides, shared_lines
 from qa.sources import SourceFiles
 from qa.timeline import PRESENT, asks_for_present, newest_first, timeline_of, year_of, years_named
 from qa.tuning import TUNED
 
 SENTENCE_POOL = TUNED.sentence_pool
-
-# What a passage without an answer of the kind asked for costs, by kind (`qa.tuning` says why).
-MISSING_ANSWER_COST = {AnswerType.NUMBER: TUNED.missing_number_cost, AnswerType.DATE: TUNED.missing_date_cost}
-MISSING_ANSWER_COST_OTHERWISE = TUNED.missing_answer_cost
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """General signals that a first passage answers its question.
-
-    dense: the best chunk's cosine similarity to the question; lacking: the idf-weighted share of
-    the question's content terms that the passage and its document's file name, title and date
-    line lack; numbers_missing: the share of the question's numbers (years, say) missing from them;
-    no_answer: the question asks for a `kind` of answer (a date, number, name or place) and the
-    passage holds none (the year of a date is no count).
-    """
-
-    dense: float
-    lacking: float
-    numbers_missing: float
-    no_answer: bool
-    kind: AnswerType = AnswerType.OTHER
-    absent_numbers: tuple[str, ...] = ()  # the question's numbers that the passage lacks
-    about: str = field(default="", repr=False)  # the question without its answer-kind words
-    absent_terms: frozenset[str] = field(default=frozenset(), repr=False)  # its content terms the passage lacks
-    unknown_names: tuple[str, ...] = ()  # names of the question that no document holds
-    foreign: float = 0.0  # the share of the question's names and numbers that the passage's document never says
-    foreign_words: tuple[str, ...] = ()  # those names and numbers
-
-    @property
-    def total(self) -> float:
-        """dense less the share lacking, half the share of numbers missing, and the cost of a
-        missing answer (`MISSING_ANSWER_COST`)."""
-        cost = MISSING_ANSWER_COST.get(self.kind, MISSING_ANSWER_COST_OTHERWISE) if self.no_answer else 0.0
-        return (self.dense - self.lacking - TUNED.numbers_missing_cost * self.numbers_missing - cost
-                - TUNED.unknown_name_cost * len(self.unknown_names) - TUNED.foreign_cost * self.foreign)
-
-    @property
-    def confidence(self) -> float:
-        """How sure the passage answers, 0..1: `total`, squashed (order kept)."""
-        return 1.0 / (1.0 + math.exp(-TUNED.confidence_steepness * self.total))
-
-    def shortfall(self, missing: tuple[str, ...]) -> str:
-        """What the passage lacks, as a person reads it after "the closest passage": "holds no date
-        and does not mention “2018”" ("" when it lacks nothing we can name); `missing` are the
-        question's words it lacks (`Assistant.missing_words`)."""
-        return self._lacks(missing)
-
-    def caution(self) -> str:
-        """What an answering passage visibly lacks, the two signals a reader can check at a glance:
-        an answer of the kind asked for, and the question's numbers and the names its document never
-        says ("does not mention “2015”")."""
-        return self._lacks(tuple(dict.fromkeys((*self.absent_numbers, *self.foreign_words))))
-
-    def _lacks(self, words: tuple[str, ...]) -> str:
-        parts = [f"holds no {KIND_NOUNS[self.kind]}"] if self.no_answer else []
-        unknown = {name.lower() for name in self.unknown_names}
-        words = tuple(w for w in words if w.lower() not in unknown)  # said apart: no document has them
-        if words:
-            quoted = [f"“{word}”" for word in words[:MISSING_SHOWN]]
-            parts.append("does not mention " + (quoted[0] if len(quoted) == 1 else
-                                                 ", ".join(quoted[:-1]) + " or " + quoted[-1]))
-        return " and ".join(parts)
-
-
-KIND_NOUNS = {AnswerType.DATE: "date", AnswerType.NUMBER: "number", AnswerType.PERSON: "name",
-              AnswerType.PLACE: "place", AnswerType.ORGANIZATION: "organisation", AnswerType.OPTION: "option",
-              AnswerType.OTHER: "answer"}
-MISSING_SHOWN = 3  # words named in a shortfall, the rarest first
-QUESTION_WORD = re.compile(r"[\w’'.-]*\w")
 
 
 class Assistant:
@@ -122,8 +51,7 @@ class Assistant:
         self.weights = weights or Weights()
         self.files = SourceFiles(CanonicalTexts(store))  # a scan's text as read by OCR at ingest
         self.terms = TermCache()  # each text's BM25 terms, shared by the retriever and the answerer
-        self.lookups = Lookups(self.files, self.terms, self.idf,
-                               lambda: {source: r.date for source, r in store.file_records().items()})
+        self.lookups = Lookups(self.files, self.terms, self.idf, store.file_records)
         self._idf: dict[str, float] = {}
         self._reader: Reader | None = None
         self.retriever = HybridRetriever(store, encoder, lexical, settings.candidates, settings.dense_weight,
@@ -248,8 +176,9 @@ class Assistant:
             confidence = min(confidence, self.evidence(query, sentences, moved_from, question).confidence)
         # the reader judges the passage against a question like this one; a name or number of the question
         # that the passage's document never says is a question about something else
-        confidence += TUNED.reader_weight * getattr(read, TUNED.reader_score) * (1 - evidence.foreign) if read else 0.0
-        abstained = not passages or confidence < self.settings.abstain_threshold
+        confidence += TUNED.reader_weight * getattr(read, TUNED.reader_score) * (1 - evidence.unsaid) if read else 0.0
+        # a version or year the question is about that no document says is a constraint no sentence satisfies
+        abstained = not passages or confidence < self.settings.abstain_threshold or bool(evidence.unknown_numbers)
         # why, in words, only when it is said (naming the words costs a tokenizer call each); an
         # answer that is given still says what it visibly lacks
         shortfall = evidence.shortfall(self.missing_words(evidence)) if abstained else evidence.caution()
@@ -335,27 +264,52 @@ class Assistant:
         content = self.content_terms(about)
         present = set(self.terms(around))
         lacking = self.share_lacking(content, present)
-        numbers = list(dict.fromkeys(NUMBER_TOKEN.findall(query)))
-        absent_numbers = [n for n in numbers if n not in set(NUMBER_TOKEN.findall(around))]
+        numbers = numbers_in(query)
+        numbers_around = numbers_said(around)
+        absent_numbers = [n for n in numbers if n not in numbers_around]
         numbers_missing = len(absent_numbers) / len(numbers) if numbers else 0.0
         kind = answer_type(question or query)
         no_answer = kind is not AnswerType.OTHER and passage is not None and passage.answer is None
         asked = question or query
-        unknown = unknown_words(asked, self.lexical, self.terms, function_terms()).names
-        if unknown:  # the index lacks it, but a line it left out may say it (a licence's "Version 2.0, January
-            # 2004"): "no document mentions" is never said of a document read for this question that does
-            read = {id(s.source): s.source for s in sentences}.values()
-            unknown = tuple(name for name in unknown if not any(source.mentions(name) for source in read))
+        read = list({id(s.source): s for s in sentences}.values())  # a sentence of each document read
+        shared = shared_lines(s.source for s in read) if len(read) >= SITE_TITLE_DOCUMENTS else frozenset()
+        unknown = self.unknown_names(asked, read, shared)
         # the question's own names and numbers that the passage's document never says, its name, title and
-        # date line included (a name no document says is counted by `unknown` instead)
+        # date line included, a footer its site's pages share not (a name no document says is counted by
+        # `unknown` instead)
         said = f" {normal_words(around)} "
         names = [name for name in question_names(asked) if name not in unknown and self.content_terms(name)]  # not "I"
-        named = [*names, *dict.fromkeys(NUMBER_TOKEN.findall(asked))]
         document = (self.files.get(passage.citation.path) if passage is not None else None) or best.source
-        foreign = [word for word in named if f" {normal_words(word)} " not in said and not document.mentions(word)]
+        foreign = [word for word in names
+                   if f" {normal_words(word)} " not in said and not mentions_besides(document, word, shared)]
+        asked_numbers = [n for n in numbers_in(asked) if n not in unknown]
+        foreign += [n for n in asked_numbers  # a number only as itself
+                    if n not in numbers_around and not mentions_besides(document, n, shared)]
+        named = [*names, *asked_numbers]
         return Evidence(max(s.candidate.dense for s in sentences), lacking, numbers_missing, no_answer, kind,
                         tuple(absent_numbers), about, frozenset(t for t in content if t not in present), unknown,
-                        len(foreign) / len(named) if named else 0.0, tuple(foreign))
+                        len(foreign) / len(named) if named else 0.0, tuple(foreign), len(named))
+
+    def unknown_names(self, question: str, read: list[ScoredSentence], shared: frozenset[str]) -> tuple[str, ...]:
+        """The names and numbers of `question` that no document says (`read`: a sentence of each document read
+        for it): not in the index's terms, or only in what every page of a site carries, the site's part of
+        titles ("Flask" of "Templates - Flask Documentation") and the lines its pages share (`shared`)."""
+        unknown = unknown_words(question, self.lexical, self.terms, function_terms()).names
+        site = [*self.lookups.site_title_parts(), *shared]
+        if site:
+            site_words, site_numbers = f" {normal_words(' '.join(site))} ", numbers_said(" ".join(site))
+            unknown += tuple(name for name in [*question_names(question), *numbers_in(question)] if name not in unknown
+                             and (name in site_numbers or f" {normal_words(name)} " in site_words))
+        if not unknown:
+            return ()
+        # the index lacks it, but a line it left out may say it (a licence's "Version 2.0, January 2004"), or
+        # its document's name or date ("2010-voa-....txt"): "no document mentions" is never said of a document
+        # read for this question that does
+        contexts = " ".join(self.lookups.document_context(s.source, s.candidate.chunk.source, s.candidate.chunk.title)
+                            for s in read)
+        said, numbers = f" {normal_words(contexts)} ", numbers_said(contexts)
+        return tuple(name for name in unknown if not any(mentions_besides(s.source, name, shared) for s in read)
+                     and name not in numbers and f" {normal_words(name)} " not in said)
 
     def missing_words(self, evidence: Evidence) -> tuple[str, ...]:
         """The question's own words (and numbers) that the passage lacks, the rarest first."""

@@ -5,14 +5,16 @@ and each path as shown."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
 from index.chunking import DATE, TITLE_SEPARATOR, Span
 from index.dates import TOP_CHARS, date_in_text, date_in_title, dated
 from index.documents import display_path
+from index.store import FileRecord
 from index.terms import TermCache
+from qa.site import own_title, site_title_parts
 from qa.sources import SourceFiles, SourceText
 
 REMEMBERED_DOCUMENTS = 100_000  # document contexts and shown paths kept (least recently used go first)
@@ -60,27 +62,40 @@ class Lookups:
     """The files, terms and idf an assistant answers from, and what it remembers of its documents."""
 
     def __init__(self, files: SourceFiles, terms: TermCache, idf: Callable[[str], float],
-                 recorded_dates: Callable[[], dict[str, str | None]] = dict) -> None:
+                 file_records: Callable[[], Mapping[str, FileRecord]] = dict) -> None:
         self.files = files
-        self._recorded_dates = recorded_dates  # each file's date as the ingest recorded it, read on first use
+        self._file_records = file_records  # each file's date and title as the ingest recorded them, read on first use
         self._dates_read: dict[str, str | None] | None = None
+        self._site: frozenset[str] | None = None
         self.terms = terms
         self.idf = idf
         self._contexts = lru_cache(maxsize=REMEMBERED_DOCUMENTS)(_document_context)
         self._shown = lru_cache(maxsize=REMEMBERED_DOCUMENTS)(_shown_in)
         self._dates = lru_cache(maxsize=REMEMBERED_DOCUMENTS)(_date_of)
 
+    def _read_records(self) -> None:
+        records = self._file_records()
+        self._dates_read = {source: record.date for source, record in records.items()}
+        self._site = site_title_parts(record.title for record in records.values())
+
+    def site_title_parts(self) -> frozenset[str]:
+        """The parts of titles that are the site's, not a page's (`site_title_parts`), case-folded."""
+        if self._site is None:
+            self._read_records()
+        return self._site  # type: ignore[return-value]
+
     def document_context(self, source: SourceText, path: str, title: str) -> str:
-        """What a document says about all of its sentences: its file name, its title and its date
-        line (the first date before or in its first paragraph)."""
-        return self._contexts(path, title, source.text, date_limit(source))
+        """What a document says about all of its sentences: its file name, its title (without what every
+        page of its site carries: `own_title`) and its date line (the first date before or in its first
+        paragraph)."""
+        return self._contexts(path, own_title(title, self.site_title_parts()), source.text, date_limit(source))
 
     def date_of(self, source: SourceText, path: str, title: str) -> str | None:
         """The date of a passage of `path` titled `title`: its section's date, else its document's
         (`index.dates`: a dateline, a date line near the top, the title, the file name); None: undated."""
         if self._dates_read is None:
-            self._dates_read = self._recorded_dates()
-        return self._dates(path, title, source.text[:TOP_CHARS], self._dates_read.get(path))
+            self._read_records()
+        return self._dates(path, title, source.text[:TOP_CHARS], self._dates_read.get(path))  # type: ignore[union-attr]
 
     def shown_path(self, path: str) -> str:
         """`display_path`, remembered for each working directory (asking for it costs a system call)."""

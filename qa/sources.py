@@ -19,7 +19,7 @@ from index.documents import display_path, file_sha256, read_document
 from index.errors import UnreadableFile
 from index.formats import Extracted
 from index.lines import line_of, wrap_width
-from index.terms import normal_words
+from index.terms import NUMBER_TOKEN, normal_words, numbers_said
 from qa.passages import Citation
 
 if TYPE_CHECKING:
@@ -38,9 +38,23 @@ class SourceText:
     extracted: Extracted | None = None
     sha256: str = ""
     _words: str | None = None  # the text as `normal_words` makes it, padded with spaces (made on first use)
+    _numbers: frozenset[str] | None = None  # the numbers the text names, each whole (made on first use)
+    _lines: frozenset[str] | None = None  # its lines with a letter or digit, stripped (made on first use)
+
+    @property
+    def lines(self) -> frozenset[str]:
+        """The text's lines that hold a letter or digit, stripped, each once."""
+        if self._lines is None:
+            self._lines = frozenset(line.strip() for line in self.text.splitlines() if any(c.isalnum() for c in line))
+        return self._lines
 
     def mentions(self, words: str) -> bool:
-        """Whether the document says `words` anywhere, as whole words, case and accents aside."""
+        """Whether the document says `words` anywhere, as whole words, case and accents aside; a number
+        only as itself or as a release of it (`numbers_said`: "3.12" is not in "3.8.12", nor "2" in "2.100")."""
+        if NUMBER_TOKEN.fullmatch(words.strip()):
+            if self._numbers is None:
+                self._numbers = frozenset(numbers_said(self.text))
+            return NUMBER_TOKEN.fullmatch(words.strip()).group(1) in self._numbers  # type: ignore[union-attr]
         wanted = normal_words(words)
         if not wanted:
             return True

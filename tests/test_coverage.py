@@ -42,3 +42,88 @@ def test_a_question_whose_name_is_in_no_document_is_not_answered_and_says_which(
     assert answer.abstain_line("").startswith("The documents do not answer this: no document mentions “Mexico”")
     # a name the documents do hold is no reason to abstain
     assert not assistant.ask("who led the Cuban delegation in 2015?").abstained
+
+
+# ---- names and numbers that generalise: versions, site-wide text, names whatever their case --------------
+def _assistant_over(folder, tmp_path, encoder):  # type: ignore[no-untyped-def]
+    from index.ingest import ingest
+    from index.settings import SETTINGS_FILE, Settings, load_settings
+    from qa.engine import Assistant
+
+    calibrated = load_settings(environ={"QA_SETTINGS": str(SETTINGS_FILE)}).abstain_threshold  # the project's
+    settings = Settings(index=str(tmp_path / "index"), abstain_threshold=calibrated)
+    ingest([folder], settings, encoder)
+    return Assistant.open(settings, encoder)
+
+
+RELEASE_NOTES = {
+    "python-3.8.md": "# What's New In Python 3.8\n\nPython 3.8.12 is the twelfth maintenance release of Python 3.8.\n\n"
+                     "## f-strings\n\nf-strings support = for self-documenting expressions and debugging: f'{user=}' "
+                     "expands to the text of the expression, an equal sign, then the representation of the evaluated "
+                     "expression.\n",
+    "python-3.7.md": "# What's New In Python 3.7\n\nPython 3.7 makes the insertion-order preservation of dict objects "
+                     "an official part of the language.\n\n## Data classes\n\nThe new dataclass decorator provides a "
+                     "way to declare data classes, which generate special methods such as __init__ and __repr__.\n",
+}
+
+
+def test_a_version_matches_only_itself_3_12_is_not_in_3_8_12(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+    from qa.sources import SourceText
+
+    notes = SourceText("Python 3.8.12 is a maintenance release; Debian Reference 2.100; curl 7.88.1", [])
+    assert not notes.mentions("3.12") and not notes.mentions("2")  # not "3.8.12", "2.100"
+    assert notes.mentions("3.8") and notes.mentions("7.88") and notes.mentions("2.100")  # releases of them
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for name, text in RELEASE_NOTES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    assistant = _assistant_over(folder, tmp_path, encoder)
+    answer = assistant.ask("What changed about f-strings in 3.12?")
+    assert answer.abstained and "3.12" in answer.unknown  # before: answered from "Python 3.8.12", "12" matched
+    assert answer.abstain_line("").startswith("The documents do not answer this: no document mentions “3.12”")
+    assert not assistant.ask("What changed about f-strings in 3.8?").abstained
+
+
+def _site_pages(folder, site: str, versions: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Pages as a documentation site saves them: its name in the menu's heading and after each page's title."""
+    folder.mkdir()
+    for version in versions:
+        (folder / f"whatsnew-{version}.html").write_text(
+            f"<!DOCTYPE html><html><head><title>What's New In Python {version} — {site}</title></head><body>"
+            f'<nav><h1 class="menu-title">{site}</h1></nav><main><h2>What\'s New In Python {version}</h2>'
+            f"<p>This article explains the new features in Python {version}, compared to the release before it.</p>"
+            f"<h2>f-strings</h2><p>In Python {version}, f-strings gained a change of their own: formatted string "
+            "literals now support more of the expressions that can be written inside their braces.</p></main>"
+            "</body></html>", encoding="utf-8")
+
+
+def test_a_title_suffix_every_page_carries_is_not_a_mention(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "site"
+    _site_pages(folder, "Python 3.12.1 documentation", ["3.6", "3.7", "3.8"])
+    assistant = _assistant_over(folder, tmp_path, encoder)
+    # every page's title ends "— Python 3.12.1 documentation": no page speaks of 3.12
+    answer = assistant.ask("What changed about f-strings in 3.12?")
+    assert answer.abstained and answer.unknown == ("3.12",)
+    assert "python 3.12.1 documentation" in assistant.lookups.site_title_parts()
+    assert not assistant.ask("What changed about f-strings in 3.7?").abstained
+
+
+def test_a_name_only_the_sites_title_carries_is_said_to_be_in_no_document(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "site"
+    _site_pages(folder, "Flask Documentation (3.0.x)", ["3.6", "3.7", "3.8"])
+    answer = _assistant_over(folder, tmp_path, encoder).ask("Does Flask support f-strings?")
+    assert "Flask" in answer.unknown
+
+
+def test_an_unknown_product_name_is_abstained_on_whatever_its_capitalisation(  # type: ignore[no-untyped-def]
+        corpus_settings, encoder) -> None:
+    from index.settings import SETTINGS_FILE, load_settings
+    from qa.engine import Assistant
+
+    calibrated = load_settings(environ={"QA_SETTINGS": str(SETTINGS_FILE)}).abstain_threshold  # the project's
+    assistant = Assistant.open(corpus_settings.replace(abstain_threshold=calibrated), encoder)
+    for name in ("WireGuard", "wireguard", "WIREGUARD"):  # lower case was a common word before, and cost nothing
+        answer = assistant.ask(f"does {name} support the migration talks?")
+        assert answer.abstained and answer.unknown == (name,), name
+        assert answer.abstain_line("").startswith(f"The documents do not answer this: no document mentions “{name}”")
+    assert not assistant.ask("who supports the migration talks?").abstained
