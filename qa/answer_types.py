@@ -10,6 +10,7 @@ import re
 from enum import Enum
 
 from index.chunking import MONTH, Span, split_sentences
+from qa.lexicon import is_common_word
 from qa.tuning import TUNED
 
 
@@ -134,11 +135,11 @@ OFFICE_WORDS = {
 NOT_PERSON_WORDS = {
     "the", "united", "states", "department", "ministry", "embassy", "republic", "union", "university", "college",
     "company", "corporation", "church", "party", "league", "association", "house", "city", "county", "river",
-    "national", "international", "talks", "accords", "accord", "act", "program", "programme", "organization",
+    "national", "international", "act", "program", "programme", "organization",
     "organisation", "agency", "council", "committee", "court", "institute", "museum", "school", "center",
     "centre", "airport", "station", "street", "road", "park", "island", "islands", "ocean", "sea", "lake",
     "mountain", "mountains", "war", "treaty", "declaration", "convention", "empire", "kingdom", "province",
-    "bowl", "cup", "championship", "award", "awards", "prize", "monday", "tuesday", "wednesday", "thursday",
+    "award", "awards", "prize", "monday", "tuesday", "wednesday", "thursday",
     "friday", "saturday", "sunday", "january", "february", "march", "april", "june", "july", "august",
     "september", "october", "november", "december", "affairs", "services", "service", "bureau", "office",
     "northern", "southern", "eastern", "western",  # a region: "Eastern Europe", "Western Hemisphere"
@@ -253,8 +254,10 @@ def candidate_spans(kind: AnswerType, text: str) -> list[Span]:
             name = _strip_offices(text, _without_opening_words(text, run))
             if name is None:
                 continue
-            words = text[name.start : name.end].split()
-            if len(words) >= 2 and not any(w.lower().strip(".,") in NOT_PERSON_WORDS for w in words):
+            words = [w.strip(".,") for w in text[name.start : name.end].split()]
+            # a run of common words names a thing ("Migration Accord", "World Cup"), not a person
+            if (len(words) >= 2 and not any(w.lower() in NOT_PERSON_WORDS for w in words)
+                    and not all(is_common_word(w) for w in words)):
                 spans.append(name)
         return spans
     if kind is AnswerType.ORGANIZATION:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from index.lexical import english_stopwords
 
-WORD_LIST = Path(__file__).resolve().parent.parent / "models" / "wordnet" / "english.txt"
+WORD_LIST = Path(__file__).resolve().parent.parent / "models" / "wordnet" / "english.txt"  # common words
+NAME_LIST = WORD_LIST.with_name("names.txt")  # names a dictionary lists too ("havana", "linux")
 # WordNet's detachment rules (morphy, wnintro(7) "Morphy"), all parts of speech together: (ending, replacement);
 # and an adverb's "-ly", which WordNet lists for few adverbs ("recursively", "alphabetically", "happily")
 DETACHMENTS = (
@@ -32,25 +33,40 @@ CLITIC = re.compile(r"(?:'s|'re|'ll|'ve|'d|'m|')$")  # "what's", "rsync's", "use
 
 
 @cache
-def english_words() -> frozenset[str]:
-    """The word list (read once), with English function words, which WordNet leaves out ("the", "how")."""
+def common_words() -> frozenset[str]:
+    """The common words (read once), with English function words, which WordNet leaves out ("the", "how")."""
     return frozenset(WORD_LIST.read_text(encoding="utf-8").split()) | english_stopwords(plus=True)
 
 
+@cache
+def english_words() -> frozenset[str]:
+    """The common words and the names a general dictionary lists (read once)."""
+    return common_words() | frozenset(NAME_LIST.read_text(encoding="utf-8").split())
+
+
 def is_english(word: str) -> bool:
-    """Whether `word` (any case) is an English word of WordNet, itself or by a detachment rule."""
+    """Whether `word` (any case) is an English word of WordNet, a common word or a name it lists ("havana"),
+    itself or by a detachment rule."""
+    return _listed(word, english_words())
+
+
+def is_common_word(word: str) -> bool:
+    """Whether `word` (any case) is a common English word ("accord", "bowl", "lee"; not "havana")."""
+    return _listed(word, common_words())
+
+
+def _listed(word: str, words: frozenset[str]) -> bool:
     lowered = CLITIC.sub("", word.lower().replace("’", "'"))
     if lowered.endswith("n't"):  # "isn't", "can't", "won't"
         return True
     if "-" in lowered.strip("-"):  # "re-sending", "top-level", "mid-2015": each part
-        return all(part.isdigit() or _is_english_word(part) for part in lowered.split("-") if part)
-    return _is_english_word(lowered)
+        return all(part.isdigit() or _in_list(part, words) for part in lowered.split("-") if part)
+    return _in_list(lowered, words)
 
 
-def _is_english_word(lowered: str, prefixed: bool = True) -> bool:
-    words = english_words()
+def _in_list(lowered: str, words: frozenset[str], prefixed: bool = True) -> bool:
     if lowered in words or any(lowered.endswith(ending) and lowered[: len(lowered) - len(ending)] + replacement in words
                                for ending, replacement in DETACHMENTS if len(lowered) > len(ending) + 1):
         return True
     return prefixed and any(lowered.startswith(prefix) and len(lowered) - len(prefix) >= 4
-                            and _is_english_word(lowered[len(prefix):], prefixed=False) for prefix in PREFIXES)
+                            and _in_list(lowered[len(prefix):], words, prefixed=False) for prefix in PREFIXES)

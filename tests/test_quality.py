@@ -292,6 +292,16 @@ def test_a_name_is_marked_without_the_word_that_opens_its_sentence() -> None:
     assert found is not None and sentence[found.start : found.end] == "Alex Lee"
     assert answer_span("who created Flask?", "For Flask there is flask-oauthlib and Flask-Dance.") is None
 
+def test_a_run_of_common_words_names_a_thing_not_a_person() -> None:
+    """"Open Skies Agreement" and "Grand Slam" are capitalised runs of words a dictionary lists in lower
+    case: things, not people; a name of a person has a word no dictionary lists as a common word ("Vidal")."""
+    from qa.answer_types import AnswerType, candidate_spans
+
+    sentence = "Under the Open Skies Agreement, signed before the Grand Slam, Josefina Vidal led the talks."
+    found = [sentence[s.start : s.end] for s in candidate_spans(AnswerType.PERSON, sentence)]
+    assert found == ["Josefina Vidal"]
+
+
 def test_the_name_whose_clause_says_what_was_asked_is_marked_past_the_words_about_who_it_is() -> None:
     """"Josefina Vidal of the U.S. Division of the Cuban Ministry ... led the Cuban delegation": what
     she did comes after what she is; the other name's clause says it led the discussions for the
