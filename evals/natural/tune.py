@@ -1,0 +1,153 @@
+"""`python -m evals.natural.tune`: search the answering-sentence weights (`qa.sentences.Weights`) on the
+natural dev half and SQuAD's tune half together, without the reader, and print the best settings and the
+one in use.
+
+SQuAD's questions copy their paragraph's words, so weights chosen on it alone favour sentences that repeat
+the question (word coverage and word pairs) over those that mean it (the dense similarities); the natural
+dev half asks as people ask. Each question's sentences are ranked once; each setting is then scored by
+whether its best sentence's passage holds an answer, on each set, and ranked by their mean (each set counts
+the same, whatever its size). The fusion and re-scoring weights only choose which eight chunks are read,
+which the first passage hardly depends on: re-scoring by coverage 1-2 and word pairs 1-3 (dense weight 0.6)
+gave the same first passages on both sets, question for question; the dense weight of fusion was not
+searched again. The test half is never asked.
+
+    python -m evals.natural.tune [--squad-sample N] [--root DIR] [--squad-cache DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from evals.known import KnownQuestion, load_set
+from evals.metrics import holds_answer
+from evals.natural.catalog import CATALOG, load_catalog, select
+from evals.natural.install import default_root, install_missing
+from index.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from qa.engine import Assistant
+
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question of a set, with the strings that show its answer."""
+
+    question: str
+    answers: tuple[str, ...]
+
+
+def natural_dev(root: Path, settings: Settings) -> list[tuple[Assistant, list[Asked]]]:
+    """The dev collections, each ingested (cached) and opened, with its answerable standalone questions."""
+    from index.embedding import Encoder
+    from index.ingest import ingest
+    from qa.engine import Assistant
+
+    collections = select(load_catalog(CATALOG), "dev")
+    install_missing(collections, root, log=lambda line: print(line, file=sys.stderr))
+    encoder = Encoder.from_settings(settings)
+    sets = []
+    for collection in collections:
+        folder = root / collection.name
+        index_settings = settings.replace(index=str(root / ".indexes" / collection.name), root="")
+        ingest([folder], index_settings, encoder)
+        cases = [case for path in collection.questions for case in load_set(path, base=folder)]
+        asked = [Asked(case.question, case.answers) for case in cases
+                 if isinstance(case, KnownQuestion) and case.answerable]
+        sets.append((Assistant.open(index_settings, encoder=encoder), asked))
+    return sets
+
+
+def squad_tune(settings: Settings, sample: int, cache: Path | None = None) -> tuple[Assistant, list[Asked]]:
+    """SQuAD's tune half (a sample of it) on its cached index."""
+    from evals.squad import SQUAD_FILE, prepared_index
+    from qa.engine import Assistant
+
+    squad_settings, questions = prepared_index(SQUAD_FILE, settings, cache, lambda line: print(line, file=sys.stderr))
+    tune = [q for q in questions if q.split == "tune"]
+    chosen = random.Random(0).sample(tune, min(sample, len(tune)))
+    return Assistant.open(squad_settings), [Asked(q.question, tuple(q.answers)) for q in chosen]
+
+
+FEATURES = ("chunk", "coverage", "bigrams", "answer_shape", "context", "dense", "sentence")
+
+
+def sentence_rows(assistant: Assistant, asked: list[Asked]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per question: its sentences' features (`FEATURES`), the rest of each score (the bonuses not searched
+    here: definitions, negation), and whether each sentence's passage holds an answer."""
+    from qa.answer import passage_span
+    from qa.engine import SENTENCE_POOL
+    from qa.sentences import Weights, rank_sentences
+
+    weights = Weights()
+    now = np.array([getattr(weights, name) for name in FEATURES])
+    rows = []
+    for item in asked:
+        vector = assistant.encoder.encode([item.question])[0]
+        candidates = assistant.retriever.search(item.question, k=SENTENCE_POOL, vector=vector)
+        sentences = rank_sentences(item.question, item.question, candidates, assistant.lookups, vector=vector)
+        features = np.array([(s.chunk_gap, s.coverage, s.bigrams, float(s.has_shape), s.context, s.dense_gap,
+                              s.sentence_gap) for s in sentences]).reshape(-1, len(FEATURES))
+        rest = np.array([s.score for s in sentences]) - features @ now
+        hits = [holds_answer(s.source.text[(span := passage_span(s, item.question)).start : span.end], item.answers)
+                for s in sentences]
+        rows.append((features, rest, np.array(hits, dtype=bool)))
+    return rows
+
+
+def answered(rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]], grid: np.ndarray) -> np.ndarray:
+    """For each weight setting of `grid`, the share of questions whose best sentence's passage answers."""
+    found = np.zeros(len(grid))
+    for features, rest, hits in rows:
+        if len(features):
+            found += hits[np.argmax(features @ grid.T + rest[:, None], axis=0)]
+    return found / max(1, len(rows))
+
+
+def search(natural: list[tuple[Assistant, list[Asked]]], squad: tuple[Assistant, list[Asked]]) -> list[dict]:  # type: ignore[type-arg]
+    """Every sentence-weight setting of the grid, scored on both sets, the best mean first."""
+    natural_rows = [row for assistant, asked in natural for row in sentence_rows(assistant, asked)]
+    squad_rows = sentence_rows(*squad)
+    grid = np.array([(0.0, c, b, a, x, d, e) for c in (0.5, 1.0, 2.0) for b in (0.0, 0.25, 0.5)
+                     for a in (0.1, 0.2) for x in (0.5, 1.0) for d in (0.5, 1.0, 2.0, 4.0)
+                     for e in (0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0)])
+    on_natural, on_squad = answered(natural_rows, grid), answered(squad_rows, grid)
+    trials = [{**dict(zip(FEATURES, map(float, weights), strict=True)), "natural_dev": round(float(n), 4),
+               "squad_tune": round(float(q), 4), "mean": round(float(n + q) / 2, 4)}
+              for weights, n, q in zip(grid, on_natural, on_squad, strict=True)]
+    trials.sort(key=lambda t: -t["mean"])
+    return trials
+
+
+def _in_use(trial: dict) -> bool:  # type: ignore[type-arg]
+    from qa.sentences import Weights
+
+    weights = Weights()
+    return all(abs(trial[name] - getattr(weights, name)) < 1e-9 for name in FEATURES)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.natural.tune", description=__doc__.splitlines()[0])
+    parser.add_argument("--squad-sample", type=int, default=500, help="SQuAD tune questions asked (default 500)")
+    parser.add_argument("--root", type=Path, default=None, help="where the collections are laid out")
+    parser.add_argument("--squad-cache", type=Path, default=None, help="where SQuAD's corpus and index are kept")
+    args = parser.parse_args(argv)
+    settings = load_settings(reader=False)
+    natural = natural_dev(args.root or default_root(), settings)
+    squad = squad_tune(settings, args.squad_sample, args.squad_cache)
+    trials = search(natural, squad)
+    print(json.dumps({"questions": {"natural_dev": sum(len(a) for _, a in natural), "squad_tune": len(squad[1])},
+                      "best": trials[:15], "in_use": [t for t in trials if _in_use(t)]}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
