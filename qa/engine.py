@@ -280,11 +280,12 @@ class Assistant:
         said = f" {normal_words(around)} "
         names = [name for name in question_names(asked) if name not in unknown and self.content_terms(name)]  # not "I"
         document = (self.files.get(passage.citation.path) if passage is not None else None) or best.source
+        site = self.lookups.site_title_parts()
         foreign = [word for word in names
-                   if f" {normal_words(word)} " not in said and not mentions_besides(document, word, shared)]
+                   if f" {normal_words(word)} " not in said and not mentions_besides(document, word, shared, site)]
         asked_numbers = [n for n in numbers_in(asked) if n not in unknown]
         foreign += [n for n in asked_numbers  # a number only as itself
-                    if n not in numbers_around and not mentions_besides(document, n, shared)]
+                    if n not in numbers_around and not mentions_besides(document, n, shared, site)]
         named = [*names, *asked_numbers]
         return Evidence(max(s.candidate.dense for s in sentences), lacking, numbers_missing, no_answer, kind,
                         tuple(absent_numbers), about, frozenset(t for t in content if t not in present), unknown,
@@ -295,7 +296,8 @@ class Assistant:
         for it): not in the index's terms, or only in what every page of a site carries, the site's part of
         titles ("Flask" of "Templates - Flask Documentation") and the lines its pages share (`shared`)."""
         unknown = unknown_words(question, self.lexical, self.terms, function_terms()).names
-        site = [*self.lookups.site_title_parts(), *shared]
+        title_parts = self.lookups.site_title_parts()
+        site = [*title_parts, *shared]
         if site:
             site_words, site_numbers = f" {normal_words(' '.join(site))} ", numbers_said(" ".join(site))
             unknown += tuple(name for name in [*question_names(question), *numbers_in(question)] if name not in unknown
@@ -308,7 +310,8 @@ class Assistant:
         contexts = " ".join(self.lookups.document_context(s.source, s.candidate.chunk.source, s.candidate.chunk.title)
                             for s in read)
         said, numbers = f" {normal_words(contexts)} ", numbers_said(contexts)
-        return tuple(name for name in unknown if not any(mentions_besides(s.source, name, shared) for s in read)
+        return tuple(name for name in unknown
+                     if not any(mentions_besides(s.source, name, shared, title_parts) for s in read)
                      and name not in numbers and f" {normal_words(name)} " not in said)
 
     def missing_words(self, evidence: Evidence) -> tuple[str, ...]:

@@ -48,11 +48,15 @@ def shared_lines(sources: Iterable[SourceText]) -> frozenset[str]:
     return frozenset(line for line, count in counts.items() if count >= SITE_TITLE_DOCUMENTS)
 
 
-def mentions_besides(source: SourceText, words: str, shared: frozenset[str]) -> bool:
-    """Whether `source` says `words` (`SourceText.mentions`) outside the `shared` lines."""
+def mentions_besides(source: SourceText, words: str, shared: frozenset[str],
+                     site: frozenset[str] = frozenset()) -> bool:
+    """Whether `source` says `words` (`SourceText.mentions`) outside the `shared` lines and the site's part of
+    its title (`site`, case-folded: a Markdown page's heading carries it in the text too)."""
     if not source.mentions(words):
         return False
-    if not shared or shared.isdisjoint(source.lines):
-        return True
-    own = "\n".join(line for line in source.text.splitlines() if line.strip() not in shared)
-    return SourceText(own, []).mentions(words)
+    text = source.text
+    if shared and not shared.isdisjoint(source.lines):
+        text = "\n".join(line for line in text.splitlines() if line.strip() not in shared)
+    for part in site:
+        text = re.sub(re.escape(part), " ", text, flags=re.IGNORECASE)
+    return text is source.text or SourceText(text, []).mentions(words)

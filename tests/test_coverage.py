@@ -84,35 +84,34 @@ def test_a_version_matches_only_itself_3_12_is_not_in_3_8_12(tmp_path, encoder) 
     assert not assistant.ask("What changed about f-strings in 3.8?").abstained
 
 
-def _site_pages(folder, site: str, versions: list[str]) -> None:  # type: ignore[no-untyped-def]
-    """Pages as a documentation site saves them: its name in the menu's heading and after each page's title."""
+def _site_pages(folder, versions: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """A documentation site's pages as Markdown: the site's name after each page's title, a footer on each."""
     folder.mkdir()
     for version in versions:
-        (folder / f"whatsnew-{version}.html").write_text(
-            f"<!DOCTYPE html><html><head><title>What's New In Python {version} — {site}</title></head><body>"
-            f'<nav><h1 class="menu-title">{site}</h1></nav><main><h2>What\'s New In Python {version}</h2>'
-            f"<p>This article explains the new features in Python {version}, compared to the release before it.</p>"
-            f"<h2>f-strings</h2><p>In Python {version}, f-strings gained a change of their own: formatted string "
-            "literals now support more of the expressions that can be written inside their braces.</p></main>"
-            "</body></html>", encoding="utf-8")
+        (folder / f"whatsnew-{version}.md").write_text(
+            f"# What's New In Python {version} — Python 3.12.1 documentation\n\n"
+            f"This article explains the new features in Python {version}, compared to the release before it.\n\n"
+            f"## f-strings\n\nIn Python {version}, f-strings gained a change of their own: formatted string literals "
+            "now support more of the expressions that can be written inside their braces.\n\n"
+            "Flask Documentation (3.0.x) · Copyright 2010 Pallets\n", encoding="utf-8")
 
 
 def test_a_title_suffix_every_page_carries_is_not_a_mention(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "site"
-    _site_pages(folder, "Python 3.12.1 documentation", ["3.6", "3.7", "3.8"])
+    _site_pages(folder, ["3.6", "3.7", "3.8"])
     assistant = _assistant_over(folder, tmp_path, encoder)
     # every page's title ends "— Python 3.12.1 documentation": no page speaks of 3.12
     answer = assistant.ask("What changed about f-strings in 3.12?")
     assert answer.abstained and answer.unknown == ("3.12",)
-    assert "python 3.12.1 documentation" in assistant.lookups.site_title_parts()
     assert not assistant.ask("What changed about f-strings in 3.7?").abstained
 
 
-def test_a_name_only_the_sites_title_carries_is_said_to_be_in_no_document(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_a_name_only_a_footer_every_page_carries_says_is_in_no_document(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "site"
-    _site_pages(folder, "Flask Documentation (3.0.x)", ["3.6", "3.7", "3.8"])
+    _site_pages(folder, ["3.6", "3.7", "3.8"])
     answer = _assistant_over(folder, tmp_path, encoder).ask("Does Flask support f-strings?")
     assert "Flask" in answer.unknown
+    assert answer.caution_line().startswith("Check before quoting: no document mentions “Flask”")
 
 
 def test_an_unknown_product_name_is_abstained_on_whatever_its_capitalisation(  # type: ignore[no-untyped-def]
