@@ -7,7 +7,6 @@ import errno
 import hashlib
 import mimetypes
 import os
-import re
 import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.errors import UnreadableFile
-from index.formats import PLAIN_TEXT_ID, Extracted, FormatProblem, format_of, formats
+from index.formats import PLAIN_TEXT_ID, SURROGATE, Extracted, FormatProblem, format_of, formats
 
 if TYPE_CHECKING:
     from index.formats.ocr import PageReader
@@ -126,13 +125,10 @@ def read_document(path: Path, max_bytes: int, ocr: PageReader | None = None) -> 
 def valid_extracted(extracted: Extracted) -> Extracted:
     """`extracted` with any lone surrogate in its text (an extractor's slip: the model's tokenizer and
     the index refuse them) replaced by U+FFFD, one character for one, so every offset still holds."""
-    if not LONE_SURROGATE.search(extracted.text) and not LONE_SURROGATE.search(extracted.title):
+    if not SURROGATE.search(extracted.text) and not SURROGATE.search(extracted.title):
         return extracted
-    return dataclasses.replace(extracted, text=LONE_SURROGATE.sub("\ufffd", extracted.text),
-                               title=LONE_SURROGATE.sub("\ufffd", extracted.title))
-
-
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+    return dataclasses.replace(extracted, text=SURROGATE.sub("\ufffd", extracted.text),
+                               title=SURROGATE.sub("\ufffd", extracted.title))
 
 
 def refusal(path: Path) -> UnreadableFile:

@@ -59,6 +59,9 @@ class IngestReport:
     misnamed: list[tuple[str, str]] = field(default_factory=list)
     ocr_pages: int = 0  # scanned pages read by OCR (index.formats.ocr), and the seconds that took
     ocr_seconds: float = 0.0
+    # per file extracted from a web page, PDF or Word file: the share of its own words its text keeps, and
+    # how it was read when not the usual way ("whole page": the main-text extractor kept too little)
+    kept: dict[str, tuple[float, str]] = field(default_factory=dict)
 
     def ocr_summary(self) -> str:
         """One line on the pages read by OCR, "" when none were."""
@@ -66,9 +69,6 @@ class IngestReport:
             return ""
         return (f"Read {self.ocr_pages:,} scanned page{'s' if self.ocr_pages != 1 else ''} by OCR in "
                 f"{self.ocr_seconds:.1f} s")
-    # per file extracted from a web page, PDF or Word file: the share of its own words its text keeps, and
-    # how it was read when not the usual way ("whole page": the main-text extractor kept too little)
-    kept: dict[str, tuple[float, str]] = field(default_factory=dict)
 
     def kept_summary(self) -> str:
         """One line naming the files whose text keeps less than `LOW_KEPT` of their words, "" for none."""
@@ -392,28 +392,26 @@ def _embed_and_store(
     replaced = store.delete_files([str(p.document.path) for p in window if p.was_known])
     if records:
         store.add_chunks(records, vectors)
-    store.put_files(
-        [
-            FileRecord(
-                source=str(document.path),
-                sha256=document.sha256,
-                chunks=len(file_records),
-                title=file_records[0].title if file_records else document.path.stem,
-                extractor=document.extractor,  # formats (issue 12)
-                date=dated(document.text, document.path.name, document_title(document, file_records),
-                           document.extracted.date),
-            )
-            for document, file_records in ((p.document, p.records) for p in window)
-        ]
-    )
-    for document, was_known, file_records in ((p.document, p.was_known, p.records) for p in window):
-        # stored now: counted as kept, whatever comes next
-        (report.changed if was_known else report.added).append(str(document.path))
-        report.chunks_embedded += len(file_records)
+    store.put_files([file_record(p.document, p.records) for p in window])
+    for p in window:  # stored now: counted as kept, whatever comes next
+        (report.changed if p.was_known else report.added).append(str(p.document.path))
+        report.chunks_embedded += len(p.records)
     lexical.remove(replaced)
     lexical.add([r.id for r in records], [lexical_text(r) for r in records])
     lexical.generation = generation
     return done + len(records)
+
+
+def file_record(document: Document, records: list[ChunkRecord]) -> FileRecord:
+    """The manifest entry of a document stored as `records`, with its own date."""
+    return FileRecord(
+        source=str(document.path),
+        sha256=document.sha256,
+        chunks=len(records),
+        title=records[0].title if records else document.path.stem,
+        extractor=document.extractor,  # formats (issue 12)
+        date=dated(document.text, document.path.name, document_title(document, records), document.extracted.date),
+    )
 
 
 def refresh_lexical(store: Store, settings: Settings, save: bool = True) -> LexicalIndex:

@@ -191,10 +191,13 @@ def sniffed(path: Path) -> str | None:
     return ".html" if opening.startswith((b"<!doctype html", b"<html")) else None
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")  # a UTF-16 code unit, never a character of valid text
+
+
 def whole_characters(text: str) -> str:
     """`text` with each UTF-16 surrogate pair joined into its character and a lone surrogate replaced
     by U+FFFD: PDFium gives a character beyond U+FFFF (mathematical italic 𝑥) as two code units."""
-    if not any("\ud800" <= ch <= "\udfff" for ch in text):
+    if not SURROGATE.search(text):
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
