@@ -57,6 +57,10 @@ def command_bench(args: argparse.Namespace) -> int:
         from evals.mcp_bench import main as mcp_main
 
         return mcp_main(args.rest)
+    if args.which == "app":
+        from evals.app_speed import main as app_main
+
+        return app_main(args.rest)
     if args.which == "faults":
         from evals.faults import main as faults_main
 
@@ -67,14 +71,14 @@ def command_bench(args: argparse.Namespace) -> int:
 
 
 def command_train(args: argparse.Namespace) -> int:
-    """`qa train reader ARGS...` → `evals.train_reader.main`."""
-    from evals.train_reader import main as train_main
+    """`qa train reader ARGS...` → `models.reader.train.main`."""
+    from models.reader.train import main as train_main
 
     return train_main(args.rest)
 
 
 def add_train(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `train reader` subcommand (its options are `evals.train_reader`'s)."""
+    """The `train reader` subcommand (its options are `models.reader.train`'s)."""
     train = sub.add_parser("train", help="retrain a shipped model: `qa train reader` (see its --help)")
     train.add_argument("which", choices=["reader"])
     train.add_argument("rest", nargs=argparse.REMAINDER)
@@ -93,9 +97,10 @@ def add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` and `qa bench natural` (quality), "
                                          "`qa bench speed`, `qa bench formats`, `qa bench manuals`, "
                                          "`qa bench scale`, `qa bench timeline`, "
-                                         "`qa bench faults` (reliability), `qa bench ocr`, `qa bench mcp`")
+                                         "`qa bench faults` (reliability), `qa bench ocr`, `qa bench mcp`, "
+                                         "`qa bench app` (the app's start-up)")
     bench.add_argument("which", choices=["squad", "natural", "speed", "formats", "manuals", "scale", "timeline",
-                                         "faults", "ocr", "mcp"])
+                                         "faults", "ocr", "mcp", "app"])
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(run=command_bench)
 

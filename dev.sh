@@ -29,7 +29,7 @@ install_when_missing() {
     apt-get update -qq && apt-get install -y -qq "$@" >/dev/null
   fi
 }
-# Tesseract reads scanned PDF pages at ingest (index/formats/ocr.py); without it they are skipped, saying so
+# Tesseract reads scanned PDF pages at ingest (index/documents/formats/ocr.py); without it they are skipped, saying so
 install_when_missing tesseract tesseract-ocr tesseract-ocr-eng \
   || echo "dev.sh: could not install tesseract-ocr: scanned PDFs are skipped until it is" >&2
 export HF_HUB_OFFLINE=1 ANONYMIZED_TELEMETRY=False

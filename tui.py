@@ -1,11 +1,11 @@
 """The terminal assistant: ask the documents a question, read the cited passages, open the source.
 
-    python tui.py [--index DIR|URL] [--top-k K] [--measure [N]]
+    python tui.py [--index DIR|URL] [--top-k K]
 
 The window opens at once; the index and the model load in a worker thread while the question box is
 already usable (a question asked before they are ready waits, then runs). A missing index at the
 default location is built from the bundled corpus, with a progress bar. The app itself lives in
-`ui/` (`ui.app.make_app`); `--measure` runs `evals.app_speed`.
+`ui/` (`ui.app.make_app`); `qa bench app` times it headless (`evals.app_speed`).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from index.settings import SettingsError, load_settings
+from config.settings import SettingsError, load_settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Open the app (or, with --measure, time it headless); the exit status."""
+    """Open the app; the exit status."""
     parser = argparse.ArgumentParser(
         prog="tui.py",
         description="Ask questions of your documents in the terminal; read cited, verbatim passages.",
@@ -31,8 +31,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--top-k", type=int, metavar="K", help="passages per answer (default 3)")
     parser.add_argument("--no-reader", action="store_true",
                         help="answer without the reading model (retrieval and answer rules only; $QA_READER=0)")
-    parser.add_argument("--measure", type=int, metavar="N", nargs="?", const=10,
-                        help="print how fast the app starts and answers N questions (default 10), then exit")
     args = parser.parse_args(argv)
     if args.top_k is not None and args.top_k < 1:
         parser.error("--top-k must be at least 1")
@@ -42,10 +40,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"tui.py: {error}", file=sys.stderr)
         return 2
-    if args.measure is not None:
-        from evals.app_speed import measure
-
-        return measure(settings, args.measure)
     from ui.app import make_app
 
     app = make_app(settings)

@@ -1,4 +1,4 @@
-"""`python tui.py --measure [N]`: how fast the app starts and answers, measured headless.
+"""`qa bench app [N]` (or `python -m evals.app_speed`): how fast the app starts and answers, measured headless.
 
 Start to usable input (the first frame with the question box focused) and start to ready (index
 open, model loaded and warmed) count from the process's own start; each answer from Enter to its
@@ -8,16 +8,19 @@ that into figures.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
+import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from config.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 from evals.metrics import percentile
-from index.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:
     from index.embedding import Encoder
@@ -87,3 +90,26 @@ def measure(settings: Settings, count: int, encoder: Encoder | None = None) -> i
     print(f"Enter to first answer card, warm, {len(answers)} questions: median {percentile(answers, 0.5):.0f} ms, "
           f"p90 {percentile(answers, 0.9):.0f} ms, max {max(answers):.0f} ms")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`qa bench app [--index DIR|URL] [N]`: the app's start-up and N answers, headless; the exit status."""
+    parser = argparse.ArgumentParser(prog="qa bench app", description="How fast the app starts and answers, "
+                                     "measured headless (the app's own timings, from the process's start).")
+    parser.add_argument("count", type=int, nargs="?", default=10, metavar="N", help="questions to ask (default 10)")
+    parser.add_argument("--index", metavar="DIR|URL", help="index directory or Chroma server URL")
+    parser.add_argument("--top-k", type=int, metavar="K", help="passages per answer (default 3)")
+    parser.add_argument("--no-reader", action="store_true", help="answer without the reading model")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(index=args.index, top_k=args.top_k, reader=False if args.no_reader else None)
+    except SettingsError as error:
+        print(f"qa bench app: {error}", file=sys.stderr)
+        return 2
+    return measure(settings, max(1, args.count))
+
+
+if __name__ == "__main__":
+    status = main()
+    sys.stdout.flush()
+    os._exit(status)  # a worker may still hold the model; the figures are printed

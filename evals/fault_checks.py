@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.settings import PROJECT_ROOT
+from config.settings import PROJECT_ROOT
 
 PLAIN = (".txt", ".md", ".markdown")
 MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
@@ -133,7 +133,7 @@ def canonical_text(source: str) -> str | None:
             data = path.read_bytes()
             codec = next((c for mark, c in MARKS if data.startswith(mark)), "utf-8")
             return data.decode(codec)
-        from index.documents import read_document
+        from index.documents.read import read_document
 
         return read_document(path, 1 << 40).text
     except (OSError, UnicodeDecodeError, ValueError):
@@ -285,8 +285,8 @@ def recover_and_check(paths: list[Path], index: str, good: list[Path], env: dict
 
 def inspect(index: str) -> dict[str, object]:
     """The index's manifest, chunk counts by source, chunk ids, and its saved BM25 copy."""
+    from config.settings import load_settings
     from index.lexical import LexicalIndex, bm25_dir
-    from index.settings import load_settings
     from index.store import Store
 
     settings = load_settings(index=index)

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from config.settings import PROJECT_ROOT
 from evals.fault_checks import (
     Findings,
     ask_batch,
@@ -50,7 +51,6 @@ from evals.fault_checks import (
 )
 from evals.fault_fuzz import fuzzed_questions, write_fuzzed_files
 from evals.squad_data import SQUAD_FILE, Paragraph, guarded, load_squad, paragraphs, write_paragraphs
-from index.settings import PROJECT_ROOT
 
 CORPUS = PROJECT_ROOT / "corpus"
 WINDOW = "4"  # chunks per stored window: many windows, so a kill lands between two

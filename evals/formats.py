@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
-from index.settings import PROJECT_ROOT, Settings
+from config.settings import PROJECT_ROOT, Settings
 
 CORPUS = PROJECT_ROOT / "corpus"
 QUESTIONS = PROJECT_ROOT / "evals" / "questions.jsonl"
@@ -96,8 +96,8 @@ def log(message: str) -> None:
 
 def articles() -> list[tuple[str, str, list[str]]]:
     """(stem, title, paragraphs) of each corpus article: the prose the .txt pipeline reads."""
-    from index.chunking import document_title, prose_blocks
-    from index.documents import read_document
+    from index.documents.chunking import document_title, prose_blocks
+    from index.documents.read import read_document
 
     found = []
     for path in sorted(CORPUS.glob("*.txt")):
@@ -221,7 +221,7 @@ def quality(folder: Path, questions: list[tuple[str, list[str]]], index: Path, e
 EXTRACT_SCRIPT = """
 import json, sys, time
 from pathlib import Path
-from index.documents import read_document
+from index.documents.read import read_document
 paths = [Path(p) for p in sys.argv[1:]]
 began = time.perf_counter()
 pages = chars = 0
@@ -270,7 +270,7 @@ def speed(folders: dict[str, Path], root: Path, pages: int, repeat: int) -> dict
 
 
 def versions() -> dict[str, str]:
-    from index.formats import library_version
+    from index.documents.formats import library_version
 
     return {name: library_version(name) for name in ("trafilatura", "pypdfium2", "python-docx", "reportlab",
                                                       "chromadb", "sentence-transformers")}

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from config.errors import QAError, UnreadableFile
+from config.settings import PROJECT_ROOT
 from evals import metrics
 from evals.metrics import Outcome
-from index.errors import QAError, UnreadableFile
-from index.settings import PROJECT_ROOT
 from qa.passages import Answer, Citation
 from qa.sources import SourceText, load_source
 

@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index.settings import PROJECT_ROOT, Settings
+from config.settings import PROJECT_ROOT, Settings
 
 DEFAULT_OUT = PROJECT_ROOT / ".qa" / "bench" / "manuals.json"
 
@@ -34,8 +34,8 @@ def log(message: str) -> None:
 
 def extraction(folder: Path) -> dict[str, dict[str, object]]:
     """Per format: files, pages, MB, CPU seconds, the kept share of each file, how many were read whole."""
-    from index.documents import find_files, read_document
-    from index.errors import UnreadableFile
+    from config.errors import UnreadableFile
+    from index.documents.read import find_files, read_document
 
     found: dict[str, dict[str, object]] = {}
     for path in find_files([folder], Settings().extensions):
@@ -117,7 +117,7 @@ def ask_all(index: Path, questions: list[dict[str, object]]) -> dict[str, object
 
 
 def benchmark(folder: Path, questions: Path | None, clean: Path | None) -> dict[str, object]:
-    from index.formats import library_version
+    from index.documents.formats import library_version
 
     figures: dict[str, object] = {
         "command": "qa " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("qa") else "qa bench manuals",

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from index.settings import PROJECT_ROOT, Settings, load_settings
+from config.settings import PROJECT_ROOT, Settings, load_settings
 
 
 def log(message: str) -> None:

@@ -27,8 +27,8 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from config.settings import PROJECT_ROOT
 from evals.formats import articles, corpus_questions, quality, write_pdf
-from index.settings import PROJECT_ROOT
 
 
 def log(message: str) -> None:
@@ -41,8 +41,8 @@ DEFAULT_OUT = PROJECT_ROOT / ".qa" / "bench" / "ocr.json"
 READ_SCRIPT = """
 import json, resource, sys, time
 from pathlib import Path
-from index.documents import read_document
-from index.formats.ocr import PageReader
+from index.documents.read import read_document
+from index.documents.formats.ocr import PageReader
 reader = PageReader()
 began, cpu = time.perf_counter(), time.process_time()
 document = read_document(Path(sys.argv[1]), 10**9, reader)
@@ -99,7 +99,7 @@ def tesseract_peak(scan: Path, image: Path) -> float:
     """The peak memory (MB) of Tesseract reading the first page of `scan`, rendered as the ingest renders it."""
     import pypdfium2 as pdfium
 
-    from index.formats.ocr import resolution
+    from index.documents.formats.ocr import resolution
 
     document = pdfium.PdfDocument(str(scan))
     page = document[0]
@@ -131,7 +131,7 @@ def compare(pairs: list[tuple[Path, Path]]) -> dict[str, dict[str, float]]:
     def with_pytesseract(scan: Path) -> str:
         import pytesseract
 
-        from index.formats.ocr import resolution
+        from index.documents.formats.ocr import resolution
 
         document = pdfium.PdfDocument(str(scan))
         pages = [document[i] for i in range(len(document))]
@@ -176,9 +176,9 @@ def compare(pairs: list[tuple[Path, Path]]) -> dict[str, dict[str, float]]:
 def benchmark(pages: int, dpi: int, with_comparison: bool) -> dict[str, object]:
     """Every figure of the benchmark, as one JSON-ready dictionary."""
     from evals.report import machine
+    from index.documents.formats import library_version
+    from index.documents.formats.ocr import PageReader
     from index.embedding import Encoder
-    from index.formats import library_version
-    from index.formats.ocr import PageReader
 
     with tempfile.TemporaryDirectory(prefix="qa-ocr-") as tmp:
         root = Path(tmp)

@@ -39,9 +39,9 @@ def sensitivity(contexts: int, questions: int) -> dict[str, dict[str, float]]:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    from config.settings import DEFAULT_MODEL
     from index.embedding import Encoder, resolve_model_path
     from index.export import fused_graph
-    from index.settings import DEFAULT_MODEL
 
     logging.getLogger().setLevel(logging.ERROR)
     texts, asked = tune_texts(contexts, questions)

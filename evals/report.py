@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from config.settings import Settings
 from evals import metrics
 from evals.known import Asked, EvalInputError, shown
 from evals.misses import Miss, explain_miss
 from evals.timeline import load_cases, score_timeline
-from index.settings import Settings
 
 if TYPE_CHECKING:
     from qa.engine import Assistant

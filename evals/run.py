@@ -29,10 +29,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from config.settings import PROJECT_ROOT, load_settings, write_setting
 from evals.known import DEFAULT_SETS, DEFAULT_THRESHOLDS, EvalInputError, ask_all, load_set, shown
 from evals.report import calibrate, load_thresholds, score
 from evals.squad_data import guarded
-from index.settings import PROJECT_ROOT, load_settings, write_setting
 
 if TYPE_CHECKING:
     from index.encoder_protocol import SentenceEncoder

@@ -25,9 +25,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from config.settings import PROJECT_ROOT, load_settings
 from evals.speed import SQUAD_FILE, BenchError, latency, run_command, timed
 from evals.squad_data import guarded
-from index.settings import PROJECT_ROOT, load_settings
 
 SOURCES = [  # (folder, file name endings): public plain text of installed tools
     (Path("/usr/share/vim/vim90/doc"), (".txt",)),
@@ -119,11 +119,11 @@ def folder_size_mb(folder: Path) -> float:
 
 
 def app_figures(index: str) -> dict[str, float]:
-    """The app opened headless (`tui.py --measure 1`): seconds to ready and peak memory, MB."""
-    code = ("import sys, tui\nsys.argv = ['tui.py'] + sys.argv[1:]\ntry:\n    tui.main()\nfinally:\n"
+    """The app opened headless (`qa bench app 1`): seconds to ready and peak memory, MB."""
+    code = ("import sys\nfrom evals import app_speed\ntry:\n    app_speed.main(sys.argv[1:])\nfinally:\n"
             "    peak = next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
             "    print(f'peak-kb: {peak}', flush=True)\n")
-    result = subprocess.run([sys.executable, "-c", code, "--index", index, "--measure", "1"], capture_output=True,
+    result = subprocess.run([sys.executable, "-c", code, "--index", index, "1"], capture_output=True,
                             text=True, cwd=PROJECT_ROOT, env={**os.environ, "NO_COLOR": "1"})
     ready = peak = 0.0
     for line in result.stdout.splitlines():

@@ -1,5 +1,5 @@
 """Where the reader's own mark pays: span F1 of the first passage on SQuAD against the answerable
-probability below which the reader leaves a passage unmarked (`qa.tuning.Tuned.reader_mark_floor`).
+probability below which the reader leaves a passage unmarked (`config.tuning.Tuned.reader_mark_floor`).
 
 Each question is asked once through the Assistant; the first passage's reading is kept, and every
 floor is then scored from it: at or above the floor the reader's best span is the mark, below it the
@@ -18,8 +18,8 @@ import sys
 from dataclasses import dataclass
 
 import qa.engine
+from config.settings import load_settings
 from evals.squad import SQUAD_FILE, prepared_index, token_f1
-from index.settings import load_settings
 
 FLOORS = (0.5, 0.3, 0.2, 0.1, 0.05, 0.02, 0.0)
 

@@ -13,7 +13,7 @@ Figures (goals from the issues in brackets):
 - warm question latency p50/p95 on the bundled corpus (its eval questions) and on SQuAD (a sample
   of its questions) [SQuAD: p50 ≤ 40 ms, p95 ≤ 80 ms, ≤ 2 × encoding the question alone];
 - cold time from starting `qa ask` to its first answer, as a subprocess, on both indexes, and
-  the app's start to ready (`tui.py --measure`), each as a ratio to `python -c "import chromadb"`
+  the app's start to ready (`qa bench app`), each as a ratio to `python -c "import chromadb"`
   timed in turn with it, so the machine's noise cancels [ask ≤ 2.5 ×, app ≤ 3 ×];
 - peak memory (maximum resident set) of this process and of each `qa ask` subprocess.
 Nothing is gated: the benchmark prints figures and their goals.
@@ -35,8 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from config.settings import PROJECT_ROOT, load_settings
 from evals.squad_data import SQUAD_FILE, BenchError, guarded, load_squad, paragraphs, write_paragraphs
-from index.settings import PROJECT_ROOT, load_settings
 
 SEED_CORPUS = PROJECT_ROOT / "corpus"
 SEED_QUESTIONS = PROJECT_ROOT / "evals" / "questions.jsonl"
@@ -172,13 +172,13 @@ def import_chromadb_s() -> float:
 
 
 def app_ready_s(index: str) -> float:
-    """Seconds from starting the app (`tui.py --measure 1`, headless) to ready, as it reports them."""
-    result = subprocess.run([sys.executable, "tui.py", "--index", index, "--measure", "1"], capture_output=True,
+    """Seconds from starting the app (`qa bench app 1`, headless) to ready, as it reports them."""
+    result = subprocess.run([sys.executable, "-m", "evals.app_speed", "--index", index, "1"], capture_output=True,
                             text=True, cwd=PROJECT_ROOT, env={**os.environ, "NO_COLOR": "1"})
     for line in result.stdout.splitlines():
         if line.startswith("start to ready:"):
             return float(line.split(":")[1].split()[0]) / 1000
-    raise BenchError(f"tui.py --measure printed no start-to-ready line ({result.stderr.strip()[-200:]})")
+    raise BenchError(f"qa bench app printed no start-to-ready line ({result.stderr.strip()[-200:]})")
 
 
 def start_up_ratios(index: str, rounds: int = 3) -> dict[str, object]:
@@ -201,7 +201,7 @@ def start_up_ratios(index: str, rounds: int = 3) -> dict[str, object]:
 def torch_rate(texts: list[str], encoder, batch_size: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Chunks/s (wall and CPU) of the PyTorch encoder and the float32 and int8 ONNX graphs, in turn
     on the same sample of `texts`, and each graph's least cosine to PyTorch; `encoder`'s own rate."""
-    from index.backends import cpu_has_int8_dot_product
+    from config.backends import cpu_has_int8_dot_product
     from index.embedding import Encoder
     from index.export import TorchEncoder
 
@@ -240,7 +240,7 @@ def peak_mb() -> float:
 # ---- the benchmark ------------------------------------------------------------------------------------
 def benchmark(sample: int | None, questions: int, squad_file: Path = SQUAD_FILE) -> dict[str, object]:
     """Run every measurement; the figures as one JSON-ready dictionary."""
-    from index.documents import read_document
+    from index.documents.read import read_document
     from index.embedding import Encoder
     from index.ingest import chunk_document, embedding_text, ingest
     from qa.engine import Assistant

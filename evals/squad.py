@@ -34,9 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
+from config.settings import Settings, load_settings, user_dir
 from evals.metrics import percentile, roc_auc
 from evals.squad_data import SQUAD_FILE, BenchError, SquadQuestion, load_squad, write_corpus
-from index.settings import Settings, load_settings, user_dir
 
 CORPUS_FORMAT = 1  # bump when the way paragraphs become files changes
 SPLITS = ("tune", "test", "all")
@@ -284,8 +284,8 @@ def main(argv: list[str]) -> int:
         print(message, file=sys.stderr, flush=True)
 
     try:
-        from index.errors import QAError
-        from index.settings import SettingsError
+        from config.errors import QAError
+        from config.settings import SettingsError
 
         try:
             settings, questions = prepared_index(args.data, load_settings(reader=False if args.no_reader else None),

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from index.errors import QAError
-from index.settings import PROJECT_ROOT
+from config.errors import QAError
+from config.settings import PROJECT_ROOT
 
 SQUAD_FILE = PROJECT_ROOT.parent / "shared" / "bench" / "squad_v1.1" / "dev-v1.1.json"
 
@@ -25,7 +25,7 @@ def guarded(prog: str, work: Callable[[], int], failure: int = 1) -> int:
     """Run a benchmark's or eval's `work` (which prints its results and returns the exit status): a
     QAError or SettingsError (BenchError included) is its one line and `failure`, Ctrl-C is
     "interrupted" and 130; the way every `qa bench` and `qa eval` ends."""
-    from index.settings import SettingsError
+    from config.settings import SettingsError
 
     try:
         return work()

@@ -1,6 +1,6 @@
 """`qa bench squad --tune`: search the fusion, re-scoring and sentence weights on the tune split
 of SQuAD (even-numbered articles) only, from exact per-chunk scores, and print the best. The
-values in use, and which of these searches chose each, are in `qa.tuning`."""
+values in use, and which of these searches chose each, are in `config.tuning`."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from config.settings import Settings
 from evals.squad import SEARCH_DEPTH, RunScores, answer_found, paragraph_order
 from evals.squad_data import SquadQuestion
-from index.settings import Settings
 
 
 @dataclass

@@ -23,11 +23,11 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from config.settings import load_settings, user_dir
 from evals import changelogs
 from evals.changelogs import ChangelogCase, ChangelogEntry
 from evals.squad_data import BenchError, guarded
 from evals.timeline import TimelineScore, score_timeline, shown_pairs
-from index.settings import load_settings, user_dir
 from qa.sources import load_source
 
 if TYPE_CHECKING:

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from index.backends import resolve_backend
-from index.errors import ModelMissing
-from index.settings import DEFAULT_MODEL, PROJECT_ROOT, Settings
+from config.backends import resolve_backend
+from config.errors import ModelMissing
+from config.settings import DEFAULT_MODEL, PROJECT_ROOT, Settings
 
 DEFAULT_CACHE = PROJECT_ROOT / ".qa" / "encoders"
 

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.backends import resolve_backend
+from config.backends import resolve_backend
+from config.errors import ModelMissing
+from config.settings import DEFAULT_MODEL
 from index.embedding import Encoder, encoder_cache, resolve_model_path
-from index.errors import ModelMissing
-from index.settings import DEFAULT_MODEL
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

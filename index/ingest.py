@@ -12,17 +12,17 @@ from pathlib import Path
 
 import numpy as np
 
-from index.chunking import TITLE_SEPARATOR, Span, document_chunks, split_sentences
-from index.dates import dated
-from index.documents import Document, display_path, find_files, fingerprint
+from config.errors import PathMissing, QAError, UnreadableFile
+from config.settings import Settings
+from index.documents.chunking import TITLE_SEPARATOR, Span, document_chunks, split_sentences
+from index.documents.dates import dated
+from index.documents.formats import formats
+from index.documents.formats.ocr import PageReader
+from index.documents.lines import line_bounds, line_of, wrap_width
+from index.documents.read import Document, display_path, find_files, fingerprint
 from index.encoder_protocol import SentenceEncoder
-from index.errors import PathMissing, QAError, UnreadableFile
-from index.formats import formats
-from index.formats.ocr import PageReader
 from index.lexical import LexicalIndex, bm25_dir
-from index.lines import line_bounds, line_of, wrap_width
 from index.locking import writer_lock
-from index.settings import Settings
 from index.store import ChunkRecord, FileRecord, Store, chunk_id
 from index.texts import CanonicalTexts, read_for_index
 
@@ -57,7 +57,7 @@ class IngestReport:
     lines_left_out: dict[str, tuple[int, int]] = field(default_factory=dict)
     # files read as the format their first bytes show, not their name's: (file, that format's suffix)
     misnamed: list[tuple[str, str]] = field(default_factory=list)
-    ocr_pages: int = 0  # scanned pages read by OCR (index.formats.ocr), and the seconds that took
+    ocr_pages: int = 0  # scanned pages read by OCR (index.documents.formats.ocr), and the seconds that took
     ocr_seconds: float = 0.0
     # per file extracted from a web page, PDF or Word file: the share of its own words its text keeps, and
     # how it was read when not the usual way ("whole page": the main-text extractor kept too little)
@@ -295,7 +295,8 @@ def _changed_files(roots: list[Path], settings: Settings, encoder: SentenceEncod
         except Exception as error:  # one file's failure, whatever it is, is that file's alone
             report.skipped.append(failed_file(found, error))
             continue
-        # read as another format than its name says (`index.formats.format_of`): the suffix of the one it was read as
+        # read as another format than its name says (`index.documents.formats.format_of`):
+        # the suffix of the one it was read as
         read_as = next(suffix for suffix, known in formats().items() if known.id == todo[-1].document.extractor)
         if formats()[read_as].name != formats()[found.suffix.lower()].name:
             report.misnamed.append((source, read_as))

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.settings import Settings, user_dir
+from config.settings import Settings, user_dir
 
 K1, B = 1.5, 0.75
 FORMAT = 4  # 4: a dotted number is one term ("3.8.12"); 3: chunks counted with their titles (2: the text alone)

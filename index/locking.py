@@ -18,8 +18,8 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from config.settings import Settings
 from index.lexical import bm25_dir
-from index.settings import Settings
 
 LOCK_NAME = "writer.lock"
 

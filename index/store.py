@@ -23,8 +23,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from index.encoder_protocol import SentenceEncoder
-from index.errors import (
+from config.errors import (
     IndexBroken,
     IndexGone,
     IndexMissing,
@@ -33,8 +32,9 @@ from index.errors import (
     RootMissing,
     known_failure,
 )
-from index.formats import PLAIN_TEXT_ID
-from index.settings import Settings
+from config.settings import Settings
+from index.documents.formats import PLAIN_TEXT_ID
+from index.encoder_protocol import SentenceEncoder
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -86,7 +86,8 @@ class FileRecord:
     chunks: int
     title: str
     extractor: str = PLAIN_TEXT_ID  # formats (issue 12): what extracted its text ("pdf/1 pypdfium2==5.15.2")
-    date: str | None = None  # the document's date found at ingest (index.dates): ISO, "" undated, None not recorded
+    # the document's date found at ingest (index.documents.dates): ISO, "" undated, None not recorded
+    date: str | None = None
 
 
 def ingest_command(settings: Settings) -> str:

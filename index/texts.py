@@ -17,12 +17,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.documents import Document, file_sha256, read_document, special_file
-from index.formats import Extracted, Heading, format_of
+from index.documents.formats import Extracted, Heading, format_of
+from index.documents.read import Document, file_sha256, read_document, special_file
 from index.store import Store
 
 if TYPE_CHECKING:
-    from index.formats.ocr import PageReader
+    from index.documents.formats.ocr import PageReader
 
 TEXTS = "qa_texts"
 

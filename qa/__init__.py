@@ -21,7 +21,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from index.errors import QAError
+    from config.errors import QAError
     from qa.catalogue import IndexedDocument
     from qa.conversation import Conversation
     from qa.engine import Assistant
@@ -34,7 +34,7 @@ __all__ = ["Answer", "Assistant", "Citation", "Conversation", "IndexedDocument",
 
 _HOMES = {"Assistant": "qa.engine", "Answer": "qa.passages", "Citation": "qa.passages", "Passage": "qa.passages",
           "Conversation": "qa.conversation", "IndexedDocument": "qa.catalogue", "ShownText": "qa.show",
-          "Timeline": "qa.timeline", "QAError": "index.errors"}
+          "Timeline": "qa.timeline", "QAError": "config.errors"}
 
 
 def open(index: str | os.PathLike[str] | None = None, *, root: str | os.PathLike[str] | None = None,
@@ -44,7 +44,7 @@ def open(index: str | os.PathLike[str] | None = None, *, root: str | os.PathLike
     paths relative to one (`qa ingest --root`); `reader=False` answers without the reading model.
     The other settings are read as the CLI reads them (`$QA_*`, `qa.toml`). Raises `QAError` (no index
     there, a server that does not answer, ...)."""
-    from index.settings import load_settings
+    from config.settings import load_settings
     from qa.engine import Assistant
 
     return Assistant.open(load_settings(index=None if index is None else os.fspath(index),

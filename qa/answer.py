@@ -6,15 +6,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.chunking import Span, is_dateline
-from index.lines import LIST_MARK, indentation
+from config.tuning import TUNED
+from index.documents.chunking import Span, is_dateline
+from index.documents.lines import LIST_MARK, indentation
 from index.terms import TermCache, normal_words, numbers_in, numbers_said
 from qa.answer_types import AnswerType, answer_span, answer_type
 from qa.lookups import Lookups, document_date
 from qa.passages import Citation, Dated, Passage
 from qa.sentences import ScoredSentence
 from qa.sources import SourceText
-from qa.tuning import TUNED
 
 # Words that open a sentence which leans on the one before it.
 REFERRING = re.compile(

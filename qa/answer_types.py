@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from index.chunking import MONTH, Span, split_sentences
+from config.tuning import TUNED
+from index.documents.chunking import MONTH, Span, split_sentences
 from qa.lexicon import is_common_word
-from qa.tuning import TUNED
 
 
 class AnswerType(Enum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.documents import display_path
+from index.documents.read import display_path
 from index.store import Store
 
 

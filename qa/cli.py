@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from index.errors import EmptyQuestion, QAError, QuestionTooLong, known_failure
-from index.lines import ITEM
-from index.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+from config.errors import EmptyQuestion, QAError, QuestionTooLong, known_failure
+from config.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+from index.documents.lines import ITEM
 from index.terminal import visible, visible_record
 from qa.passages import Answer, Passage
 from qa.sources import stale_line
@@ -102,9 +102,9 @@ def _page_bar() -> tuple[list[Any], Callable[[int, int], None] | None]:
 
 
 def command_ingest(args: argparse.Namespace) -> int:
-    from index.documents import display_path
+    from index.documents.formats.ocr import PageReader
+    from index.documents.read import display_path
     from index.embedding import Encoder
-    from index.formats.ocr import PageReader
     from index.ingest import IngestInterrupted, ingest
 
     settings = _settings(args)
@@ -126,7 +126,7 @@ def command_ingest(args: argparse.Namespace) -> int:
                 each.close()
     # formats (issue 12): a file of a format we do not read is counted in the summary line (named
     # with --verbose); any other problem (corrupt, encrypted, no text layer, ...) gets its own line
-    from index.documents import skip_summary
+    from index.documents.read import skip_summary
 
     for problem in report.skipped:
         if args.verbose or problem.kind not in ("unsupported format", "not text"):
@@ -161,7 +161,7 @@ def command_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-CONTENT_NAMES = {".pdf": "a PDF", ".docx": "a Word document", ".html": "a web page"}  # index.formats.sniffed
+CONTENT_NAMES = {".pdf": "a PDF", ".docx": "a Word document", ".html": "a web page"}  # index.documents.formats.sniffed
 
 
 # ---- ask -----------------------------------------------------------------------------------------

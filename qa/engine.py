@@ -9,13 +9,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from index.chunking import Span
+from config.errors import EmptyQuestion, QuestionTooLong
+from config.settings import Settings, load_settings
+from config.tuning import TUNED
+from index.documents.chunking import Span
 from index.embedding import Encoder
 from index.encoder_protocol import SentenceEncoder
-from index.errors import EmptyQuestion, QuestionTooLong
 from index.ingest import refresh_lexical
 from index.lexical import LexicalIndex, function_terms
-from index.settings import Settings, load_settings
 from index.store import Store
 from index.terms import TermCache, normal_words, numbers_in, numbers_said
 from index.texts import CanonicalTexts
@@ -34,7 +35,6 @@ from qa.show import ShownText, show
 from qa.site import SITE_TITLE_DOCUMENTS, mentions_besides, shared_lines
 from qa.sources import SourceFiles
 from qa.timeline import PRESENT, asks_for_present, newest_first, timeline_of, year_of, years_named
-from qa.tuning import TUNED
 
 SENTENCE_POOL = TUNED.sentence_pool
 

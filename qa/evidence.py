@@ -6,11 +6,11 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from config.tuning import TUNED
 from index.terms import NUMBER_TOKEN
 from qa.answer_types import AnswerType
-from qa.tuning import TUNED
 
-# What a passage without an answer of the kind asked for costs, by kind (`qa.tuning` says why).
+# What a passage without an answer of the kind asked for costs, by kind (`config.tuning` says why).
 MISSING_ANSWER_COST = {AnswerType.NUMBER: TUNED.missing_number_cost, AnswerType.DATE: TUNED.missing_date_cost}
 MISSING_ANSWER_COST_OTHERWISE = TUNED.missing_answer_cost
 

@@ -9,9 +9,9 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-from index.chunking import DATE, TITLE_SEPARATOR, Span
-from index.dates import TOP_CHARS, date_in_text, date_in_title, dated
-from index.documents import display_path
+from index.documents.chunking import DATE, TITLE_SEPARATOR, Span
+from index.documents.dates import TOP_CHARS, date_in_text, date_in_title, dated
+from index.documents.read import display_path
 from index.store import FileRecord
 from index.terms import TermCache
 from qa.site import own_title, site_title_parts
@@ -92,7 +92,7 @@ class Lookups:
 
     def date_of(self, source: SourceText, path: str, title: str) -> str | None:
         """The date of a passage of `path` titled `title`: its section's date, else its document's
-        (`index.dates`: a dateline, a date line near the top, the title, the file name); None: undated."""
+        (`index.documents.dates`: a dateline, a date line near the top, the title, the file name); None: undated."""
         if self._dates_read is None:
             self._read_records()
         return self._dates(path, title, source.text[:TOP_CHARS], self._dates_read.get(path))  # type: ignore[union-attr]

@@ -19,8 +19,8 @@ from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
-from index.errors import QAError
-from index.settings import Settings
+from config.errors import QAError
+from config.settings import Settings
 from qa.cli import Style, render_answer
 from qa.passages import Answer
 
@@ -84,7 +84,7 @@ class Service:
 
     def ingest(self, paths: list[str]) -> CallToolResult:
         """Index `paths` (only what changed), then answer from the new index."""
-        from index.documents import skip_summary
+        from index.documents.read import skip_summary
         from index.embedding import Encoder
         from index.ingest import ingest
 

@@ -2,7 +2,7 @@
 
 It gives, per passage, a relevance probability (for re-ranking), an answerable probability (for
 abstaining) and the answer span as character offsets into the passage. The model is the int8 ONNX
-file in models/reader/ (trained by `python -m evals.train_reader`), run with onnxruntime; torch is
+file in models/reader/ (trained by `python -m models.reader.train`), run with onnxruntime; torch is
 never imported here.
 """
 
@@ -15,15 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from index.chunking import Span
+from config.tuning import TUNED
+from index.documents.chunking import Span
 from qa.passages import Citation, Passage
-from qa.tuning import TUNED
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "reader"
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 MAX_ANSWER_PIECES = 30  # the longest answer span, in word pieces
 # How many passages are read, which score ranks them and how much the order before reading counts:
-# chosen on the tune half of SQuAD (qa.tuning, evals/reader_bench.py --choose-on).
+# chosen on the tune half of SQuAD (config.tuning, evals/reader_bench.py --choose-on).
 READ_DEPTH = TUNED.reader_depth
 READ_SCORE = TUNED.reader_score
 READ_PRIOR = TUNED.reader_prior
@@ -111,7 +111,7 @@ class Reader:
         missing = [name for name in ("reader.onnx", "tokenizer.json", "reader.json") if not (path / name).is_file()]
         if missing:
             raise ReaderMissing(f"{path}: no reader model ({', '.join(missing)} missing); retrain it with "
-                                f"'python -m evals.train_reader --out {path}' or turn it off (--no-reader)")
+                                f"'python -m models.reader.train --out {path}' or turn it off (--no-reader)")
         record = json.loads((path / "reader.json").read_text(encoding="utf-8"))
         max_length = int(record.get("max length", 192))
         tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))

@@ -12,7 +12,7 @@ in words (idf-weighted share of the query's terms, share of its word pairs): an 
 sits in one sentence, and a chunk whose matching words are spread over unrelated sentences is
 weaker evidence than one that says it in one. The normalisation, weights and depths were chosen on
 the tune half of SQuAD (`qa bench squad --tune`); they are kept, with where each came from, in
-`qa.tuning`.
+`config.tuning`.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 from cachetools import LRUCache
 
+from config.tuning import TUNED
 from index.encoder_protocol import SentenceEncoder
 from index.lexical import LexicalIndex, function_terms
 from index.store import ChunkRecord, Store
 from index.terms import TermCache
 from qa.passages import Ranks
-from qa.tuning import TUNED
 
 FUSION_METHODS = ("zscore", "minmax", "max", "rrf")
 Terms = Sequence[str]

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.chunking import Span
+from config.tuning import TUNED
+from index.documents.chunking import Span
 from index.lexical import function_terms, question_terms
 from index.terms import normal_words
 from qa.answer_types import AnswerType, answer_span, answer_type, candidate_spans
@@ -17,12 +18,11 @@ from qa.lookups import Lookups
 from qa.passages import Passage
 from qa.retrieve import Candidate, word_pairs
 from qa.sources import SourceFiles, SourceText
-from qa.tuning import TUNED
 
 
 @dataclass(frozen=True)
 class Weights:
-    """How a sentence's score is made (the values, and where they come from, in `qa.tuning`).
+    """How a sentence's score is made (the values, and where they come from, in `config.tuning`).
 
     chunk: per unit of the chunk's fused score below the best chunk's (z units, so <= 0);
     coverage: idf-weighted share of the query's terms in the sentence; bigrams: share of the

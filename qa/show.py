@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.chunking import TITLE_SEPARATOR
-from index.documents import display_path, fingerprint
-from index.errors import QAError, UnreadableFile
+from config.errors import QAError, UnreadableFile
+from index.documents.chunking import TITLE_SEPARATOR
+from index.documents.read import display_path, fingerprint
 from index.store import FileRecord, Store
 from index.texts import CanonicalTexts
 from qa.sources import load_source

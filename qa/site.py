@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from index.chunking import TITLE_SEPARATOR
+from index.documents.chunking import TITLE_SEPARATOR
 from qa.sources import SourceText
 
 # Where a page's title joins its own name to its site's: "The Slice Type - The Rust Programming Language",

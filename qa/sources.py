@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.chunking import Span, document_blocks, split_sentences
-from index.documents import display_path, file_sha256, read_document
-from index.errors import UnreadableFile
-from index.formats import Extracted
-from index.lines import line_of, wrap_width
+from config.errors import UnreadableFile
+from index.documents.chunking import Span, document_blocks, split_sentences
+from index.documents.formats import Extracted
+from index.documents.lines import line_of, wrap_width
+from index.documents.read import display_path, file_sha256, read_document
 from index.terms import NUMBER_TOKEN, normal_words, numbers_said
 from qa.passages import Citation
 

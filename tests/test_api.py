@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from index.settings import PROJECT_ROOT, Settings
+from config.settings import PROJECT_ROOT, Settings
 
 
 def readme_example() -> str:

@@ -102,8 +102,8 @@ def test_questions_are_answered_once_each_in_the_order_asked_by_one_worker_at_a_
 def test_a_wrapped_manual_passage_reads_as_one_line_with_its_answer_still_marked(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
     """A manual's passage keeps its line breaks, indents and the typesetter's hyphens in the cited
     text; the card, the terminal and the export show it as a person reads it, the answer marked."""
+    from config.settings import Settings
     from index.ingest import ingest
-    from index.settings import Settings
 
     manual = tmp_path / "gates.txt"
     manual.write_text(
@@ -125,8 +125,8 @@ def test_a_wrapped_manual_passage_reads_as_one_line_with_its_answer_still_marked
 
 
 def test_an_exported_list_keeps_an_item_a_line(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    from config.settings import Settings
     from index.ingest import ingest
-    from index.settings import Settings
 
     notes = tmp_path / "ferry.md"
     notes.write_text("# Ferry\n\nFrom the first of May the ferry timetable changes in three ways:\n\n"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from index.chunking import chunk_spans, document_title, is_prose, prose_blocks, split_sentences
-from index.documents import read_document
-from index.lines import wrap_width
-from index.settings import Settings
+from config.settings import Settings
+from index.documents.chunking import chunk_spans, document_title, is_prose, prose_blocks, split_sentences
+from index.documents.lines import wrap_width
+from index.documents.read import read_document
 from index.store import Store
 from tests.conftest import CORPUS
 

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from index.settings import PROJECT_ROOT, Settings
+from config.settings import PROJECT_ROOT, Settings
 from tests.conftest import CORPUS
 
 QA = [sys.executable, "-m", "cli"]  # the `qa` console script

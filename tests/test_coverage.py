@@ -32,7 +32,7 @@ def test_a_question_the_corpus_speaks_of_has_no_unknown_words(assistant) -> None
 
 def test_a_question_whose_name_is_in_no_document_is_not_answered_and_says_which(  # type: ignore[no-untyped-def]
         corpus_settings, encoder) -> None:
-    from index.settings import SETTINGS_FILE, load_settings
+    from config.settings import SETTINGS_FILE, load_settings
     from qa.engine import Assistant
 
     calibrated = load_settings(environ={"QA_SETTINGS": str(SETTINGS_FILE)}).abstain_threshold  # the project's
@@ -46,8 +46,8 @@ def test_a_question_whose_name_is_in_no_document_is_not_answered_and_says_which(
 
 # ---- names and numbers that generalise: versions, site-wide text, names whatever their case --------------
 def _assistant_over(folder, tmp_path, encoder):  # type: ignore[no-untyped-def]
+    from config.settings import SETTINGS_FILE, Settings, load_settings
     from index.ingest import ingest
-    from index.settings import SETTINGS_FILE, Settings, load_settings
     from qa.engine import Assistant
 
     calibrated = load_settings(environ={"QA_SETTINGS": str(SETTINGS_FILE)}).abstain_threshold  # the project's
@@ -116,7 +116,7 @@ def test_a_name_only_a_footer_every_page_carries_says_is_in_no_document(tmp_path
 
 def test_an_unknown_product_name_is_abstained_on_whatever_its_capitalisation(  # type: ignore[no-untyped-def]
         corpus_settings, encoder) -> None:
-    from index.settings import SETTINGS_FILE, load_settings
+    from config.settings import SETTINGS_FILE, load_settings
     from qa.engine import Assistant
 
     calibrated = load_settings(environ={"QA_SETTINGS": str(SETTINGS_FILE)}).abstain_threshold  # the project's

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.dates import find_document_date
+from index.documents.dates import find_document_date
 from qa.passages import Citation
 from qa.timeline import TimelineEntry, asks_for_present, build_timeline, years_named
 
@@ -134,8 +134,8 @@ def test_dates_are_found_at_ingest_and_kept_with_each_file_metadata_included(tmp
     from pypdf import PdfReader, PdfWriter
     from reportlab.pdfgen import canvas
 
+    from config.settings import Settings
     from index.ingest import ingest
-    from index.settings import Settings
     from index.store import Store
     from qa.engine import Assistant
 
@@ -193,8 +193,8 @@ def test_a_present_question_shows_the_newest_of_agreeing_sources_with_the_older_
 
 def _dated_reports(tmp_path: Path, encoder, reports: tuple[tuple[str, str], ...]):  # type: ignore[no-untyped-def]
     """An assistant over one short report a file, each under its dateline ("Portsmouth, May 2, 2023")."""
+    from config.settings import Settings
     from index.ingest import ingest
-    from index.settings import Settings
     from qa.engine import Assistant
 
     folder = tmp_path / "reports"

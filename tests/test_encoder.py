@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.chunking import split_sentences
+from config.errors import IndexOutdated
+from config.settings import PROJECT_ROOT, Settings
+from index.documents.chunking import split_sentences
 from index.embedding import Encoder
-from index.errors import IndexOutdated
 from index.export import TorchEncoder
 from index.ingest import embedding_text, ingest
-from index.settings import PROJECT_ROOT, Settings
 from index.store import Store
 from qa.engine import Assistant
 from tests.conftest import CORPUS

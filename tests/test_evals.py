@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from config.settings import load_settings
 from evals import metrics
 from evals.known import Asked, FileTexts, citation_problem, load_set
 from evals.metrics import Outcome
 from evals.misses import explain_miss, locate_gold
 from evals.run import build_parser, run
-from index.settings import load_settings
 from qa.passages import Citation
 
 DATA = Path(__file__).parent / "data"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import Settings
 from evals.fault_checks import (
     Findings,
     Ran,
@@ -21,7 +22,6 @@ from evals.fault_checks import (
 from evals.faults import main
 from index.encoder_protocol import SentenceEncoder
 from index.ingest import ingest
-from index.settings import Settings
 from index.store import Store
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from index.chunking import document_blocks, document_chunks, split_sentences
-from index.documents import read_document, skip_summary
+from config.settings import Settings
+from index.documents.chunking import document_blocks, document_chunks, split_sentences
+from index.documents.read import read_document, skip_summary
 from index.ingest import ingest
-from index.settings import Settings
 from index.store import Store
 from qa.engine import Assistant
 from qa.show import show
@@ -219,7 +219,7 @@ def test_bad_documents_are_one_line_each_and_named_in_the_summary(
 
 
 def test_extracted_text_over_the_limit_is_refused_whatever_the_size_on_disk(report_pdf: Path) -> None:
-    from index.errors import UnreadableFile
+    from config.errors import UnreadableFile
 
     assert report_pdf.stat().st_size > 1500
     with pytest.raises(UnreadableFile, match="extracted text too large"):

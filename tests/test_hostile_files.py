@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from config.errors import known_failure
+from config.settings import PROJECT_ROOT, Settings
 from evals.fault_hostile import (
     ESCAPES,
     MATH_PDF,
@@ -21,11 +23,9 @@ from evals.fault_hostile import (
     write_long_line,
     write_special_files,
 )
+from index.documents.formats.pdf import extract_pdf
 from index.encoder_protocol import SentenceEncoder
-from index.errors import known_failure
-from index.formats.pdf import extract_pdf
 from index.ingest import ingest
-from index.settings import PROJECT_ROOT, Settings
 from index.store import Store
 
 QA = [sys.executable, "-c", "import sys; from cli import main; sys.exit(main())"]
@@ -121,7 +121,7 @@ def test_a_line_of_four_megabytes_is_read_in_linear_time(tmp_path: Path) -> None
     """A 14 KB line took 72 s (the attribution pattern backtracked over every word); 4 MB never ended."""
     path = tmp_path / "long.txt"
     write_long_line(path, 4.0)
-    code = ("import sys; from index.chunking import prose_blocks, split_sentences; "
+    code = ("import sys; from index.documents.chunking import prose_blocks, split_sentences; "
             "text = open(sys.argv[1], encoding='utf-8').read(); "
             "print(len(prose_blocks(text)), len(split_sentences(text, 0, len(text), None)))")
     result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=HANG,

@@ -1,5 +1,5 @@
-"""The layers import one way only (corpus → index/ → qa/ → ui/, cli.py; evals/ beside the top), checked
-as harlequin does: each module imported in a fresh interpreter, then `sys.modules` looked at."""
+"""The layers import one way only (config/ → index/ → qa/ → ui/, cli.py; evals/ and models/ beside the
+top), checked as harlequin does: each module imported in a fresh interpreter, then `sys.modules` looked at."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ import sys
 
 import pytest
 
-from index.settings import PROJECT_ROOT
+from config.settings import PROJECT_ROOT
 
 # What each layer must never import, directly or through another module.
 FORBIDDEN = {
-    "index": ("qa", "evals", "ui", "tui", "cli", "textual"),
-    "qa": ("evals", "ui", "tui", "cli", "textual"),
-    "ui": ("evals", "tui", "cli"),
-    "tui": ("evals", "cli", "textual"),  # the app loads on use (`ui.app.make_app`), after the window's flags
+    "config": ("index", "qa", "evals", "models", "ui", "tui", "cli", "textual"),
+    "index": ("qa", "evals", "models", "ui", "tui", "cli", "textual"),
+    "qa": ("evals", "models", "ui", "tui", "cli", "textual"),
+    "ui": ("evals", "models", "tui", "cli"),
+    "tui": ("evals", "models", "cli", "textual"),  # the app loads on use (`ui.app.make_app`), after the window's flags
     # the app's plain parts, tested without Pilot
     "ui.export": ("textual", "evals"),
     "ui.history": ("textual", "evals"),

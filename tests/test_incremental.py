@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from config.settings import PROJECT_ROOT, Settings
 from index.ingest import ingest, lexical_text
 from index.lexical import BASE_FORM, LexicalIndex, bm25_dir, tokenize
-from index.settings import PROJECT_ROOT, Settings
 from index.store import Store
 from tests.conftest import CORPUS
 from tests.test_cli import _many_documents, _stored_vectors, run_qa
@@ -141,7 +141,7 @@ def test_the_question_path_imports_neither_torch_nor_sentence_transformers(comma
         run = ("from qa.cli import main; "
                f"code = main(['ask', '--json', '--index', {corpus_settings.index!r}, 'when were talks suspended?'])")
     else:  # the app opened headless, ready, then asked two questions
-        run = ("from evals.app_speed import measure; from index.settings import Settings; "
+        run = ("from evals.app_speed import measure; from config.settings import Settings; "
                f"code = measure(Settings(index={corpus_settings.index!r}), 2)")
     code = (f"import sys\n{run}\n"
             "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules]\n"

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import Settings
 from evals.known import FileTexts, citation_problem
-from index.chunking import TITLE_SEPARATOR, document_chunks
-from index.dates import dated
-from index.documents import display_path, read_document
+from index.documents.chunking import TITLE_SEPARATOR, document_chunks
+from index.documents.dates import dated
+from index.documents.formats import Extracted
+from index.documents.read import display_path, read_document
 from index.encoder_protocol import SentenceEncoder
-from index.formats import Extracted
 from index.ingest import ingest
-from index.settings import Settings
 from index.store import Store
 from qa.engine import Assistant
 from qa.show import show

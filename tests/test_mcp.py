@@ -14,8 +14,8 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp_types import CallToolResult
 
-from index.errors import EmptyQuestion
-from index.settings import PROJECT_ROOT, SETTINGS_FILE, Settings
+from config.errors import EmptyQuestion
+from config.settings import PROJECT_ROOT, SETTINGS_FILE, Settings
 
 QA = str(Path(sys.executable).with_name("qa"))
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from index.documents import read_document
-from index.errors import UnreadableFile
-from index.formats.ocr import PageReader
+from config.errors import UnreadableFile
+from config.settings import Settings
+from index.documents.formats.ocr import PageReader
+from index.documents.read import read_document
 from index.ingest import ingest
-from index.settings import Settings
 from index.store import Store
 from index.texts import CanonicalTexts
 from qa.engine import Assistant

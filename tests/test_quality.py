@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.chunking import split_sentences
+from config.settings import Settings
+from index.documents.chunking import split_sentences
 from index.encoder_protocol import SentenceEncoder
 from index.ingest import embedding_text, ingest
-from index.settings import Settings
 from index.terms import TermCache
 from qa.answer_types import AnswerType, answer_span, answer_type, without_type_words
 from qa.conversation import Conversation, is_follow_up, resolve_query, typed_question
@@ -318,13 +318,13 @@ def test_the_name_whose_clause_says_what_was_asked_is_marked_past_the_words_abou
 
 
 def _all_spans(text: str, word: str):  # type: ignore[no-untyped-def]
-    from index.chunking import Span
+    from index.documents.chunking import Span
 
     return [Span(m.start(), m.end()) for m in re.finditer(re.escape(word), text)]
 
 
 def _spans(text: str, words: list[str]):  # type: ignore[no-untyped-def]
-    from index.chunking import Span
+    from index.documents.chunking import Span
 
     return [Span(text.index(w), text.index(w) + len(w)) for w in words]
 
@@ -515,8 +515,8 @@ def test_the_same_question_asked_again_is_not_read_as_a_follow_up(assistant: Ass
 
 
 def test_a_sentence_that_introduces_a_list_brings_the_list_and_no_two_passages_overlap(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+    from config.settings import Settings
     from index.ingest import ingest
-    from index.settings import Settings
     from qa.engine import Assistant
 
     source = Path(__file__).parent / "data" / "ch04-01-what-is-ownership.md"  # from The Rust Programming Language
@@ -537,8 +537,8 @@ def test_a_sentence_that_introduces_a_list_brings_the_list_and_no_two_passages_o
 def test_a_manual_answers_with_the_option_and_what_it_does(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
     """A manual names each option on a line of its own above its description: the passage that answers
     shows both, the option first, however the question is worded."""
+    from config.settings import Settings
     from index.ingest import ingest
-    from index.settings import Settings
     from qa.engine import Assistant
 
     source = Path(__file__).parent / "data" / "harbourctl.1.txt"

@@ -97,7 +97,7 @@ def test_a_missing_reader_says_how_to_make_it(tmp_path: Path) -> None:
 @pytest.mark.training
 def test_the_retraining_command_runs_on_a_tiny_sample(tmp_path: Path) -> None:
     out = tmp_path / "reader"
-    done = subprocess.run([sys.executable, "-m", "evals.train_reader", "--sample", "20", "--epochs", "1",
+    done = subprocess.run([sys.executable, "-m", "models.reader.train", "--sample", "20", "--epochs", "1",
                            "--layers", "1", "--no-shown", "--out", str(out),
                            "--keep", str(tmp_path / "kept")], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=600)
@@ -154,7 +154,7 @@ def test_the_reader_marks_only_answers_of_the_kind_asked_for(corpus_settings, en
 def test_a_why_question_gets_the_readers_words_marked_even_when_it_is_unsure(reader: Reader) -> None:
     # The reader finds this passage answerable with probability 0.04, yet its span is the reason asked
     # for. It used to be left unmarked below 0.5; on SQuAD's tune half marking it anyway lifted span F1
-    # 0.549 -> 0.586 (qa.tuning reader_mark_floor). Whether to answer at all is the confidence's call.
+    # 0.549 -> 0.586 (config.tuning reader_mark_floor). Whether to answer at all is the confidence's call.
     from qa.passages import Citation, Passage
     from qa.reader import read_passages
 
@@ -170,7 +170,7 @@ def test_the_reader_moves_the_first_passage_to_the_sentence_that_answers(reader:
     # A paragraph of SQuAD's tune half (Wikipedia, "Martin Luther", CC BY-SA). The question's words
     # ("married", "Katharina", "Luther") all stand in the first sentence, which word matching puts first;
     # the age is in the last. Reading the whole chunk, the reader finds it, and the passage moves there.
-    from index.chunking import Span, split_sentences
+    from index.documents.chunking import Span, split_sentences
     from qa.passages import Citation, Passage
     from qa.reader import answering_sentence
 

@@ -1,4 +1,4 @@
-"""evals/reader_export.py: the shipped int8 graph rewritten so that only its weights are int8."""
+"""models/reader/export.py: the shipped int8 graph rewritten so that only its weights are int8."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import onnx
 import pytest
 
-from evals.reader_export import weight_only
+from models.reader.export import weight_only
 from qa.reader import MODEL_DIR, Reader
 
 PASSAGES = ["Discussions were suspended in 2003.", "The Obama Administration resumed the discussions in July 2009, "

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import PROJECT_ROOT, Settings
 from index.encoder_protocol import SentenceEncoder
 from index.ingest import ingest
-from index.settings import PROJECT_ROOT, Settings
 from index.store import Store
 from qa.engine import Assistant
 
@@ -204,7 +204,7 @@ import os, sys
 from pathlib import Path
 from index.embedding import Encoder
 from index.ingest import ingest
-from index.settings import Settings
+from config.settings import Settings
 from qa.engine import Assistant
 
 folder, index = Path(sys.argv[1]), sys.argv[2]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import IndexUnreachable
+from config.errors import IndexUnreachable
+from config.settings import Settings
 from index.ingest import ingest
-from index.settings import Settings
 from index.store import Store
 from qa.engine import Assistant
 from tests.conftest import CORPUS

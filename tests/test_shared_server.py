@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import PROJECT_ROOT, Settings
 from index.ingest import ingest
-from index.settings import PROJECT_ROOT, Settings
 from qa.engine import Assistant
 from tests.conftest import CORPUS
 from tests.test_server import chroma_server, free_port  # noqa: F401  (a fixture used below)

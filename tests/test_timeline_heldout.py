@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import Settings
 from evals.changelogs import DOC_ROOT, installed_changelogs, parse_changelog, read_entries, timeline_cases, write_corpus
 from evals.timeline_heldout import date_figures, main
 from index.embedding import Encoder
 from index.ingest import ingest
-from index.settings import Settings
 
 LESS = DOC_ROOT / "less" / "changelog.Debian.gz"
 

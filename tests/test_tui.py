@@ -17,10 +17,10 @@ from textual.widget import Widget
 from textual.widgets._toast import Toast
 
 import ui.app
+from config.settings import SETTINGS_FILE, Settings, load_settings
 from evals.app_speed import known_questions, measure, time_app
 from index.embedding import Encoder
 from index.ingest import ingest
-from index.settings import SETTINGS_FILE, Settings, load_settings
 from qa.engine import Assistant
 from ui.app import QAApp, make_app
 from ui.document import DocumentView

@@ -18,9 +18,9 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 
-from index.documents import display_path
-from index.errors import EmptyQuestion, QAError, QuestionTooLong, UnreadableFile
-from index.settings import Settings, load_settings
+from config.errors import EmptyQuestion, QAError, QuestionTooLong, UnreadableFile
+from config.settings import Settings, load_settings
+from index.documents.read import display_path
 from index.terminal import visible
 from qa.passages import Answer, Citation
 from qa.sources import load_source, page_marked

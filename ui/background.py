@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
-from index.documents import display_path
-from index.errors import IndexMissing, IndexOutdated
-from index.settings import PROJECT_ROOT, Settings
+from config.errors import IndexMissing, IndexOutdated
+from config.settings import PROJECT_ROOT, Settings
+from index.documents.read import display_path
 
 if TYPE_CHECKING:
     from index.embedding import Encoder

@@ -11,7 +11,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from index.lines import line_bounds
+from index.documents.lines import line_bounds
 
 
 class DocumentView(ScrollView, can_focus=True):

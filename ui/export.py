@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from index.documents import display_path
-from index.settings import Settings, user_dir
+from config.settings import Settings, user_dir
+from index.documents.read import display_path
 from qa.passages import Answer, Citation
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.settings import user_dir
+from config.settings import user_dir
 
 HISTORY_LIMIT = 1000
 

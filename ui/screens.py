@@ -13,9 +13,9 @@ from textual.events import Click
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Label, Static
 
-from index.documents import display_path
-from index.lines import line_of
-from index.settings import Settings
+from config.settings import Settings
+from index.documents.lines import line_of
+from index.documents.read import display_path
 from index.terminal import visible
 from qa.passages import Citation
 from ui.document import DocumentView

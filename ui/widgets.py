@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.events import Click, Key
 from textual.widgets import Button, Input, Label, Static
 
-from index.documents import display_path
+from index.documents.read import display_path
 from index.terminal import DATA_FIELDS, visible, visible_record
 from qa.passages import Answer, Citation, Passage
 from qa.timeline import Timeline

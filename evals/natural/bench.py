@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from config.settings import Settings, load_settings
 from evals.known import Asked, ask_all, load_set
 from evals.misses import explain_miss
 from evals.natural.catalog import CATALOG, Collection, load_catalog, question_problems, select
@@ -33,7 +34,6 @@ from evals.natural.install import default_root, install_missing
 from evals.natural.results import CollectionRun, Results
 from evals.report import figures, machine
 from evals.squad_data import BenchError, guarded
-from index.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from index.encoder_protocol import SentenceEncoder

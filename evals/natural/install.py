@@ -24,9 +24,9 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
+from config.settings import user_dir
 from evals.natural.catalog import CATALOG, Collection, load_catalog, select
 from evals.squad_data import BenchError, guarded
-from index.settings import user_dir
 
 # Tools a conversion needs: (program, Debian package that brings it, what it is for).
 CONVERTERS = {"groff-html": ("groff", "groff", "groff's HTML device renders manual pages"),

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from config.settings import Settings, load_settings
 from evals.known import KnownQuestion, load_set
 from evals.metrics import holds_answer
 from evals.natural.catalog import CATALOG, load_catalog, select
 from evals.natural.install import default_root, install_missing
-from index.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from qa.engine import Assistant

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from index.chunking import is_prose
-from index.formats import (
+from index.documents.chunking import is_prose
+from index.documents.formats import (
     LABEL_WORDS,
     Extracted,
     FormatProblem,
@@ -20,9 +20,9 @@ from index.formats import (
     not_answers,
     word_counts,
 )
-from index.formats.html_meta import metadata_date, page_title, quick_title, words
-from index.formats.html_walk import pruned_content, strip_marks, write_content
-from index.formats.titles import folder_affixes, without_affixes
+from index.documents.formats.html_meta import metadata_date, page_title, quick_title, words
+from index.documents.formats.html_walk import pruned_content, strip_marks, write_content
+from index.documents.formats.titles import folder_affixes, without_affixes
 
 MAX_HTML_FACTOR = 20  # an HTML file may be this many times its text limit on disk (markup, scripts)
 MIN_KEPT = 0.9  # a page's main text keeps at least this share of its content's words, or a fuller reading is tried

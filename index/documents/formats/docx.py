@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from index.formats import (
+from index.documents.formats import (
     LABEL_WORDS,
     Extracted,
     FormatProblem,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.settings import Settings
+from config.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`python -m evals.train_reader` (or `qa train reader`): train the reading model shipped in models/reader/.
+"""`python -m models.reader.train` (or `qa train reader`): train the reading model shipped in models/reader/.
 
 One model reads "[CLS] question [SEP] passage [SEP]" and gives a relevance logit (from the mean of its
 outputs) and start/end logits over the passage's word pieces (SQuAD 2.0 style: a passage without the
@@ -20,7 +20,7 @@ against each other (a softmax over their relevance logits). Both were tried for 
 (models/reader/README.md) and are off by default: the shipped reader was trained without them.
 
 The trained model is exported to ONNX; the torch weights, the float graph and every variant of
-`evals/reader_export.py` (int8 per tensor, int8 per column, int8 weights only, float16 weights) are kept
+`models/reader/export.py` (int8 per tensor, int8 per column, int8 weights only, float16 weights) are kept
 under .qa/reader-torch/ (outside git), each compared with torch; `--export` says which is reader.onnx.
 """
 
@@ -35,18 +35,18 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.reader_card import write_model_card
-from evals.reader_data import Example, assistant_examples, build_examples
-from evals.reader_export import VARIANTS, write_variant
+from config.settings import PROJECT_ROOT
 from evals.squad import SQUAD_FILE, load_squad
-from index.settings import PROJECT_ROOT
+from models.reader.card import write_model_card
+from models.reader.data import Example, assistant_examples, build_examples
+from models.reader.export import VARIANTS, write_variant
 
 MAX_LENGTH = 192  # word pieces of question and passage together
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAMES = ("relevance", "start", "end")
 HEAD_RATE = 10.0  # the heads' learning rate, in units of the body's
 SLICE = 8  # rows run through the network at once (a batch is run in slices of similar length)
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "models" / "reader"
+DEFAULT_OUT = Path(__file__).resolve().parent  # models/reader: beside the weights it makes
 
 
 # ---- encoding -------------------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def export_onnx(network, out: Path, tokenizer, check: list[Example], keep: Path,
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m evals.train_reader", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m models.reader.train", description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=SQUAD_FILE, help="SQuAD v1.1 dev file")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the model is written")
     parser.add_argument("--sample", type=int, default=None, help="use only the first N tune questions")
@@ -322,7 +322,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="add the passages the Assistant itself shows for each tune question (needs the SQuAD "
                              "index of `qa bench squad`, built on first use)")
     parser.add_argument("--export", choices=VARIANTS, default="int8",
-                        help="the graph written as reader.onnx (evals/reader_export.py; every one is kept and "
+                        help="the graph written as reader.onnx (models/reader/export.py; every one is kept and "
                              "compared with torch)")
     parser.add_argument("--keep", type=Path, default=None,
                         help="where the torch weights and every exported graph are kept (default: .qa/reader-torch/"
@@ -376,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         "listwise loss": args.listwise, "training": training, "shipped graph": args.export,
         "against torch": agreement, "torch weights kept in": str(keep),
         "wall seconds": round(time.perf_counter() - began, 1),
-        "command": "python -m evals.train_reader " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python -m models.reader.train " + " ".join(sys.argv[1:] if argv is None else argv),
         "max minutes": args.max_minutes,
     }
     (args.out / "reader.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")

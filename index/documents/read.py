@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.errors import UnreadableFile
-from index.formats import PLAIN_TEXT_ID, SURROGATE, Extracted, FormatProblem, format_of, formats
+from config.errors import UnreadableFile
+from index.documents.formats import PLAIN_TEXT_ID, SURROGATE, Extracted, FormatProblem, format_of, formats
 
 if TYPE_CHECKING:
-    from index.formats.ocr import PageReader
+    from index.documents.formats.ocr import PageReader
 
 SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".qa"}
 NOT_TEXT_TYPES = ("image/", "audio/", "video/", "font/")

@@ -1,6 +1,6 @@
 """Which encoder computes the vectors: the backends, and the one "auto" names on this CPU.
 
-Apart from `index.embedding` so that `index.settings` can name the encoder an index is built with
+Apart from `index.embedding` so that the settings can name the encoder an index is built with
 without importing the encoder (and the encoder's module imports the settings).
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.errors import ModelMissing
+from config.errors import ModelMissing
 
 # Encoders: "onnx-int8" (matrix products in int8: the most sensitive per block, the rest per tensor;
 # "onnx-int8-mixed", the name of an earlier recipe, names it too), "onnx-fp32" (the traced graph as

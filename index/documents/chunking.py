@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from index.formats import Extracted, Heading
+    from index.documents.formats import Extracted, Heading
 
-from index.lines import BULLETS, ITEM, LIST_MARK, indentation, line_bounds, logical_lines, wrap_width
+from index.documents.lines import BULLETS, ITEM, LIST_MARK, indentation, line_bounds, logical_lines, wrap_width
 
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -138,7 +138,7 @@ def is_label(line: str, following: str | None) -> bool:
 def prose_blocks(text: str) -> list[Span]:
     """Runs of prose lines (blank lines allowed inside), each a span of the text.
 
-    A line is as its author wrote it: a hard-wrapped paragraph is one line (`index.lines`). A
+    A line is as its author wrote it: a hard-wrapped paragraph is one line (`index.documents.lines`). A
     dateline directly above a prose paragraph starts that paragraph's block; so does a label above
     the more indented text it names, and that text belongs to the block even when it is too short
     to read as prose. Items of a list and a sign-off that names a person count as prose.
@@ -205,7 +205,7 @@ def _is_abbreviation(text: str, stop: int) -> bool:
 
 def split_sentences(text: str, start: int = 0, end: int | None = None, width: int | None = None) -> list[Span]:
     """Sentence spans inside `text[start:end]`. A line break ends a sentence, unless it only wraps
-    the text at `width` (`index.lines.wrap_width` of the whole text; None: every break is meant)."""
+    the text at `width` (`index.documents.lines.wrap_width` of the whole text; None: every break is meant)."""
     end = len(text) if end is None else end
     sentences: list[Span] = []
     lines = logical_lines(text, width)

@@ -48,7 +48,8 @@ class Settings:
     # `qa eval` gave the figures of 64 exactly (2026-12-04).
     batch_size: int = 32
     ingest_window: int = 256  # chunks embedded, then stored together: what an interruption can lose
-    extensions: tuple[str, ...] = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")  # index.formats
+    # the suffixes read (index.documents.formats)
+    extensions: tuple[str, ...] = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
     # the corpus folder on this machine: files under it are stored relative to it, so that a team sharing
     # one index (a Chroma server) each maps the same sources onto their own copy (index.store.SourcePaths)
     root: str = ""
@@ -63,7 +64,7 @@ class Settings:
 
     def index_fingerprint(self) -> dict[str, str | int]:
         """The settings an index is built with, as stored in its metadata."""
-        from index.backends import resolve_backend  # the encoder "auto" names on this machine
+        from config.backends import resolve_backend  # the encoder "auto" names on this machine
 
         return {**{key: getattr(self, key) for key in INDEX_KEYS}, "encoder": resolve_backend(self.encoder)}
 

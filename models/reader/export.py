@@ -7,9 +7,9 @@ DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul chain becomes DequantizeLi
 float activations (or, with `fold`, a float initializer), so the file stays small and the arithmetic float.
 
 `float16_weights` stores a float graph's product weights as float16 (float arithmetic, half the size);
-`write_variant` makes each of `VARIANTS` from the float graph that `evals.train_reader` exports.
+`write_variant` makes each of `VARIANTS` from the float graph that `models.reader.train` exports.
 
-`python -m evals.reader_export IN.onnx OUT.onnx --fold none|fp32|fp16` rewrites a `quantize_dynamic` graph.
+`python -m models.reader.export IN.onnx OUT.onnx --fold none|fp32|fp16` rewrites a `quantize_dynamic` graph.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ VARIANTS = ("int8", "int8-channel", "int8-weights", "fp16")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evals.reader_export", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m models.reader.export", description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path, help="a graph quantized by quantize_dynamic")
     parser.add_argument("out", type=Path)
     parser.add_argument("--fold", choices=("none", "fp32", "fp16"), default="none")

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from typing import Any
 from xml.etree import ElementTree
 
-from index.formats import FormatProblem
-from index.formats.pdf import Line
+from index.documents.formats import FormatProblem
+from index.documents.formats.pdf import Line
 
 INSTALL = "install it: apt-get install tesseract-ocr tesseract-ocr-eng (as root), then run the ingest again"
 LANGUAGE = "eng"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.formats import (
+from index.documents.formats import (
     LABEL_WORDS,
     SYNOPSIS_HEADINGS,
     TERM_SEPARATOR,
@@ -32,10 +32,10 @@ from index.formats import (
     whole_characters,
     word_counts,
 )
-from index.formats.titles import folder_affixes, without_affixes
+from index.documents.formats.titles import folder_affixes, without_affixes
 
 if TYPE_CHECKING:
-    from index.formats.ocr import PageReader
+    from index.documents.formats.ocr import PageReader
 
 LIST_ITEM = re.compile(r"^(?:[•◦▪●■‣–]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s")  # a line that starts a list item
 SOFT_HYPHEN = re.compile("[\ufffe\x02\xad]")
@@ -61,7 +61,7 @@ class Line:
     order: int  # in PDFium's reading order, from 0
     number: int = 0  # the line on the page counted from the top (lines at one height share a number)
     end_top: float = 0.0  # the top of its last character (lower than `top` when PDFium ran two lines on)
-    starts_paragraph: bool = False  # read by OCR: Tesseract begins a paragraph here (index.formats.ocr)
+    starts_paragraph: bool = False  # read by OCR: Tesseract begins a paragraph here (index.documents.formats.ocr)
     left: float = 0.0  # where its first character begins, from the page's left edge
     mono: bool = False  # set in a fixed-pitch font throughout (code, a command line)
 

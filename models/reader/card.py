@@ -22,7 +22,7 @@ style).
 
 - Base model: [sentence-transformers/all-MiniLM-L6-v2](https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2)
   (Apache 2.0), its first {layers} of 6 layers, word embeddings frozen; two linear heads.
-- File: `reader.onnx`, the `{shipped}` graph of `evals/reader_export.py`, {size_mb:.1f} MB; `tokenizer.json`
+- File: `reader.onnx`, the `{shipped}` graph of `models/reader/export.py`, {size_mb:.1f} MB; `tokenizer.json`
   is the base model's. Run with onnxruntime on the CPU; torch is only needed to retrain.
 - Against torch on {compared} training pairs: relevance probability within {gap}, the same start
   piece for {same_start:.1%}, the same end piece for {same_end:.1%}.

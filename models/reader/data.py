@@ -1,4 +1,4 @@
-"""The reader's training data (`evals/train_reader.py`): positives and hard negatives for the tune split's
+"""The reader's training data (`models/reader/train.py`): positives and hard negatives for the tune split's
 questions of SQuAD v1.1 dev (even-numbered articles only; the odd-numbered ones are never read here)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from evals.squad import normal_text
-from index.chunking import split_sentences
+from index.documents.chunking import split_sentences
 
 PARAGRAPH_SHARE = 0.15  # of questions that also get their whole paragraph as a positive (long, so costly)
 
@@ -174,8 +174,8 @@ def assistant_examples(data: dict, sample: int | None, log) -> dict[str, list[Ex
     import json
     from pathlib import Path
 
+    from config.settings import load_settings
     from evals.squad import SQUAD_FILE, prepared_index
-    from index.settings import load_settings
     from qa.engine import Assistant
 
     settings, questions = prepared_index(SQUAD_FILE, load_settings().replace(reader=False), log=log)

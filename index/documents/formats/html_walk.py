@@ -15,8 +15,8 @@ import copy
 import re
 from typing import Any
 
-from index.formats import LABEL_WORDS, TextBuilder, is_option_label
-from index.formats.html_meta import PERMALINK_MARKS, words
+from index.documents.formats import LABEL_WORDS, TextBuilder, is_option_label
+from index.documents.formats.html_meta import PERMALINK_MARKS, words
 
 LEFT_OUT_TAGS = frozenset("""
     script style noscript template head nav aside footer form button select option textarea input

@@ -113,7 +113,7 @@ class Format:
     library: str  # the PyPI package that does the reading ("" for none)
     extract: Callable[..., Extracted]  # (path, limit on the text's characters[, the OCR reader when `scans`])
     paged: bool = False
-    scans: bool = False  # its pages may be images of text, read by OCR at ingest (index.formats.ocr)
+    scans: bool = False  # its pages may be images of text, read by OCR at ingest (index.documents.formats.ocr)
 
     @property
     def id(self) -> str:
@@ -135,7 +135,7 @@ def library_version(package: str) -> str:
 @cache
 def formats() -> dict[str, Format]:
     """Every supported format by file suffix (imported lazily: PDF and HTML libraries load on use)."""
-    from index.formats import docx, html, pdf, text
+    from index.documents.formats import docx, html, pdf, text
 
     table = {
         ".txt": Format("text", 1, "", text.extract_plain),

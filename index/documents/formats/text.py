@@ -6,7 +6,7 @@ import codecs
 import re
 from pathlib import Path
 
-from index.formats import Extracted, FormatProblem, Heading
+from index.documents.formats import Extracted, FormatProblem, Heading
 
 ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")

@@ -1,0 +1,1 @@
+"""Shipped models and the code that makes them."""

@@ -1,0 +1,2 @@
+"""The reading model: its weights, model card, and the code that trains and exports them
+(`qa train reader`; README.md here)."""
