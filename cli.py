@@ -1,113 +1,86 @@
-"""`qa`, the console script: the product's commands (`qa ingest`, `qa ask`, from qa/cli.py) and, added
-here at the edge, the evals and benchmarks (`qa eval`,
-`qa bench squad|natural|speed|formats|scale|timeline|faults`, from evals/).
+"""`qa`, the console script: one parser tree. The product's commands (`qa ingest`, `ask`, `show`, `mcp`)
+come from qa/cli.py; the evals, benchmarks and training (`qa eval`, `qa bench NAME`, `qa train reader`)
+are added here at the edge, so that the product's layers never import evals/ or models/
+(tests/test_import_hygiene.py).
 
-Each eval and benchmark module parses its own options. Kept out of qa/ so that the product's layers
-never import evals/ (tests/test_import_hygiene.py).
+Each eval, benchmark and trainer is a module with `add_arguments(parser)` and `command(args)`; only the
+one named on the command line is imported (a cold `qa ask` imports none of them).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from qa import cli as product
 
 
-def command_eval(args: argparse.Namespace) -> int:
-    """`qa eval ARGS...` → `evals.run.main`."""
-    from evals.run import main as eval_main
+@dataclass(frozen=True)
+class Command:
+    """One command of the evals' side of the tree: `qa GROUP [NAME]`, run by `module.command(args)`."""
 
-    return eval_main(args.rest)
-
-
-def command_bench(args: argparse.Namespace) -> int:
-    """`qa bench squad|natural|speed|formats|scale|timeline|faults ARGS...` → `evals.squad.main`,
-    `evals.natural.bench.main`, `evals.speed.main`, ..., `evals.faults.main`."""
-    if args.which == "squad":
-        from evals.squad import main as squad_main
-
-        return squad_main(args.rest)
-    if args.which == "natural":
-        from evals.natural.bench import main as natural_main
-
-        return natural_main(args.rest)
-    if args.which == "scale":
-        from evals.scale import main as scale_main
-
-        return scale_main(args.rest)
-    if args.which == "timeline":
-        from evals.timeline_heldout import main as timeline_main
-
-        return timeline_main(args.rest)
-    if args.which == "manuals":
-        from evals.manuals import main as manuals_main
-
-        return manuals_main(args.rest)
-    if args.which == "formats":
-        from evals.formats import main as formats_main
-
-        return formats_main(args.rest)
-    if args.which == "ocr":
-        from evals.ocr_bench import main as ocr_main
-
-        return ocr_main(args.rest)
-    if args.which == "mcp":
-        from evals.mcp_bench import main as mcp_main
-
-        return mcp_main(args.rest)
-    if args.which == "app":
-        from evals.app_speed import main as app_main
-
-        return app_main(args.rest)
-    if args.which == "faults":
-        from evals.faults import main as faults_main
-
-        return faults_main(args.rest)
-    from evals.speed import main as speed_main
-
-    return speed_main(args.rest)
+    group: str
+    name: str
+    module: str
+    help: str
 
 
-def command_train(args: argparse.Namespace) -> int:
-    """`qa train reader ARGS...` → `models.reader.train.main`."""
-    from models.reader.train import main as train_main
-
-    return train_main(args.rest)
-
-
-def add_train(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `train reader` subcommand (its options are `models.reader.train`'s)."""
-    train = sub.add_parser("train", help="retrain a shipped model: `qa train reader` (see its --help)")
-    train.add_argument("which", choices=["reader"])
-    train.add_argument("rest", nargs=argparse.REMAINDER)
-    train.set_defaults(run=command_train)
-
-
-def add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `eval` subcommand (its options are `evals.run`'s, passed through)."""
-    evaluate = sub.add_parser("eval", help="run the known-question evals (see `qa eval --help`)", add_help=False)
-    evaluate.add_argument("rest", nargs=argparse.REMAINDER)
-    evaluate.set_defaults(run=command_eval)
+COMMANDS = (
+    Command("eval", "", "evals.run", "run the known-question evals and their gate"),
+    Command("bench", "squad", "evals.squad", "quality on SQuAD v1.1 dev, beside Haystack and txtai"),
+    Command("bench", "natural", "evals.natural.bench", "quality on documentation nobody here wrote"),
+    Command("bench", "speed", "evals.speed", "ingest and answer speed, memory"),
+    Command("bench", "app", "evals.app_speed", "the app's start-up and answers, headless"),
+    Command("bench", "formats", "evals.formats", "reading PDFs, web pages and Word files"),
+    Command("bench", "manuals", "evals.manuals", "documentation as shipped, read whole"),
+    Command("bench", "scale", "evals.scale", "ingest and answering at 1,000 to 50,000 chunks"),
+    Command("bench", "timeline", "evals.timeline_heldout", "timelines on Debian changelogs"),
+    Command("bench", "faults", "evals.faults", "kills, concurrent ingests and hostile files"),
+    Command("bench", "ocr", "evals.ocr_bench", "scanned pages read by Tesseract"),
+    Command("bench", "mcp", "evals.mcp_bench", "the MCP server's answers and speed"),
+    Command("train", "reader", "models.reader.train", "retrain the reading model (models/reader/)"),
+)
+GROUPS = {"eval": "run the known-question evals (`qa eval --help`)",
+          "bench": "benchmarks: `qa bench NAME --help`",
+          "train": "retrain a shipped model: `qa train reader`"}
 
 
-def add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `bench squad|natural|speed|formats|manuals|scale|timeline|faults|ocr|mcp` subcommand."""
-    bench = sub.add_parser("bench", help="benchmarks: `qa bench squad` and `qa bench natural` (quality), "
-                                         "`qa bench speed`, `qa bench formats`, `qa bench manuals`, "
-                                         "`qa bench scale`, `qa bench timeline`, "
-                                         "`qa bench faults` (reliability), `qa bench ocr`, `qa bench mcp`, "
-                                         "`qa bench app` (the app's start-up)")
-    bench.add_argument("which", choices=["squad", "natural", "speed", "formats", "manuals", "scale", "timeline",
-                                         "faults", "ocr", "mcp", "app"])
-    bench.add_argument("rest", nargs=argparse.REMAINDER)
-    bench.set_defaults(run=command_bench)
+def _add(parser: argparse.ArgumentParser, command: Command, named: bool, given: list[str]) -> None:
+    """Give `parser` the command's options (importing its module only when the line names it)."""
+    if not named:
+        return
+    module = importlib.import_module(command.module)
+    module.add_arguments(parser)
+    parser.set_defaults(run=module.command, given=given)
+
+
+def evals_commands(argv: Sequence[str]) -> product.AddCommand:
+    """The `eval`, `bench` and `train` branches of the tree, for the line `argv`."""
+    argv = list(argv)
+
+    def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        for group, help_text in GROUPS.items():
+            members = [c for c in COMMANDS if c.group == group]
+            if members[0].name == "":  # a command without names under it: `qa eval`
+                parser = sub.add_parser(group, help=help_text, description=members[0].help)
+                _add(parser, members[0], argv[:1] == [group], argv[1:])
+                continue
+            parser = sub.add_parser(group, help=help_text, description=help_text)
+            names = parser.add_subparsers(dest="name", metavar="NAME", required=True)
+            for command in members:
+                child = names.add_parser(command.name, help=command.help, description=command.help)
+                _add(child, command, argv[:2] == [group, command.name], argv[2:])
+
+    return add
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Every `qa` command; the exit status."""
-    return product.main(argv, commands=(add_eval, add_bench, add_train), passed_through={"eval": command_eval})
+    argv = list(sys.argv[1:] if argv is None else argv)
+    return product.main(argv, commands=(evals_commands(argv),))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,21 +91,32 @@ def measure(settings: Settings, count: int, encoder: Encoder | None = None) -> i
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """`qa bench app [--index DIR|URL] [N]`: the app's start-up and N answers, headless; the exit status."""
-    parser = argparse.ArgumentParser(prog="qa bench app", description="How fast the app starts and answers, "
-                                     "measured headless (the app's own timings, from the process's start).")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `qa bench app`."""
     parser.add_argument("count", type=int, nargs="?", default=10, metavar="N", help="questions to ask (default 10)")
     parser.add_argument("--index", metavar="DIR|URL", help="index directory or Chroma server URL")
     parser.add_argument("--top-k", type=int, metavar="K", help="passages per answer (default 3)")
     parser.add_argument("--no-reader", action="store_true", help="answer without the reading model")
-    args = parser.parse_args(argv)
+
+
+def command(args: argparse.Namespace) -> int:
+    """`qa bench app [--index DIR|URL] [N]`: the app's start-up and N answers, headless; the exit status."""
     try:
         settings = load_settings(index=args.index, top_k=args.top_k, reader=False if args.no_reader else None)
     except SettingsError as error:
         print(f"qa bench app: {error}", file=sys.stderr)
         return 2
     return measure(settings, max(1, args.count))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`qa bench app ARGS...` alone: `python -m evals.app_speed ARGS...`."""
+    parser = argparse.ArgumentParser(prog="qa bench app", description="How fast the app starts and answers, "
+                                     "measured headless (the app's own timings, from the process's start).")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    args.given = list(sys.argv[1:] if argv is None else argv)
+    return command(args)
 
 
 if __name__ == "__main__":

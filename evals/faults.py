@@ -323,18 +323,19 @@ def write_figures(path: Path, figures: dict) -> None:  # type: ignore[type-arg]
     path.write_text(json.dumps(figures, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`qa bench faults ARGS...`; exit 1 when any row lost a chunk, misquoted, printed a traceback or
-    left BM25 apart from Chroma."""
-    parser = argparse.ArgumentParser(prog="qa bench faults", description=__doc__.split("\n\n")[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `qa bench faults`."""
     parser.add_argument("--quick", action="store_true", help="the CI subset: one kill, one pair, one fuzz batch")
     parser.add_argument("--kills", type=int, metavar="N", help="kill -9 runs (default 20; 1 with --quick)")
     parser.add_argument("--sigints", type=int, metavar="N", help="SIGINT runs (default 5; 0 with --quick)")
     parser.add_argument("--seed", type=int, default=15, help="the random seed (moments, files, questions)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON to PATH")
     parser.add_argument("--squad", type=Path, default=SQUAD_FILE, help="the SQuAD v1.1 dev file")
-    args = parser.parse_args(argv)
-    args.argv = list(sys.argv[1:] if argv is None else argv)
+
+
+def command(args: argparse.Namespace) -> int:
+    """`qa bench faults ARGS...`; exit 1 when any row lost a chunk, misquoted, printed a traceback or
+    left BM25 apart from Chroma."""
     if any(n is not None and n < 0 for n in (args.kills, args.sigints)):
         print("qa bench faults: --kills and --sigints take a number of 0 or more", file=sys.stderr)
         return 2
@@ -348,6 +349,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if bad else 0
 
     return guarded("qa bench faults", report)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`qa bench faults ARGS...` alone: `python -m evals.faults ARGS...`."""
+    parser = argparse.ArgumentParser(prog="qa bench faults", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    args.given = list(sys.argv[1:] if argv is None else argv)
+    return command(args)
 
 
 if __name__ == "__main__":

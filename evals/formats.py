@@ -345,19 +345,31 @@ def table(figures: dict) -> str:  # type: ignore[type-arg]
     return "\n".join(out)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="qa bench formats", description=__doc__.split("\n\n")[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `qa bench formats`."""
     parser.add_argument("--pages", type=int, default=500, help="pages of the long PDF (default 500)")
     parser.add_argument("--repeat", type=int, default=20, help="times each other set is read (default 20)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON written here (default {DEFAULT_OUT})")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args(argv)
+
+
+def command(args: argparse.Namespace) -> int:
+    """Run the command with its parsed arguments; the exit status."""
     figures = benchmark(args.pages, args.repeat)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(figures, indent=2) if args.json else table(figures))
     log(f"figures written to {args.out}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`qa bench formats ARGS...` alone: `python -m evals.formats ARGS...`."""
+    parser = argparse.ArgumentParser(prog="qa bench formats", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    args.given = list(sys.argv[1:] if argv is None else argv)
+    return command(args)
 
 
 if __name__ == "__main__":

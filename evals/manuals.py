@@ -166,14 +166,17 @@ def table(figures: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="qa bench manuals", description=__doc__.split("\n\n")[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `qa bench manuals`."""
     parser.add_argument("folder", type=Path, help="a folder of documentation (web pages, PDFs, Word files)")
     parser.add_argument("--questions", type=Path, help="JSON lines of questions and their answers")
     parser.add_argument("--clean", type=Path, help="the same documents as clean text, to compare answers")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON written here (default {DEFAULT_OUT})")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args(argv)
+
+
+def command(args: argparse.Namespace) -> int:
+    """Run the command with its parsed arguments; the exit status."""
     for given in (args.folder, args.clean):
         if given is not None and not given.is_dir():
             print(f"qa bench manuals: {given}: no such folder (give a folder of documents)", file=sys.stderr)
@@ -184,6 +187,15 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(figures, indent=2) if args.json else table(figures))
     log(f"figures written to {args.out}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`qa bench manuals ARGS...` alone: `python -m evals.manuals ARGS...`."""
+    parser = argparse.ArgumentParser(prog="qa bench manuals", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    args.given = list(sys.argv[1:] if argv is None else argv)
+    return command(args)
 
 
 if __name__ == "__main__":

@@ -145,15 +145,27 @@ def table(figures: dict[str, Any]) -> str:
         f"loaded) at {mcp['first_answer_s']} s"])
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="qa bench mcp", description=__doc__.split("\n\n")[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `qa bench mcp`."""
     parser.add_argument("--index", help="the index to ask (default: the bundled corpus, indexed afresh)")
     parser.add_argument("--rounds", type=int, default=3, help="times each question is asked (default 3)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON written here (default {DEFAULT_OUT})")
-    args = parser.parse_args(argv)
+
+
+def command(args: argparse.Namespace) -> int:
+    """Run the command with its parsed arguments; the exit status."""
     figures = benchmark(args.index, args.rounds)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(table(figures))
     log(f"figures written to {args.out}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`qa bench mcp ARGS...` alone: `python -m evals.mcp_bench ARGS...`."""
+    parser = argparse.ArgumentParser(prog="qa bench mcp", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    args.given = list(sys.argv[1:] if argv is None else argv)
+    return command(args)

@@ -236,16 +236,28 @@ def table(figures: dict) -> str:  # type: ignore[type-arg]
     return "\n".join(out)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="qa bench ocr", description=__doc__.split("\n\n")[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `qa bench ocr`."""
     parser.add_argument("--pages", type=int, default=50, help="pages of the long scan (default 50)")
     parser.add_argument("--dpi", type=int, default=300, help="resolution of the scans (default 300)")
     parser.add_argument("--compare", action="store_true", help="compare pytesseract with ocrmypdf's library")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON written here (default {DEFAULT_OUT})")
-    args = parser.parse_args(argv)
+
+
+def command(args: argparse.Namespace) -> int:
+    """Run the command with its parsed arguments; the exit status."""
     figures = benchmark(args.pages, args.dpi, args.compare)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(table(figures))
     log(f"figures written to {args.out}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`qa bench ocr ARGS...` alone: `python -m evals.ocr_bench ARGS...`."""
+    parser = argparse.ArgumentParser(prog="qa bench ocr", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    args.given = list(sys.argv[1:] if argv is None else argv)
+    return command(args)

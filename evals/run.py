@@ -39,11 +39,18 @@ if TYPE_CHECKING:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """`qa eval` alone, with its options."""
     parser = argparse.ArgumentParser(
         prog="qa eval",
         description="Ask the known questions, score the answers, explain every miss, and gate on thresholds.",
         epilog="Exit status: 0 when every gated figure meets its threshold, 1 when one does not, 2 for bad input.",
     )
+    add_arguments(parser)
+    return parser
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `qa eval`."""
     parser.add_argument("files", nargs="*", metavar="FILE",
                         help="question files, JSON lines (default: evals/questions.jsonl evals/conversations.jsonl)")
     parser.add_argument("--top-k", type=int, metavar="K", help="passages per answer (default: the settings' top_k)")
@@ -54,7 +61,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--index", help="index directory or Chroma URL (default: $QA_INDEX or .qa/index)")
     parser.add_argument("--no-reader", action="store_true", help="answer without the reading model")
     parser.add_argument("--thresholds", metavar="PATH", help=f"the gate (default: {shown(DEFAULT_THRESHOLDS)})")
-    return parser
 
 
 def run(args: argparse.Namespace, encoder: SentenceEncoder | None = None) -> int:
@@ -113,8 +119,14 @@ def run(args: argparse.Namespace, encoder: SentenceEncoder | None = None) -> int
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`qa eval ARGS...`; also `python -m evals.run ARGS...`."""
+    """`qa eval ARGS...` alone: `python -m evals.run ARGS...`."""
     args = build_parser().parse_args(argv)
+    args.given = list(sys.argv[1:] if argv is None else argv)
+    return command(args)
+
+
+def command(args: argparse.Namespace) -> int:
+    """`qa eval` with its parsed options; the exit status."""
     return guarded("qa eval", lambda: run(args), failure=2)
 
 

@@ -279,15 +279,17 @@ def plot(figures: dict, path: Path) -> None:  # type: ignore[type-arg]
     figure.savefig(path, dpi=110)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`qa bench scale ARGS...`."""
-    parser = argparse.ArgumentParser(prog="qa bench scale", description=__doc__.split("\n\n")[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `qa bench scale`."""
     parser.add_argument("--levels", default=",".join(map(str, LEVELS)), help="chunk counts (default 1000,10000,50000)")
     parser.add_argument("--questions", type=int, default=100, metavar="N", help="warm questions per level")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--plot", type=Path, metavar="PNG", help="draw latency against corpus size into PNG")
     parser.add_argument("--squad", type=Path, default=SQUAD_FILE, help="the SQuAD v1.1 dev file")
-    args = parser.parse_args(argv)
+
+
+def command(args: argparse.Namespace) -> int:
+    """`qa bench scale ARGS...`."""
     try:
         levels = sorted(int(x) for x in args.levels.split(","))
     except ValueError:
@@ -300,6 +302,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     return guarded("qa bench scale", report)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`qa bench scale ARGS...` alone: `python -m evals.scale ARGS...`."""
+    parser = argparse.ArgumentParser(prog="qa bench scale", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    args.given = list(sys.argv[1:] if argv is None else argv)
+    return command(args)
 
 
 if __name__ == "__main__":

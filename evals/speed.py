@@ -397,23 +397,35 @@ def table(figures: dict) -> str:  # type: ignore[type-arg]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """`qa bench speed` alone, with its options."""
     parser = argparse.ArgumentParser(
         prog="qa bench speed",
         description="Time ingesting (SQuAD paragraphs, beside the encoder alone), re-ingesting, warm and cold "
                     "answering, and peak memory.",
     )
+    add_arguments(parser)
+    return parser
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `qa bench speed`."""
     parser.add_argument("--sample", type=int, metavar="N",
                         help="use N SQuAD paragraphs, drawn at random with a fixed seed (default: all 2,067)")
     parser.add_argument("--questions", type=int, default=200, metavar="N",
                         help="SQuAD questions for the warm latency (default 200)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--squad", metavar="PATH", help=f"the SQuAD v1.1 dev file (default: {SQUAD_FILE})")
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`qa bench speed ARGS...`; also `python -m evals.speed ARGS...`."""
+    """`qa bench speed ARGS...` alone: `python -m evals.speed ARGS...`."""
     args = build_parser().parse_args(argv)
+    args.given = list(sys.argv[1:] if argv is None else argv)
+    return command(args)
+
+
+def command(args: argparse.Namespace) -> int:
+    """`qa bench speed` with its parsed options; the exit status."""
     for name in ("sample", "questions"):
         value = getattr(args, name)
         if value is not None and value < 1:

@@ -260,8 +260,8 @@ def table(result: dict) -> str:  # type: ignore[type-arg]
     return "\n".join(lines)
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="qa bench squad", description=__doc__.split("\n\n")[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `qa bench squad`."""
     parser.add_argument("--sample", type=int, metavar="N", help="ask N questions drawn at random (default: all)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for --sample (default 0)")
     parser.add_argument("--split", choices=SPLITS, default="all",
@@ -273,12 +273,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--tune", action="store_true",
                         help="search fusion, re-scoring and sentence weights on the tune split (or --sample N of "
                              "it) and print the best")
-    return parser.parse_args(argv)
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str] | None = None) -> int:
+    """`qa bench squad ARGS...` alone: `python -m evals.squad ARGS...`."""
+    parser = argparse.ArgumentParser(prog="qa bench squad", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    return command(parser.parse_args(argv))
+
+
+def command(args: argparse.Namespace) -> int:
     """Run the benchmark; 0 on success, 1 with one line on stderr when it cannot run."""
-    args = parse_args(argv)
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

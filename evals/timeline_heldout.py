@@ -190,15 +190,17 @@ def table(figures: dict) -> str:  # type: ignore[type-arg]
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`qa bench timeline ARGS...`."""
-    parser = argparse.ArgumentParser(prog="qa bench timeline", description=__doc__.split("\n\n")[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `qa bench timeline`."""
     parser.add_argument("--packages", default=",".join(changelogs.PACKAGES),
                         help="Debian source packages, comma-separated")
     parser.add_argument("--entries", type=int, default=changelogs.ENTRIES_PER_PACKAGE, metavar="N",
                         help=f"newest entries of each package (default {changelogs.ENTRIES_PER_PACKAGE})")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    args = parser.parse_args(argv)
+
+
+def command(args: argparse.Namespace) -> int:
+    """`qa bench timeline ARGS...`."""
     if args.entries < 2:
         print(f"qa bench timeline: --entries {args.entries}: give 2 or more (a timeline needs two dates)",
               file=sys.stderr)
@@ -206,12 +208,21 @@ def main(argv: list[str] | None = None) -> int:
 
     def report() -> int:
         figures = benchmark([p.strip() for p in args.packages.split(",") if p.strip()], args.entries)
-        figures = {"command": " ".join(["qa bench timeline", *(argv or [])]), **figures}
+        figures = {"command": " ".join(["qa bench timeline", *args.given]), **figures}
         (cache_root() / "figures.json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
         print(json.dumps(figures, indent=2) if args.json else table(figures))
         return 0
 
     return guarded("qa bench timeline", report)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`qa bench timeline ARGS...` alone: `python -m evals.timeline_heldout ARGS...`."""
+    parser = argparse.ArgumentParser(prog="qa bench timeline", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    args.given = list(sys.argv[1:] if argv is None else argv)
+    return command(args)
 
 
 if __name__ == "__main__":

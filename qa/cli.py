@@ -1,6 +1,6 @@
-"""The product's commands, `qa ingest` and `qa ask`, and the parser and error handling every `qa`
-command shares. The console script is `cli.py` at the top, which adds `qa eval` and `qa bench`
-(from evals/) at the edge: nothing here imports evals/."""
+"""The product's commands, `qa ingest`, `ask`, `show` and `mcp`, and the parser and error handling every
+`qa` command shares. The console script is `cli.py` at the top, which adds `qa eval`, `qa bench` and
+`qa train` to the same tree at the edge: nothing here imports evals/ or models/."""
 
 from __future__ import annotations
 
@@ -325,7 +325,6 @@ def command_mcp(args: argparse.Namespace) -> int:
 
 # ---- the parser and the shared error handling ---------------------------------------------------
 AddCommand = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
-PassThrough = Callable[[argparse.Namespace], int]
 
 
 def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser:
@@ -389,15 +388,10 @@ def build_parser(commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser
     return parser
 
 
-def main(argv: Sequence[str] | None = None, commands: Sequence[AddCommand] = (),
-         passed_through: dict[str, PassThrough] | None = None) -> int:
-    """Run one `qa` command; `commands` are added to the parser, and a command named in
-    `passed_through` gets the rest of the line unparsed (as `rest`), options first included."""
+def main(argv: Sequence[str] | None = None, commands: Sequence[AddCommand] = ()) -> int:
+    """Run one `qa` command; `commands` add the branches an outer layer owns (cli.py: evals, benchmarks)."""
     parser = build_parser(commands)
-    argv = list(sys.argv[1:] if argv is None else argv)
-    # argparse's REMAINDER refuses options that come first: such a command's are passed on as given.
-    through = (passed_through or {}).get(argv[0]) if argv else None
-    args = argparse.Namespace(run=through, rest=argv[1:]) if through else parser.parse_args(argv)
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if not getattr(args, "run", None):
         parser.print_help()
         return 2

@@ -2,7 +2,7 @@
 
 It gives, per passage, a relevance probability (for re-ranking), an answerable probability (for
 abstaining) and the answer span as character offsets into the passage. The model is the int8 ONNX
-file in models/reader/ (trained by `python -m models.reader.train`), run with onnxruntime; torch is
+file in models/reader/ (trained by `qa train reader`), run with onnxruntime; torch is
 never imported here.
 """
 
@@ -111,7 +111,7 @@ class Reader:
         missing = [name for name in ("reader.onnx", "tokenizer.json", "reader.json") if not (path / name).is_file()]
         if missing:
             raise ReaderMissing(f"{path}: no reader model ({', '.join(missing)} missing); retrain it with "
-                                f"'python -m models.reader.train --out {path}' or turn it off (--no-reader)")
+                                f"'qa train reader --out {path}' or turn it off (--no-reader)")
         record = json.loads((path / "reader.json").read_text(encoding="utf-8"))
         max_length = int(record.get("max length", 192))
         tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))

@@ -90,7 +90,7 @@ def test_no_passages_no_readings(reader: Reader) -> None:
 
 
 def test_a_missing_reader_says_how_to_make_it(tmp_path: Path) -> None:
-    with pytest.raises(ReaderMissing, match=r"reader\.onnx.*evals\.train_reader"):
+    with pytest.raises(ReaderMissing, match=r"reader\.onnx.*qa train reader"):
         Reader.load(tmp_path)
 
 

@@ -125,7 +125,14 @@ def run(args: argparse.Namespace, encoder: SentenceEncoder | None = None, argv: 
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """`qa bench natural` alone, with its options."""
     parser = argparse.ArgumentParser(prog="qa bench natural", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    return parser
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `qa bench natural`."""
     parser.add_argument("--split", choices=["dev", "test", "all"], default="dev",
                         help="which half of the collections (default: dev, the half to tune on)")
     parser.add_argument("--collection", action="append", metavar="NAME",
@@ -139,13 +146,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--catalog", metavar="PATH",
                         help="the collections file (default: evals/natural/collections.toml)")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`qa bench natural ARGS...`."""
+    """`qa bench natural ARGS...` alone: `python -m evals.natural.bench ARGS...`."""
     args = build_parser().parse_args(argv)
-    return guarded("qa bench natural", lambda: run(args, argv=argv or ()))
+    args.given = list(sys.argv[1:] if argv is None else argv)
+    return command(args)
+
+
+def command(args: argparse.Namespace) -> int:
+    """`qa bench natural` with its parsed options; the exit status."""
+    return guarded("qa bench natural", lambda: run(args, argv=args.given))
 
 
 if __name__ == "__main__":

@@ -301,8 +301,8 @@ def export_onnx(network, out: Path, tokenizer, check: list[Example], keep: Path,
     return agreement
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m models.reader.train", description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `qa train reader`."""
     parser.add_argument("--data", type=Path, default=SQUAD_FILE, help="SQuAD v1.1 dev file")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the model is written")
     parser.add_argument("--sample", type=int, default=None, help="use only the first N tune questions")
@@ -327,10 +327,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--keep", type=Path, default=None,
                         help="where the torch weights and every exported graph are kept (default: .qa/reader-torch/"
                              "OUT's name, outside git)")
-    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`qa train reader ARGS...` alone: `python -m models.reader.train ARGS...`."""
+    parser = argparse.ArgumentParser(prog="python -m models.reader.train", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    args.given = list(sys.argv[1:] if argv is None else argv)
+    return command(args)
+
+
+def command(args: argparse.Namespace) -> int:
     """Build the data, train, export, check; print what was done as JSON."""
     import shutil
 
@@ -338,7 +346,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from index.embedding import resolve_model_path
 
-    args = parse_args(sys.argv[1:] if argv is None else argv)
     torch.set_num_threads(args.threads)
 
     def log(message: str) -> None:
@@ -376,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         "listwise loss": args.listwise, "training": training, "shipped graph": args.export,
         "against torch": agreement, "torch weights kept in": str(keep),
         "wall seconds": round(time.perf_counter() - began, 1),
-        "command": "python -m models.reader.train " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "qa train reader " + " ".join(args.given),
         "max minutes": args.max_minutes,
     }
     (args.out / "reader.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
