@@ -20,7 +20,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from index.documents.formats import FormatProblem
-from index.documents.formats.pdf import Line
+from index.documents.formats.pdf_layout import Line
 
 INSTALL = "install it: apt-get install tesseract-ocr tesseract-ocr-eng (as root), then run the ingest again"
 LANGUAGE = "eng"
