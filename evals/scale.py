@@ -26,8 +26,8 @@ import sys
 from pathlib import Path
 
 from config.settings import PROJECT_ROOT, load_settings
-from evals.speed import SQUAD_FILE, BenchError, latency, run_command, timed
-from evals.squad_data import guarded
+from evals.squad_data import BenchError, guarded
+from evals.timing import latency, run_command, timed
 
 SOURCES = [  # (folder, file name endings): public plain text of installed tools
     (Path("/usr/share/vim/vim90/doc"), (".txt",)),
