@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 from config.settings import PROJECT_ROOT, load_settings
-from evals.squad_data import BenchError, guarded
+from evals.squad_data import SQUAD_FILE, BenchError, guarded
 from evals.timing import latency, run_command, timed
 
 SOURCES = [  # (folder, file name endings): public plain text of installed tools
