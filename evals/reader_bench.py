@@ -226,7 +226,7 @@ def latency_table(reader: Reader, repeats: int = 15) -> dict[str, dict[str, floa
     """Warm p50/p95 of reading N held-out passages of chunk length (a whole paragraph, up to the reader's
     length) and of sentence-window length (two sentences), N = 3, 5, 8, 10, 20; and the CPU time (both
     cores), which a busy machine inflates less."""
-    from index.documents.chunking import split_sentences
+    from index.documents.sentences import split_sentences
 
     data = load_squad(SQUAD_FILE)
     paragraphs = [p for a, article in enumerate(data["data"]) if a % 2 for p in article["paragraphs"]]

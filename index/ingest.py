@@ -14,12 +14,13 @@ import numpy as np
 
 from config.errors import PathMissing, QAError, UnreadableFile
 from config.settings import Settings
-from index.documents.chunking import TITLE_SEPARATOR, Span, document_chunks, split_sentences
+from index.documents.chunking import TITLE_SEPARATOR, document_chunks
 from index.documents.dates import dated
 from index.documents.formats import formats
 from index.documents.formats.ocr import PageReader
-from index.documents.lines import line_bounds, line_of, wrap_width
+from index.documents.lines import Span, line_bounds, line_of, wrap_width
 from index.documents.read import Document, display_path, find_files, fingerprint
+from index.documents.sentences import split_sentences
 from index.encoder_protocol import SentenceEncoder
 from index.lexical import LexicalIndex, bm25_dir
 from index.locking import writer_lock

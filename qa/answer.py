@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 
 from config.tuning import TUNED
-from index.documents.chunking import Span, is_dateline
-from index.documents.lines import LIST_MARK, indentation
+from index.documents.chunking import is_dateline
+from index.documents.lines import LIST_MARK, Span, indentation
 from index.terms import TermCache, normal_words, numbers_in, numbers_said
 from qa.answer_types import AnswerType, answer_span, answer_type
 from qa.lookups import Lookups, document_date

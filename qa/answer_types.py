@@ -10,7 +10,9 @@ import re
 from enum import Enum
 
 from config.tuning import TUNED
-from index.documents.chunking import MONTH, Span, split_sentences
+from index.documents.chunking import MONTH
+from index.documents.lines import Span
+from index.documents.sentences import split_sentences
 from qa.lexicon import is_common_word
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from config.errors import EmptyQuestion, QuestionTooLong
 from config.settings import Settings, load_settings
 from config.tuning import TUNED
-from index.documents.chunking import Span
+from index.documents.lines import Span
 from index.embedding import Encoder
 from index.encoder_protocol import SentenceEncoder
 from index.ingest import refresh_lexical

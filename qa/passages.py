@@ -6,8 +6,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from index.documents.chunking import Span
-from index.documents.lines import ITEM
+from index.documents.lines import ITEM, Span
 
 # White space as laid out, and a word hyphenated by a typesetter at a line end (U+2010, a soft hyphen)
 LAYOUT = re.compile(r"(?<=\w)([\u2010\u00ad][ \t]*(?:\r\n|\r|\n)\s*)(?=\w)|\s+")

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from config.tuning import TUNED
-from index.documents.chunking import Span
+from index.documents.lines import Span
 from qa.passages import Citation, Passage
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "reader"

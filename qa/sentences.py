@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from config.tuning import TUNED
-from index.documents.chunking import Span
+from index.documents.lines import Span
 from index.lexical import function_terms, question_terms
 from index.terms import normal_words
 from qa.answer_types import AnswerType, answer_span, answer_type, candidate_spans

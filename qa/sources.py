@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config.errors import UnreadableFile
-from index.documents.chunking import Span, document_blocks, split_sentences
+from index.documents.chunking import document_blocks
 from index.documents.formats import Extracted
-from index.documents.lines import line_of, wrap_width
+from index.documents.lines import Span, line_of, wrap_width
 from index.documents.read import display_path, file_sha256, read_document
+from index.documents.sentences import split_sentences
 from index.terms import NUMBER_TOKEN, normal_words, numbers_said
 from qa.passages import Citation
 

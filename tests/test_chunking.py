@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings
-from index.documents.chunking import chunk_spans, document_title, is_prose, prose_blocks, split_sentences
+from index.documents.chunking import chunk_spans, document_title, is_prose, prose_blocks
 from index.documents.lines import wrap_width
 from index.documents.read import read_document
+from index.documents.sentences import split_sentences
 from index.store import Store
 from tests.conftest import CORPUS
 

@@ -12,7 +12,7 @@ import pytest
 
 from config.errors import IndexOutdated
 from config.settings import PROJECT_ROOT, Settings
-from index.documents.chunking import split_sentences
+from index.documents.sentences import split_sentences
 from index.embedding import Encoder
 from index.export import TorchEncoder
 from index.ingest import embedding_text, ingest

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings
-from index.documents.chunking import document_blocks, document_chunks, split_sentences
+from index.documents.chunking import document_blocks, document_chunks
 from index.documents.read import read_document, skip_summary
+from index.documents.sentences import split_sentences
 from index.ingest import ingest
 from index.store import Store
 from qa.engine import Assistant

@@ -159,7 +159,7 @@ def test_a_file_edited_after_indexing_is_reported_stale_not_misquoted(
 def test_every_sentence_of_every_chunk_has_a_vector_that_stands_for_it(corpus_settings, encoder) -> None:  # type: ignore[no-untyped-def]
     """Sentence vectors come out of the chunk's own encoding: one per sentence, each closer to its
     own sentence (encoded alone) than to any other sentence of the chunk."""
-    from index.documents.chunking import split_sentences
+    from index.documents.sentences import split_sentences
 
     chunks = list(Store(corpus_settings).all_chunks())
     assert chunks

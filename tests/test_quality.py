@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from config.settings import Settings
-from index.documents.chunking import split_sentences
+from index.documents.sentences import split_sentences
 from index.encoder_protocol import SentenceEncoder
 from index.ingest import embedding_text, ingest
 from index.terms import TermCache
@@ -318,13 +318,13 @@ def test_the_name_whose_clause_says_what_was_asked_is_marked_past_the_words_abou
 
 
 def _all_spans(text: str, word: str):  # type: ignore[no-untyped-def]
-    from index.documents.chunking import Span
+    from index.documents.lines import Span
 
     return [Span(m.start(), m.end()) for m in re.finditer(re.escape(word), text)]
 
 
 def _spans(text: str, words: list[str]):  # type: ignore[no-untyped-def]
-    from index.documents.chunking import Span
+    from index.documents.lines import Span
 
     return [Span(text.index(w), text.index(w) + len(w)) for w in words]
 

@@ -170,7 +170,8 @@ def test_the_reader_moves_the_first_passage_to_the_sentence_that_answers(reader:
     # A paragraph of SQuAD's tune half (Wikipedia, "Martin Luther", CC BY-SA). The question's words
     # ("married", "Katharina", "Luther") all stand in the first sentence, which word matching puts first;
     # the age is in the last. Reading the whole chunk, the reader finds it, and the passage moves there.
-    from index.documents.chunking import Span, split_sentences
+    from index.documents.lines import Span
+    from index.documents.sentences import split_sentences
     from qa.passages import Citation, Passage
     from qa.reader import answering_sentence
 

@@ -12,19 +12,18 @@ import bisect
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from index.documents.formats import Extracted, Heading
 
-from index.documents.lines import BULLETS, ITEM, LIST_MARK, indentation, line_bounds, logical_lines, wrap_width
+from index.documents.lines import BULLETS, ITEM, Span, indentation, line_bounds, logical_lines, wrap_width
+from index.documents.sentences import split_sentences, trim_span
 
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 URL = re.compile(r"\b(?:https?://|www\.)\S+")
 # a list item's or a Markdown heading's marker, at the start of a line
-BULLET = re.compile(rf"^[ \t]*(?:{LIST_MARK}|#{{1,6}})[ \t]+", re.MULTILINE)
 SENTENCE_END = re.compile(r"""[.!?…:;]["'”’)\]]*$""")
 MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
@@ -33,16 +32,6 @@ MONTH = (
 DATE = re.compile(
     rf"\b(?:{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{MONTH},?\s+\d{{4}}|"
     rf"\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}})\b"
-)
-# A boundary: sentence punctuation, optional closing quotes/brackets, white space, then what can
-# open a sentence. Whether the word before the stop is an abbreviation is checked separately.
-BOUNDARY = re.compile(r"""([.!?…]+)["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
-ABBREVIATIONS = frozenset(
-    """
-    mr mrs ms dr prof sr jr st gen col lt sgt capt cmdr adm gov sen rep pres rev hon mt ft no nos vs
-    etc inc ltd co corp dept univ est approx fig vol pp ch sec art jan feb mar apr jun jul aug sep
-    sept oct nov dec mon tue tues wed weds thu thur thurs fri sat sun
-    """.split()  # noqa: SIM905
 )
 MIN_PROSE_WORDS = 6
 MIN_ITEM_WORDS = 4  # a list item of fewer words is a menu entry ("* Home", "- Share on Facebook")
@@ -53,14 +42,6 @@ MAX_ATTRIBUTION_WORDS = 16
 # an indented term of at most three words, a gap of two spaces or more, and what the term means
 DEFINITION = re.compile(r"[ \t]+\S+(?: \S+){0,2}(?: {2,}|\t[ \t]*)(\S.*)$", re.DOTALL)
 LONG_LINE_WORDS = 12
-
-
-@dataclass(frozen=True, order=True)
-class Span:
-    """Character offsets `[start, end)` into a document's text."""
-
-    start: int
-    end: int
 
 
 def _line_spans(text: str) -> list[Span]:
@@ -86,18 +67,6 @@ def is_prose(line: str) -> bool:
 def is_dateline(line: str) -> bool:
     """A short line that dates the text after it ("Havana, November 15, 2022")."""
     return bool(DATE.search(line)) and len(WORD.findall(line)) <= 8
-
-
-def _trim(text: str, span: Span) -> Span | None:
-    start, end = span.start, span.end
-    match = BULLET.match(text, start, end)
-    if match:
-        start = match.end()
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return Span(start, end) if end > start else None
 
 
 def _logical_spans(text: str, width: int | None) -> list[Span]:
@@ -157,7 +126,7 @@ def prose_blocks(text: str) -> list[Span]:
         if not line.strip():
             under = None
             continue
-        span = _trim(text, raw)
+        span = trim_span(text, raw)
         if span is None:
             continue
         if in_fence:
@@ -184,50 +153,6 @@ def prose_blocks(text: str) -> list[Span]:
             current = None
             pending_dateline = span if is_dateline(line) else None
     return blocks
-
-
-def _is_abbreviation(text: str, stop: int) -> bool:
-    """Whether the full stop at `stop` ends an abbreviation rather than a sentence."""
-    if text[stop] != ".":
-        return False
-    begin = stop
-    while begin > 0 and not text[begin - 1].isspace() and text[begin - 1] not in '(["“‘':
-        begin -= 1
-    token = text[begin:stop]
-    if not token:
-        return False
-    if re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", token):  # U.S, D.C, e.g, i.e
-        return True
-    if len(token) == 1 and token.isupper():  # an initial: John F. Kennedy
-        return True
-    return token.lower() in ABBREVIATIONS
-
-
-def split_sentences(text: str, start: int = 0, end: int | None = None, width: int | None = None) -> list[Span]:
-    """Sentence spans inside `text[start:end]`. A line break ends a sentence, unless it only wraps
-    the text at `width` (`index.documents.lines.wrap_width` of the whole text; None: every break is meant)."""
-    end = len(text) if end is None else end
-    sentences: list[Span] = []
-    lines = logical_lines(text, width)
-    first = max(0, bisect.bisect_right(lines, (start, len(text) + 1)) - 1)
-    for line_start, line_end in lines[first:]:
-        if line_start >= end:
-            break
-        line = _trim(text, Span(max(start, line_start), min(end, line_end)))
-        if line is None:
-            continue
-        cursor = line.start
-        for match in BOUNDARY.finditer(text, line.start, line.end):
-            stop = match.start(1) + len(match.group(1)) - 1
-            if _is_abbreviation(text, stop):
-                continue
-            sentence_end = match.end() - (len(match.group(0)) - len(match.group(0).rstrip()))
-            if sentence_end > cursor:
-                sentences.append(Span(cursor, sentence_end))
-            cursor = match.end()
-        if line.end > cursor:
-            sentences.append(Span(cursor, line.end))
-    return sentences
 
 
 def approximate_tokens(text: str) -> int:
@@ -349,7 +274,7 @@ def structured_blocks(text: str, headings: tuple[Heading, ...], title: str = "")
         if titles and any(raw.start <= start <= raw.end for start in titles):
             current = None
             continue
-        span = _trim(text, raw)
+        span = trim_span(text, raw)
         if span is None:
             continue
         if is_heading or not is_text_line(line):

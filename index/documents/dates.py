@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from index.documents.chunking import MONTH, Span
+from index.documents.chunking import MONTH
+from index.documents.lines import Span
 
 MONTHS = {name: number for number, names in enumerate(
     ("jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july", "aug august",

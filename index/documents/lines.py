@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """Character offsets `[start, end)` into a document's text."""
+
+    start: int
+    end: int
 
 
 def line_of(text: str, offset: int) -> int:

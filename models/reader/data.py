@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from evals.squad import normal_text
-from index.documents.chunking import split_sentences
+from index.documents.sentences import split_sentences
 
 PARAGRAPH_SHARE = 0.15  # of questions that also get their whole paragraph as a positive (long, so costly)
 
