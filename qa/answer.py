@@ -13,7 +13,7 @@ from index.terms import TermCache, normal_words, numbers_in, numbers_said
 from qa.answer_types import AnswerType, answer_span, answer_type
 from qa.lookups import Lookups, document_date
 from qa.passages import Citation, Dated, Passage
-from qa.sentences import ScoredSentence
+from qa.sentences import ScoredSentence, Shown
 from qa.sources import SourceText
 
 # Words that open a sentence which leans on the one before it.
@@ -319,3 +319,23 @@ def build_passages(question: str, query: str, sentences: list[ScoredSentence], l
             else:
                 spare.append(Kept(passage, sentence_terms, answer_words))
     return [k.passage for k in kept + spare]
+
+
+def choose_passages(question: str, query: str, sentences: list[ScoredSentence], lookups: Lookups, top_k: int,
+                    newest: bool = False, before: Shown | None = None,
+                    earlier: tuple[Shown, ...] = ()) -> list[Passage]:
+    """The passages stage: the passages of the ranked sentences (`build_passages`, deep enough for a
+    timeline), the leading documents kept among the first `top_k` (`keep_recall`). In a follow-up the
+    answer just given (`before`), given again, goes last; so does the very passage an earlier turn
+    showed (`earlier`), when it marks no answer of the kind now asked ("... suspended in 2003" for "and
+    who led the cuban side?" after "and when were they resumed?"); the last turn's may hold the new
+    answer in words our patterns miss ("who restarted them?" after "... resumed")."""
+    leading = leading_documents(sentences, lookups, top_k)
+    pool = build_passages(question, query, sentences, lookups, max(top_k, TUNED.timeline_depth), newest=newest,
+                          leading=leading)
+    pool = keep_recall(pool, leading, top_k, TUNED.passages_by_score)
+    if before is not None:
+        kind = answer_type(question)
+        pool.sort(key=lambda p: before.same_as(p) or (
+            kind is not AnswerType.OTHER and any(shown.shown_again(p) for shown in earlier)))
+    return pool

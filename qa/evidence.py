@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from config.tuning import TUNED
 from index.terms import NUMBER_TOKEN
 from qa.answer_types import AnswerType
+from qa.passages import Shortfall
 
 # What a passage without an answer of the kind asked for costs, by kind (`config.tuning` says why).
 MISSING_ANSWER_COST = {AnswerType.NUMBER: TUNED.missing_number_cost, AnswerType.DATE: TUNED.missing_date_cost}
@@ -65,33 +66,22 @@ class Evidence:
         """How sure the passage answers, 0..1: `total`, squashed (order kept)."""
         return 1.0 / (1.0 + math.exp(-TUNED.confidence_steepness * self.total))
 
-    def shortfall(self, missing: tuple[str, ...]) -> str:
-        """What the passage lacks, as a person reads it after "the closest passage": "holds no date
-        and does not mention “2018”" ("" when it lacks nothing we can name); `missing` are the
-        question's words it lacks (`Assistant.missing_words`)."""
+    def shortfall(self, missing: tuple[str, ...]) -> Shortfall:
+        """What the passage lacks, when abstaining: an answer of the kind asked for, and `missing`, the
+        question's words it lacks (`judge.missing_words`)."""
         return self._lacks(missing)
 
-    def caution(self) -> str:
+    def caution(self) -> Shortfall:
         """What an answering passage visibly lacks, the two signals a reader can check at a glance:
         an answer of the kind asked for, and the question's numbers and the names its document never
-        says ("does not mention “2015”")."""
+        says."""
         return self._lacks(tuple(dict.fromkeys((*self.absent_numbers, *self.foreign_words))))
 
-    def _lacks(self, words: tuple[str, ...]) -> str:
-        parts = [f"holds no {KIND_NOUNS[self.kind]}"] if self.no_answer else []
+    def _lacks(self, words: tuple[str, ...]) -> Shortfall:
         unknown = {name.lower() for name in self.unknown_names}
         words = tuple(w for w in words if w.lower() not in unknown)  # said apart: no document has them
-        if words:
-            quoted = [f"“{word}”" for word in words[:MISSING_SHOWN]]
-            parts.append("does not mention " + (quoted[0] if len(quoted) == 1 else
-                                                 ", ".join(quoted[:-1]) + " or " + quoted[-1]))
-        return " and ".join(parts)
+        return Shortfall(self.kind if self.no_answer else None, words[:MISSING_SHOWN])
 
 
-KIND_NOUNS = {AnswerType.DATE: "date", AnswerType.NUMBER: "number", AnswerType.PERSON: "name",
-              AnswerType.PLACE: "place", AnswerType.ORGANIZATION: "organisation", AnswerType.OPTION: "option",
-              AnswerType.OTHER: "answer"}
 MISSING_SHOWN = 3  # words named in a shortfall, the rarest first
 QUESTION_WORD = re.compile(r"[\w’'.-]*\w")
-
-

@@ -21,8 +21,9 @@ from pydantic import Field
 
 from config.errors import QAError
 from config.settings import Settings
-from qa.cli import Style, render_answer
 from qa.passages import Answer
+from qa.render import abstain_line, caution_line
+from qa.terminal import Style, render_answer
 
 if TYPE_CHECKING:
     from qa.engine import Assistant
@@ -122,10 +123,7 @@ def answer_result(answer: Answer) -> CallToolResult:
     data = answer.to_json()
     for passage, shown in zip(answer.passages, data["passages"], strict=True):  # type: ignore[call-overload]
         shown["citation"] = passage.citation.label
-    if answer.abstained:
-        data["reason"] = answer.abstain_line("").strip()
-    else:
-        data["reason"] = answer.caution_line() or None
+    data["reason"] = (abstain_line(answer, closest=False) if answer.abstained else caution_line(answer)) or None
     return result(render_answer(answer, Style(io.StringIO()), TEXT_WIDTH), data)
 
 

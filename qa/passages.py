@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index.documents.lines import ITEM, Span
+from qa.answer_types import AnswerType
 
 # White space as laid out, and a word hyphenated by a typesetter at a line end (U+2010, a soft hyphen)
 LAYOUT = re.compile(r"(?<=\w)([\u2010\u00ad][ \t]*(?:\r\n|\r|\n)\s*)(?=\w)|\s+")
 
 if TYPE_CHECKING:
     from qa.timeline import Timeline
-
-
-def quoted(words: tuple[str, ...]) -> str:
-    """Words as a sentence names them: “a”, “a” or “b”, “a”, “b” or “c”."""
-    marks = [f"“{word}”" for word in words]
-    return marks[0] if len(marks) == 1 else ", ".join(marks[:-1]) + " or " + marks[-1]
 
 
 @dataclass(frozen=True)
@@ -41,11 +36,6 @@ class Citation:
         if self.page is not None:
             return f"{self.source}:p{self.page}:{self.line}"
         return f"{self.source}:{self.line}"
-
-    @property
-    def dated_label(self) -> str:
-        """The label after its document's date: `2022-04-20 · news.txt:12`, `undated · notes.txt:3`."""
-        return f"{self.date or 'undated'} · {self.label}"
 
 
 @dataclass(frozen=True)
@@ -119,6 +109,20 @@ class Ranks:
 
 
 @dataclass(frozen=True)
+class Shortfall:
+    """What the first passage visibly lacks: an answer of the kind asked for (`kind`; None when it holds
+    one) and the question's words and numbers it does not say (`words`, the rarest first)."""
+
+    kind: AnswerType | None = None
+    words: tuple[str, ...] = ()
+
+    @property
+    def nothing(self) -> bool:
+        """Whether it lacks nothing that can be named."""
+        return self.kind is None and not self.words
+
+
+@dataclass(frozen=True)
 class Answer:
     """What the assistant says to one question: the passages, best first, each cited; whether it
     abstained (the documents do not answer: `passages` are then the closest, not an answer) and why;
@@ -134,9 +138,9 @@ class Answer:
     confidence: float
     stale: tuple[str, ...] = ()
     seconds: float = 0.0
-    # What the first passage lacks ("holds no date and does not mention “2018”"): when abstaining,
-    # why; when answering, what a reader should check before quoting it ("" when nothing).
-    shortfall: str = ""
+    # What the first passage lacks: when abstaining, why; when answering, what a reader should check
+    # before quoting it (`qa.render` says it in words).
+    shortfall: Shortfall = Shortfall()
     # Different answers at different dates among the answering passages, oldest first (None when
     # the documents agree, or the question asks for no name, date, number or place).
     timeline: Timeline | None = None
@@ -150,56 +154,8 @@ class Answer:
         """Whether the question was read as other words than it was asked in (a follow-up's topic)."""
         return self.query != " ".join(self.question.split())
 
-    def _why(self, passage: str) -> str:
-        parts = [f"no document mentions {quoted(self.unknown)}"] if self.unknown else []
-        if self.shortfall:
-            parts.append(f"{passage} {self.shortfall}")
-        return "; ".join(parts)
-
-    def abstain_line(self, closest: str) -> str:
-        """The one line that says the documents do not answer, why, and (`closest`, when there are
-        passages) what follows."""
-        why = self._why("the closest passage")
-        said = f"The documents do not answer this{': ' + why if why else ''}."
-        return said + (f" {closest}" if self.passages else "")
-
-    def caution_line(self) -> str:
-        """For an answer that is given: what to check before quoting it ("" when nothing)."""
-        why = self._why("the first passage")
-        return f"Check before quoting: {why}." if why else ""
-
     def to_json(self) -> dict[str, object]:
-        """The answer in the documented JSON shape (offsets are character offsets)."""
-        return {
-            "question": self.question,
-            "query": self.query,
-            "abstained": self.abstained,
-            "confidence": round(self.confidence, 4),
-            "passages": [
-                {
-                    "text": p.text,
-                    "source": p.citation.source,
-                    "line": p.citation.line,
-                    "page": p.citation.page,
-                    "date": p.citation.date,
-                    "start": p.citation.start,
-                    "end": p.citation.end,
-                    "score": round(p.score, 4),
-                    "title": p.title,
-                    "answer": None if p.answer is None else {"start": p.answer.start, "end": p.answer.end},
-                    "also_in": [
-                        {k: v for k, v in asdict(c).items() if k != "path"} for c in p.also_in
-                    ],
-                    "dated": None if p.dated is None else {
-                        "text": p.dated.text, **{k: v for k, v in asdict(p.dated.citation).items() if k != "path"}
-                    },
-                }
-                for p in self.passages
-            ],
-            "stale": list(self.stale),
-            "shortfall": self.shortfall or None,
-            "unknown": list(self.unknown),
-            "timeline": [] if self.timeline is None else self.timeline.to_json(),
-            "timeline_lead": None if self.timeline is None else self.timeline.lead_line(),
-            "reader": self.reader,
-        }
+        """The answer in the documented JSON shape (`qa.render.answer_json`)."""
+        from qa.render import answer_json  # the words about an answer are made there
+
+        return answer_json(self)

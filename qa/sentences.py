@@ -17,7 +17,8 @@ from qa.answer_types import AnswerType, answer_span, answer_type, candidate_span
 from qa.lookups import Lookups
 from qa.passages import Passage
 from qa.retrieve import Candidate, word_pairs
-from qa.sources import SourceFiles, SourceText
+from qa.sources import SourceText
+from qa.verify import Verified, verify
 
 
 @dataclass(frozen=True)
@@ -226,24 +227,6 @@ def defined_subject(question: str, lookups: Lookups) -> tuple[str, int, list[str
     return max(found, key=lookups.idf), max(2, len(thing.split())), found
 
 
-def verified_chunks(candidates: list[Candidate], files: SourceFiles,
-                    stale: list[str] | None) -> list[tuple[Candidate, SourceText, int]]:
-    """The candidates whose file still holds their text, each with the file and its block; the
-    sources of the others are noted in `stale`."""
-    verified: list[tuple[Candidate, SourceText, int]] = []
-    for candidate in candidates:
-        chunk = candidate.chunk
-        source = files.get(chunk.source)  # the file as it is now, re-read when it changed
-        if source is None or source.text[chunk.start : chunk.end] != chunk.text:
-            if stale is not None and chunk.source not in stale:
-                stale.append(chunk.source)
-            continue
-        block = source.block_of(chunk.start)
-        if block is not None:
-            verified.append((candidate, source, block))
-    return verified
-
-
 def chunk_sentences(asked: Asked, candidate: Candidate, source: SourceText, block: int, context: str,
                     seen: set[tuple[str, int]], lookups: Lookups) -> list[SentenceFeatures]:
     """The features of each sentence of one chunk not already seen in another chunk."""
@@ -288,31 +271,28 @@ def _coverage(question_terms: list[str], sentence_terms: set[str], idf: Callable
     return sum(idf(t) for t in question_terms if t in sentence_terms) / total
 
 
-def rank_sentences(
-    question: str,
-    query: str,
-    candidates: list[Candidate],
-    lookups: Lookups,
-    weights: Weights = Weights(),
-    stale: list[str] | None = None,
-    vector: np.ndarray | None = None,
-    before: Shown | None = None,
-) -> list[ScoredSentence]:
-    """Every sentence of the verified candidate chunks, scored, best first (a sentence shared by
-    two overlapping chunks counts once, with the better chunk). `vector` is the query's; without
-    it (or for a sentence with no stored vector) a sentence is as similar as its chunk.
+def rank_sentences(question: str, query: str, candidates: list[Candidate], lookups: Lookups,
+                   weights: Weights = Weights(), vector: np.ndarray | None = None,
+                   before: Shown | None = None) -> list[ScoredSentence]:
+    """The candidates verified (`qa.verify`), then their sentences ranked (`rank_verified`)."""
+    return rank_verified(question, query, verify(candidates, lookups.files), lookups, weights, vector, before)
 
-    A chunk whose file no longer holds its text is left out and its source noted in `stale`.
-    `before` is the passage a follow-up question follows (see `Weights.repeat`).
+
+def rank_verified(question: str, query: str, verified: Verified, lookups: Lookups, weights: Weights = Weights(),
+                  vector: np.ndarray | None = None, before: Shown | None = None) -> list[ScoredSentence]:
+    """Every sentence of the verified chunks, scored, best first (a sentence shared by two overlapping
+    chunks counts once, with the better chunk). `vector` is the query's; without it (or for a sentence
+    with no stored vector) a sentence is as similar as its chunk. `before` is the passage a follow-up
+    question follows (see `Weights.repeat`).
     """
-    verified = verified_chunks(candidates, lookups.files, stale)
-    contexts = [lookups.document_context(source, candidate.chunk.source, candidate.chunk.title)
-                for candidate, source, _ in verified]
+    candidates = verified.candidates
+    contexts = [lookups.document_context(chunk.source, chunk.candidate.chunk.source, chunk.candidate.chunk.title)
+                for chunk in verified.chunks]
     lookups.terms.prime([query, *contexts, *(
-        source.text[s.start : s.end]
-        for candidate, source, block in verified
-        for s in source.sentences(block)
-        if candidate.chunk.start <= s.start and s.end <= candidate.chunk.end
+        chunk.source.text[s.start : s.end]
+        for chunk in verified.chunks
+        for s in chunk.source.sentences(chunk.block)
+        if chunk.candidate.chunk.start <= s.start and s.end <= chunk.candidate.chunk.end
     )])
     # the question's own wh-word says what kind of answer is wanted, not what it is about: "what is
     # shadowing?" is not answered by "... the second variable is what the compiler will see"
@@ -333,8 +313,8 @@ def rank_sentences(
         vector, before, not negated_words(query), defined_subject(question, lookups),
     )
     seen: set[tuple[str, int]] = set()
-    features = [feature for (candidate, source, block), context in zip(verified, contexts, strict=True)
-                for feature in chunk_sentences(asked, candidate, source, block, context, seen, lookups)]
+    features = [feature for held, context in zip(verified.chunks, contexts, strict=True)
+                for feature in chunk_sentences(asked, held.candidate, held.source, held.block, context, seen, lookups)]
     best_similarity = max([-1.0, *(f.similarity for f in features)])
     scored = [f.scored(best_similarity, weights) for f in features]
     scored.sort(key=lambda s: (-s.score, s.candidate.ranks.fused, s.span.start))

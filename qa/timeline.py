@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from config.tuning import TUNED
 from qa.passages import Citation, Passage
 
 UNDATED = "undated"
@@ -68,15 +69,6 @@ class Timeline:
     def latest(self) -> TimelineEntry:
         dated = [entry for entry in self.entries if entry.date != UNDATED]
         return dated[-1] if dated else self.entries[-1]
-
-    def lead_line(self) -> str:
-        """The one line that opens the answer."""
-        latest = self.latest
-        if self.present:
-            return (f"As of {latest.date}, the latest document says {latest.answer}; "
-                    "earlier documents give other answers.")
-        return (f"The documents give different answers at different dates; "
-                f"the latest ({latest.date}) says {latest.answer}.")
 
     def to_json(self) -> list[dict[str, object]]:
         return [entry.to_json() for entry in self.entries]
@@ -151,3 +143,16 @@ def newest_first(passages: list[Passage], answering: list[Passage]) -> list[Pass
         return passages
     first = max(dated, key=newest)  # the earliest ranked of the newest, on a tie
     return [first, *(p for p in passages if p is not first)]
+
+
+def over_time(question: str, pool: list[Passage], passages: list[Passage], top_k: int,
+              lacking: Callable[[Passage], float], same_answer: Callable[[str, str], bool],
+              ) -> tuple[list[Passage], Timeline | None]:
+    """The timeline stage, for an answer that is given to a question asking for a name, date, number or
+    place: the timeline of the passages of `pool` that mark an answer and lack little of the question
+    (`lacking`), and for a question about the present `passages` with the newest answering one first."""
+    answering = [p for p in pool if p.answer is not None and lacking(p) <= TUNED.timeline_max_lacking]
+    timeline = timeline_of(question, answering, same_answer)
+    if asks_for_present(question):
+        passages = newest_first(pool, answering)[:top_k]
+    return passages, timeline

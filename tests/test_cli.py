@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from config.settings import PROJECT_ROOT, Settings
+from qa.render import CLOSEST
 from tests.conftest import CORPUS
 
 QA = [sys.executable, "-m", "cli"]  # the `qa` console script
@@ -69,7 +70,7 @@ def test_an_unanswered_question_says_what_the_closest_passage_lacks(corpus_setti
     first = result.stdout.splitlines()[0]
     assert first.startswith("The documents do not answer this: the closest passage holds no number and does "
                             "not mention “"), first
-    assert "“coast”" in first and first.endswith("Closest passages, but not an answer:")
+    assert "“coast”" in first and first.endswith(CLOSEST)
 
 
 def test_bad_passage_counts_long_questions_and_empty_indexes_get_one_clear_line(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from index.lexical import function_terms
 from qa.coverage import Unknown, unknown_words
-from qa.engine import function_terms
+from qa.render import abstain_line, caution_line
 
 
 def corpus_vocabulary(assistant):  # type: ignore[no-untyped-def]
@@ -39,7 +40,7 @@ def test_a_question_whose_name_is_in_no_document_is_not_answered_and_says_which(
     assistant = Assistant.open(corpus_settings.replace(abstain_threshold=calibrated), encoder)
     answer = assistant.ask("Who is the current president of Mexico?")
     assert answer.abstained and answer.unknown == ("Mexico",)
-    assert answer.abstain_line("").startswith("The documents do not answer this: no document mentions “Mexico”")
+    assert abstain_line(answer).startswith("The documents do not answer this: no document mentions “Mexico”")
     # a name the documents do hold is no reason to abstain
     assert not assistant.ask("who led the Cuban delegation in 2015?").abstained
 
@@ -80,7 +81,7 @@ def test_a_version_matches_only_itself_3_12_is_not_in_3_8_12(tmp_path, encoder) 
     assistant = _assistant_over(folder, tmp_path, encoder)
     answer = assistant.ask("What changed about f-strings in 3.12?")
     assert answer.abstained and "3.12" in answer.unknown  # before: answered from "Python 3.8.12", "12" matched
-    assert answer.abstain_line("").startswith("The documents do not answer this: no document mentions “3.12”")
+    assert abstain_line(answer).startswith("The documents do not answer this: no document mentions “3.12”")
     assert not assistant.ask("What changed about f-strings in 3.8?").abstained
 
 
@@ -111,7 +112,7 @@ def test_a_name_only_a_footer_every_page_carries_says_is_in_no_document(tmp_path
     _site_pages(folder, ["3.6", "3.7", "3.8"])
     answer = _assistant_over(folder, tmp_path, encoder).ask("Does Flask support f-strings?")
     assert "Flask" in answer.unknown
-    assert answer.caution_line().startswith("Check before quoting: no document mentions “Flask”")
+    assert caution_line(answer).startswith("Check before quoting: no document mentions “Flask”")
 
 
 def test_an_unknown_product_name_is_abstained_on_whatever_its_capitalisation(  # type: ignore[no-untyped-def]
@@ -124,5 +125,5 @@ def test_an_unknown_product_name_is_abstained_on_whatever_its_capitalisation(  #
     for name in ("WireGuard", "wireguard", "WIREGUARD"):  # lower case was a common word before, and cost nothing
         answer = assistant.ask(f"does {name} support the migration talks?")
         assert answer.abstained and answer.unknown == (name,), name
-        assert answer.abstain_line("").startswith(f"The documents do not answer this: no document mentions “{name}”")
+        assert abstain_line(answer).startswith(f"The documents do not answer this: no document mentions “{name}”")
     assert not assistant.ask("who supports the migration talks?").abstained

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from index.documents.dates import find_document_date
 from qa.passages import Citation
+from qa.render import dated_label, lead_line
 from qa.timeline import TimelineEntry, asks_for_present, build_timeline, years_named
 
 
@@ -87,7 +88,7 @@ def test_different_answers_at_different_dates_make_a_timeline_in_date_order_with
     assert [e.date for e in timeline.entries] == ["2010", "2014-07", "2015-12-01", "2022-11-15"]
     assert [(run.answer, run.dates) for run in timeline.runs] == [
         ("Bo Lind", "2010"), ("cy park", "2014-07, 2015-12-01"), ("Ann Roe", "2022-11-15")]
-    assert timeline.lead_line() == ("The documents give different answers at different dates; "
+    assert lead_line(timeline) == ("The documents give different answers at different dates; "
                                     "the latest (2022-11-15) says Ann Roe.")
 
 
@@ -106,7 +107,7 @@ def test_undated_entries_come_last_and_never_lead() -> None:
     timeline = build_timeline([_entry("undated", "Ann Roe", 1), _entry("2010", "Bo Lind", 2),
                                _entry("2012", "Cy Park", 3)], _same, present=True)
     assert timeline.entries[-1].date == "undated"
-    assert timeline.lead_line().startswith("As of 2012, the latest document says Cy Park")
+    assert lead_line(timeline).startswith("As of 2012, the latest document says Cy Park")
 
 
 def test_questions_that_name_a_time_or_ask_for_the_present() -> None:
@@ -163,7 +164,7 @@ def test_dates_are_found_at_ingest_and_kept_with_each_file_metadata_included(tmp
                      "toll.pdf": "2017-09-12"}
     answer = Assistant.open(settings, encoder).ask("why was the ferry cancelled?")
     cited = answer.passages[0].citation
-    assert cited.date == "2019-06-01" and "2019-06-01 · " in cited.dated_label
+    assert cited.date == "2019-06-01" and "2019-06-01 · " in dated_label(cited)
 
 
 def test_a_present_question_in_other_words_than_the_documents_leads_with_the_newest(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
@@ -174,7 +175,7 @@ def test_a_present_question_in_other_words_than_the_documents_leads_with_the_new
         ("June 9, 2021", "The harbour board, chaired by Brian Tolley, approved new moorings for the fleet."),
         ("May 2, 2023", "Carla Penhale chaired the harbour board as it voted to repair the north pier.")))
     answer = assistant.ask("who heads the harbour board now?")
-    assert answer.timeline is not None and "the latest document says Carla Penhale" in answer.timeline.lead_line()
+    assert answer.timeline is not None and "the latest document says Carla Penhale" in lead_line(answer.timeline)
     assert answer.passages[0].citation.date == "2023-05-02"
 
 

@@ -146,7 +146,7 @@ def test_a_file_edited_after_indexing_is_reported_stale_not_misquoted(
     # deleted file from an edited one
     import io
 
-    from qa.cli import Style, render_answer
+    from qa.terminal import Style, render_answer
 
     plain = Style(io.StringIO())
     # passages of its unchanged parts may still be shown (checked above): only the others were left out

@@ -19,6 +19,7 @@ from index.terms import TermCache
 from qa.answer_types import AnswerType, answer_span, answer_type, without_type_words
 from qa.conversation import Conversation, is_follow_up, resolve_query, typed_question
 from qa.engine import Assistant
+from qa.render import caution_line, lacks
 from qa.retrieve import FUSION_METHODS, Rerank, fuse, sentence_match
 
 terms = TermCache()  # the BM25 terms, as an assistant reads them
@@ -437,13 +438,13 @@ def test_a_question_whose_passage_holds_no_answer_of_its_kind_is_not_trusted(tmp
     uncounted = assistant.ask("how many workers rebuilt the harbour wall?")
     assert "rebuilt in 1993" in uncounted.passages[0].text and uncounted.passages[0].answer is None
     # given anyway (no threshold here), the answer says what to check; the counted one says nothing
-    assert uncounted.caution_line() == "Check before quoting: the first passage holds no number."
-    assert counted.shortfall == "" and counted.caution_line() == ""
+    assert caution_line(uncounted) == "Check before quoting: the first passage holds no number."
+    assert counted.shortfall.nothing and caution_line(counted) == ""
     assert uncounted.confidence < counted.confidence / 2, (uncounted.confidence, counted.confidence)
     # under a threshold between the two, the count is withheld and the reason named
     strict = Assistant.open(settings.replace(abstain_threshold=counted.confidence / 2), encoder=encoder)
     withheld = strict.ask("how many workers rebuilt the harbour wall?")
-    assert withheld.abstained and withheld.shortfall == "holds no number and does not mention “workers”"
+    assert withheld.abstained and lacks(withheld.shortfall) == "holds no number and does not mention “workers”"
     assert not strict.ask("how many fishing boats sank in the storm?").abstained
 
 
@@ -458,15 +459,15 @@ def test_a_year_the_passages_document_never_says_is_not_trusted(tmp_path: Path, 
     said = assistant.ask("why was the old pier rebuilt in 1993?")
     other_time = assistant.ask("why was the old pier rebuilt in 2004?")
     assert "winter storm" in said.passages[0].text and "winter storm" in other_time.passages[0].text
-    assert other_time.caution_line() == "Check before quoting: the first passage does not mention “2004”."
+    assert caution_line(other_time) == "Check before quoting: the first passage does not mention “2004”."
     assert other_time.confidence < said.confidence / 4, (other_time.confidence, said.confidence)
     strict = Assistant.open(settings.replace(abstain_threshold=said.confidence / 4), encoder=encoder)
     withheld = strict.ask("why was the old pier rebuilt in 2004?")
-    assert withheld.abstained and withheld.shortfall == "does not mention “2004”"
+    assert withheld.abstained and lacks(withheld.shortfall) == "does not mention “2004”"
     assert not strict.ask("why was the old pier rebuilt in 1993?").abstained
     # what it lacks is quoted as the question spells it
     museum = strict.ask("why was the old pier rebuilt by the Town Museum in 2004?")
-    assert museum.abstained and museum.shortfall == "does not mention “Museum” or “2004”"
+    assert museum.abstained and lacks(museum.shortfall) == "does not mention “Museum” or “2004”"
 
 
 def test_an_item_of_release_notes_is_read_with_the_release_it_is_under(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
@@ -740,6 +741,6 @@ def test_a_name_said_only_in_a_line_left_out_is_not_called_unknown(tmp_path: Pat
     disproved, and the charter was undated."""
     assistant, _ = _assistant_over(tmp_path, encoder, {"charter.txt": CHARTER})
     answer = assistant.ask("Which version of the Riverton Harbour Charter was issued in January 2004?")
-    assert "January" not in answer.unknown and "no document mentions" not in answer.shortfall, answer.shortfall
-    assert "January" not in answer.shortfall  # the document's date line says it
+    assert "January" not in answer.unknown and "no document mentions" not in lacks(answer.shortfall), answer.shortfall
+    assert "January" not in lacks(answer.shortfall)  # the document's date line says it
     assert answer.passages and answer.passages[0].citation.date == "2004-01"

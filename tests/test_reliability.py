@@ -62,7 +62,7 @@ def test_a_same_size_edit_that_keeps_the_mtime_is_never_quoted_as_it_was(tmp_pat
 
 def test_a_file_replaced_by_binary_bytes_says_so_with_a_step_that_helps(tmp_path: Path,
                                                                         encoder: SentenceEncoder) -> None:
-    from qa.cli import Style, render_answer
+    from qa.terminal import Style, render_answer
 
     folder, path, settings = harbour_index(tmp_path, encoder)
     path.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4)

@@ -10,6 +10,7 @@ from pathlib import Path
 from config.settings import Settings, user_dir
 from index.documents.read import display_path
 from qa.passages import Answer, Citation
+from qa.render import also_in, date_of, dated, headline, lead_line, read_as
 
 
 def cite(citation: Citation) -> str:
@@ -30,13 +31,11 @@ def answer_markdown(answer: Answer) -> str:
     """One answer as Markdown: the question, then each passage quoted with its citation."""
     out = [f"## {answer.question.strip()}", ""]
     if answer.reworded:
-        out += [f"*Read as: {_md_escape(answer.query)}*", ""]
-    if answer.abstained:
-        out += [f"**{_md_escape(answer.abstain_line('Closest passages, not an answer:'))}**", ""]
-    elif answer.caution_line():
-        out += [f"*{_md_escape(answer.caution_line())}*", ""]
+        out += [f"*{_md_escape(read_as(answer))}*", ""]
+    if said := headline(answer):
+        out += [f"**{_md_escape(said)}**" if answer.abstained else f"*{_md_escape(said)}*", ""]
     if answer.timeline is not None:
-        out += [f"**{_md_escape(answer.timeline.lead_line())}**", ""]
+        out += [f"**{_md_escape(lead_line(answer.timeline))}**", ""]
         for run in answer.timeline.runs:
             cited = ", ".join(f"{entry.date} · `{cite(entry.citation)}`" for entry in run.entries)
             out.append(f"- **{_md_escape(run.answer)}** — {cited}")
@@ -52,10 +51,10 @@ def answer_markdown(answer: Answer) -> str:
         out.append("> " + "  \n> ".join(" ".join(line.split()) for line in quote.split("\n")))
         out.append("")
         source = f"— {_md_escape(passage.title)}, " if passage.title else "— "
-        also = "".join(f"; also in {c.date or 'undated'} · `{cite(c)}`" for c in passage.also_in)
+        also = "".join(f"; {also_in(c)}`{cite(c)}`" for c in passage.also_in)
         if passage.dated is not None:
-            also += f"; dated {_md_escape(passage.dated.text)} (`{cite(passage.dated.citation)}`)"
-        out += [f"{source}{passage.citation.date or 'undated'} · `{cite(passage.citation)}`{also}", ""]
+            also += f"; {_md_escape(dated(passage.dated))} (`{cite(passage.dated.citation)}`)"
+        out += [f"{source}{date_of(passage.citation)} · `{cite(passage.citation)}`{also}", ""]
     for source in answer.stale:
         out += [f"*`{display_path(source)}` changed since it was indexed; passages no longer in it were left out.*", ""]
     return "\n".join(out)

@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, Label, Static
 from index.documents.read import display_path
 from index.terminal import DATA_FIELDS, visible, visible_record
 from qa.passages import Answer, Citation, Passage
+from qa.render import NO_PASSAGES, also_in, date_of, dated, headline, lead_line, read_as
 from qa.timeline import Timeline
 from ui.export import cite
 from ui.history import History
@@ -137,7 +138,7 @@ class CitationLabel(Static):
     def __init__(self, citation: Citation, prefix: str = "", classes: str = "", dated: bool = True) -> None:
         super().__init__(classes=classes)
         self.citation = citation
-        self.prefix = prefix + (f"{citation.date or 'undated'} · " if dated else "")
+        self.prefix = prefix + (f"{date_of(citation)} · " if dated else "")
 
     def render(self) -> Content:
         width = self.content_region.width or 80
@@ -186,9 +187,9 @@ class PassageCard(Vertical, can_focus=True):
         yield PassageText(passage, highlight=not self.dim)
         yield CitationLabel(passage.citation, classes="card-citation")
         for other in passage.also_in:
-            yield CitationLink(other, prefix="also in ", classes="card-also")
+            yield CitationLink(other, prefix=also_in(other), classes="card-also", dated=False)
         if passage.dated is not None:
-            yield CitationLink(passage.dated.citation, prefix=f"dated {passage.dated.text} · ", classes="card-also",
+            yield CitationLink(passage.dated.citation, prefix=f"{dated(passage.dated)} · ", classes="card-also",
                                dated=False)
 
     def on_click(self, event: Click) -> None:
@@ -211,7 +212,7 @@ class TimelineSection(Vertical):
         self.timeline = timeline
 
     def compose(self) -> ComposeResult:
-        yield Static(self.timeline.lead_line(), classes="timeline-lead", markup=False)
+        yield Static(lead_line(self.timeline), classes="timeline-lead", markup=False)
         for run in self.timeline.runs:
             yield Static(Content.assemble(("◆ ", "$accent"), (run.answer, "bold")), classes="timeline-answer")
             for entry in run.entries:
@@ -267,13 +268,9 @@ class Turn(Vertical):
         self.query(".pending").remove()
         widgets: list[Static | Horizontal | Vertical] = []
         if answer.reworded:
-            widgets.append(Static(f"read as: {answer.query}", classes="read-as", markup=False))
-        if answer.abstained:
-            widgets.append(
-                Static(answer.abstain_line("The closest passages, not an answer:"), classes="abstain", markup=False)
-            )
-        elif answer.caution_line():
-            widgets.append(Static(answer.caution_line(), classes="caution", markup=False))
+            widgets.append(Static(read_as(answer), classes="read-as", markup=False))
+        if said := headline(answer):
+            widgets.append(Static(said, classes="abstain" if answer.abstained else "caution", markup=False))
         widgets += [StaleNotice(source) for source in answer.stale]  # first: the cards were made without them
         if answer.timeline is not None:
             widgets.append(TimelineSection(answer.timeline))
@@ -281,7 +278,7 @@ class Turn(Vertical):
                  for n, (p, s) in enumerate(zip(answer.passages, strengths(answer), strict=True), start=1)]
         widgets += cards
         if not answer.passages and not answer.abstained:
-            widgets.append(Static("No passages found.", classes="abstain"))
+            widgets.append(Static(NO_PASSAGES, classes="abstain"))
         self.mount_all(widgets)
         return cards
 
