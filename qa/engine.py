@@ -7,7 +7,6 @@ import dataclasses
 import os
 import time
 
-from config.errors import EmptyQuestion, QuestionTooLong
 from config.settings import Settings, load_settings
 from index.embedding import Encoder
 from index.encoder_protocol import SentenceEncoder
@@ -22,13 +21,14 @@ from qa.conversation import Conversation, ConversationTurn, follow_up_topic, res
 from qa.lookups import Lookups
 from qa.passages import Answer, Citation
 from qa.pipeline import SENTENCE_POOL, Question, Stages
+from qa.question import checked_question, valid_text
 from qa.reader import MODEL_DIR, Reader
 from qa.retrieve import Candidate, HybridRetriever
 from qa.sentences import Shown, Weights
 from qa.show import ShownText, show
 from qa.sources import SourceFiles
 
-__all__ = ["SENTENCE_POOL", "Assistant", "valid_text"]  # SENTENCE_POOL: the benchmarks retrieve as deep
+__all__ = ["SENTENCE_POOL", "Assistant"]  # SENTENCE_POOL: the benchmarks retrieve as deep
 
 
 
@@ -104,11 +104,7 @@ class Assistant:
             mode: str = "hybrid") -> Answer:
         """Answer `question`; with a conversation, a follow-up is read in the light of the last turn."""
         began = time.perf_counter()
-        given, question = question, " ".join(valid_text(question).split())
-        if not any(ch.isalnum() for ch in question):
-            raise EmptyQuestion()
-        if len(question) > QuestionTooLong.LIMIT:
-            raise QuestionTooLong(len(question))
+        given, question = question, checked_question(question)
         self.files.new_question()  # each cited file is hashed once for this question
         history = conversation.topics if conversation else []
         query = resolve_query(question, history, self.terms)
@@ -133,17 +129,3 @@ class Assistant:
         """Answer a question that follows none from chunks retrieved already (the benchmarks leave some
         documents out of them)."""
         return pipeline.answer_from(self.stages(), Question(question, query, top_k), candidates)
-
-
-def valid_text(text: str) -> str:
-    """`text` with any lone surrogate (a byte that was not UTF-8, as Python decodes argv and stdin)
-    replaced by U+FFFD, so that the tokenizer never meets one."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        try:
-            raw = text.encode("utf-8", "surrogateescape")  # the bytes as they came
-        except UnicodeEncodeError:
-            raw = text.encode("utf-8", "surrogatepass")
-        return raw.decode("utf-8", "replace")

@@ -13,23 +13,22 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.content import Content
-from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, ProgressBar, Static
+from textual.containers import Vertical
+from textual.widgets import Footer, Header, Input, Static
 
-from config.errors import EmptyQuestion, QAError, QuestionTooLong, UnreadableFile
+from config.errors import QAError, UnreadableFile
 from config.settings import Settings, load_settings
 from index.documents.read import display_path
 from index.terminal import visible
 from qa.passages import Answer, Citation
-from qa.sources import load_source, page_marked
+from qa.question import checked_question
 from ui.background import AnswerQueue, IndexOpener, Moments, Progress, Severity
 from ui.export import cite, export_folder, export_path, index_label, write_export
 from ui.history import History, history_file
 from ui.messages import CopyCitation, OpenCitation, OpenPassage, Reindex
-from ui.screens import HelpScreen, Offsets, SourceScreen, place_passage
-from ui.widgets import ConversationView, QuestionInput, StaleNotice, StatusLine, Turn
+from ui.screens import HelpScreen, Offsets, SourceScreen, welcome_text
+from ui.status import StatusBar
+from ui.widgets import ConversationView, QuestionInput, StaleNotice, Turn
 
 if TYPE_CHECKING:
     from index.embedding import Encoder
@@ -37,7 +36,6 @@ if TYPE_CHECKING:
     from qa.engine import Assistant
 
 EXAMPLE_QUESTION = "when were talks suspended?"
-NOTICE_SECONDS = 6  # an information notice stays this long in the status line
 
 
 class QAApp(App[None]):
@@ -64,7 +62,6 @@ class QAApp(App[None]):
         self.history = History(history)
         self.export_dir = export_dir
         self.notices: list[str] = []  # every information notice shown in the status line
-        self._notice_timer: Timer | None = None
         self.last_export: Path | None = None
         self.conversation: Conversation | None = None  # the follow-up context, made once the assistant is open
         self.moments = Moments()
@@ -76,12 +73,10 @@ class QAApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with ConversationView(id="conversation"):
-            yield Static(self._welcome(), id="welcome")
+            example = EXAMPLE_QUESTION if self._default_index() else None
+            yield Static(welcome_text(self.index_label, example), id="welcome")
         with Vertical(id="composer"):
-            with Horizontal(id="status-bar"):
-                yield StatusLine("Opening the index…", id="status")
-                yield Static("", id="notice", markup=False)
-                yield ProgressBar(id="progress", show_eta=False, show_percentage=True)
+            yield StatusBar(id="status-bar")
             example = f", e.g. {EXAMPLE_QUESTION}" if self._default_index() else " about the documents"
             # a question half typed stays as it is when the box gets the focus back (not selected,
             # to be replaced by the next key)
@@ -92,18 +87,6 @@ class QAApp(App[None]):
     def _default_index(self) -> bool:
         """Whether the index is the default one, built from the bundled corpus."""
         return not self.settings.is_remote and Path(self.settings.index) == Path(Settings().index)
-
-    def _welcome(self) -> Content:
-        example = [("Try: ", "$text-muted"), (EXAMPLE_QUESTION, "$text-accent"), ("   ·   ", "$text-muted")]
-        return Content.assemble(
-            ("Ask a question about the documents in ", ""),
-            (self.index_label, "bold"),
-            (".\n", ""),
-            ("Each answer is a set of passages quoted from the documents, the answer marked, "
-             "with the file and line it comes from.\n", "$text-muted"),
-            *(example if self._default_index() else []),
-            ("F1 for keys", "$text-muted"),
-        )
 
     def on_mount(self) -> None:
         self.sub_title = visible(f"{self.index_label} · top {self.settings.top_k}")
@@ -129,16 +112,11 @@ class QAApp(App[None]):
 
     def _status(self, text: str, state: str = "loading") -> None:
         """Set the status line; callable from any thread."""
-        def update() -> None:
-            self.query_one(StatusLine).show(text, busy=state in ("loading", "indexing"))
-            bar = self.query_one("#status-bar")
-            for name in ("loading", "ready", "error", "indexing"):
-                bar.set_class(name == state, f"-{name}")
-        self._call(update)
+        self._call(lambda: self.query_one(StatusBar).show(text, state))
 
     def notify(self, message: str, *, title: str = "", severity: Severity = "information",
                timeout: float | None = None, markup: bool = True) -> None:
-        """A notice: information goes to the status line for `NOTICE_SECONDS` (a toast would cover
+        """A notice: information goes to the status line for `ui.status.NOTICE_SECONDS` (a toast would cover
         the citation of the card under it); warnings and errors are toasts. A file's name in it is
         shown, never sent to the terminal (`visible`)."""
         message, title = visible(message), visible(title)
@@ -146,11 +124,7 @@ class QAApp(App[None]):
             super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
             return
         self.notices.append(message)
-        notice = self.query_one("#notice", Static)
-        notice.update(f"{title}: {message}" if title else message)
-        if self._notice_timer is not None:
-            self._notice_timer.stop()
-        self._notice_timer = self.set_timer(NOTICE_SECONDS, lambda: notice.update(""))
+        self.query_one(StatusBar).notice(f"{title}: {message}" if title else message)
 
     def _notify(self, message: str, severity: Severity = "information", timeout: float | None = None) -> None:
         self._call(lambda: self.notify(message, severity=severity, markup=False, timeout=timeout))
@@ -198,14 +172,7 @@ class QAApp(App[None]):
         return self._opener().open(self.encoder or Encoder.from_settings(self.settings))
 
     def _show_progress(self, state: Progress) -> None:
-        bar = self.query_one("#progress", ProgressBar)
-        if state is False:
-            bar.display = False
-            return
-        bar.display = True
-        if isinstance(state, tuple):
-            done, total = state
-            bar.update(total=max(total, 1), progress=done)
+        self.query_one(StatusBar).progress(state)
 
     def _load_failed(self, message: str) -> None:
         self._load_error = message
@@ -241,11 +208,10 @@ class QAApp(App[None]):
     def ask(self, question: str) -> None:
         """Ask `question` now, or as soon as the index and model are ready."""
         question = question.strip()
-        if not any(ch.isalnum() for ch in question):
-            self.notify(str(EmptyQuestion()), severity="error", markup=False)
-            return
-        if len(question) > QuestionTooLong.LIMIT:  # kept in the box, to be cut down
-            self.notify(str(QuestionTooLong(len(question))), severity="error", markup=False)
+        try:
+            checked_question(question)
+        except QAError as error:  # kept in the box, to be cut down
+            self.notify(str(error), severity="error", markup=False)
             return
         if self._load_error is not None:
             self.notify(f"Cannot answer: {self._load_error}", severity="error", markup=False, timeout=10)
@@ -337,18 +303,13 @@ class QAApp(App[None]):
         """Show the cited file scrolled to the passage; False when the file no longer holds `expected`
         where the index said (it is shown all the same, with a note)."""
         try:  # the canonical text, extracted again (a PDF's, a web page's main text)
-            source = load_source(citation.path, self.assistant.files.texts if self.assistant else None)
+            screen = SourceScreen.of(citation, self.assistant.files.texts if self.assistant else None, expected,
+                                     answer, title)
         except UnreadableFile as error:
             self.notify(f"Cannot open {citation.source}: {error.problem}", severity="error", markup=False)
             return expected is None
-        text = visible(source.text)  # the answer's texts are shown so (`Turn.show_answer`), and as long
-        span, marked, note = place_passage(text, citation, expected, answer)
-        if span is not None:  # page breaks marked, the spans moved to match
-            text, moved = page_marked(source, [*span, *(marked or ())])
-            text = visible(text)
-            span, marked = (moved[0], moved[1]), (moved[2], moved[3]) if marked else None
-        self.push_screen(SourceScreen(citation, title, text, span, marked, note))
-        return not note
+        self.push_screen(screen)
+        return not screen.note
 
     @on(CopyCitation)
     def copy_citation(self, message: CopyCitation) -> None:

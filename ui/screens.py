@@ -17,7 +17,9 @@ from config.settings import Settings
 from index.documents.lines import line_of
 from index.documents.read import display_path
 from index.terminal import visible
+from index.texts import CanonicalTexts
 from qa.passages import Citation
+from qa.sources import load_source, page_marked
 from ui.document import DocumentView
 from ui.export import cite
 from ui.messages import CopyCitation
@@ -41,6 +43,21 @@ class SourceScreen(Screen[None]):
         self.span = passage
         self.answer_span = answer
         self.note = note
+
+    @classmethod
+    def of(cls, citation: Citation, texts: CanonicalTexts | None, expected: str | None = None,
+           answer: Offsets | None = None, title: str = "") -> SourceScreen:
+        """The cited file's canonical text (`load_source`: extracted again, or a scan's as `texts` keep
+        it) scrolled to the passage; with a note when the file no longer holds `expected` where the index
+        said (raises UnreadableFile)."""
+        source = load_source(citation.path, texts)
+        text = visible(source.text)  # the answer's texts are shown so (`Turn.show_answer`), and as long
+        span, marked, note = place_passage(text, citation, expected, answer)
+        if span is not None:  # page breaks marked, the spans moved to match
+            text, moved = page_marked(source, [*span, *(marked or ())])
+            text = visible(text)
+            span, marked = (moved[0], moved[1]), (moved[2], moved[3]) if marked else None
+        return cls(citation, title, text, span, marked, note)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,6 +115,20 @@ HELP_KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         ("ctrl+q", "quit"),
     ]),
 ]
+
+
+def welcome_text(index_label: str, example: str | None) -> Content:
+    """What the app says before the first question: what an answer is, an `example` question, the keys."""
+    tried = [("Try: ", "$text-muted"), (example, "$text-accent"), ("   ·   ", "$text-muted")] if example else []
+    return Content.assemble(
+        ("Ask a question about the documents in ", ""),
+        (index_label, "bold"),
+        (".\n", ""),
+        ("Each answer is a set of passages quoted from the documents, the answer marked, "
+         "with the file and line it comes from.\n", "$text-muted"),
+        *tried,
+        ("F1 for keys", "$text-muted"),
+    )
 
 
 class HelpScreen(ModalScreen[None]):

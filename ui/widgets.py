@@ -49,35 +49,6 @@ def fit_path(text: str, width: int) -> str:
     return text if len(text) <= width or width < 2 else "…" + text[len(text) - width + 1 :]
 
 
-class StatusLine(Static):
-    """What the app is doing (loading, indexing, ready, failed), with a spinner while it works."""
-
-    FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-
-    def __init__(self, text: str, **kwargs: Any) -> None:
-        super().__init__(text, markup=False, **kwargs)
-        self.text = text
-        self.busy = True
-        self._frame = 0
-
-    def on_mount(self) -> None:
-        self._timer = self.set_interval(0.1, self._spin, pause=self.app.is_headless)
-
-    def show(self, text: str, busy: bool) -> None:
-        """Say `text`, spinning while `busy`."""
-        self.text, self.busy = text, busy
-        moving = busy and not self.app.is_headless  # no motion in screenshots and tests
-        self._timer.resume() if moving else self._timer.pause()
-        self._spin()
-
-    def _spin(self) -> None:
-        if self.busy and not self.app.is_headless:
-            self._frame = (self._frame + 1) % len(self.FRAMES)
-            self.update(f"{self.FRAMES[self._frame]} {self.text}")
-        else:
-            self.update(self.text)
-
-
 _QUESTION_KEYS = [
     Binding("enter", "submit", "Ask"),
     Binding("up", "history(-1)", "History", key_display="↑↓"),
