@@ -11,7 +11,9 @@ The API is `open` (or `Assistant.open`), `Assistant.ask`, `.show` and `.sources`
 records they return: `Answer` of `Passage`s, each with its `Citation`; `ShownText`;
 `IndexedDocument`. A `Conversation` passed to `ask` reads each question as a follow-up of the one
 before. Errors are `QAError`s whose text is the one line to show. The same records serve `qa ask
---json`, the app and `qa mcp`. Names are imported on first use, so `import qa` costs nothing.
+--json`, the app and `qa mcp`, and `qa.render` says them in the same words everywhere (`from qa
+import render`; `render.headline(answer)`: why it abstains, or what to check before quoting it).
+Names are imported on first use, so `import qa` costs nothing.
 """
 
 from __future__ import annotations
