@@ -96,8 +96,8 @@ class Assistant:
         return found
 
     def stages(self) -> Stages:
-        """What the pipeline's stages work with, the reading model loaded."""
-        return Stages(self.encoder, self.retriever, self.lookups, self.lexical, self.weights, self.reader(),
+        """What the pipeline's stages work with."""
+        return Stages(self.encoder, self.retriever, self.lookups, self.lexical, self.weights, self.reader,
                       self.settings.abstain_threshold)
 
     def ask(self, question: str, conversation: Conversation | None = None, top_k: int | None = None,

@@ -5,6 +5,7 @@ retrieve (`qa.retrieve`) → verify against the canonical text (`qa.verify`) →
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,14 +49,16 @@ class Question:
 @dataclass(frozen=True)
 class Stages:
     """What the stages work with: the encoder and retriever, the index's lookups and BM25, the sentence
-    weights, the reading model (None: off) and the confidence below which an answer abstains."""
+    weights, the reading model (`reader()`, None when off: loaded at the read stage, once the encoder has
+    run; loaded first, it raised a cold ask's peak memory by 34 MB) and the confidence below which an
+    answer abstains."""
 
     encoder: SentenceEncoder
     retriever: HybridRetriever
     lookups: Lookups
     lexical: LexicalIndex
     weights: Weights
-    reader: Reader | None
+    reader: Callable[[], Reader | None]
     abstain_threshold: float
 
 
@@ -75,11 +78,12 @@ def answer_from(stages: Stages, asked: Question, candidates: list[Candidate],
     sentences = rank(question, query, verified, lookups, stages.weights, vector, asked.before)
     pool = choose_passages(question, query, sentences, lookups, top_k, asks_for_present(question), asked.before,
                            asked.earlier)
-    done = read(pool, sentences, stages.reader, question, asked.reading, asked.before)
+    reader = stages.reader()
+    done = read(pool, sentences, reader, question, asked.reading, asked.before)
     passages = list(done.passages[:top_k])
-    reader = stages.reader.name if stages.reader is not None else None
+    reader_name = reader.name if reader is not None else None
     if not sentences:
-        return Answer(question, query, True, tuple(passages), 0.0, verified.stale, reader=reader)
+        return Answer(question, query, True, tuple(passages), 0.0, verified.stale, reader=reader_name)
     judge = Judge(lookups, stages.lexical)
     judged = judge.judge(question, query, sentences, done, tuple(passages), stages.abstain_threshold)
     timeline = None
@@ -88,4 +92,4 @@ def answer_from(stages: Stages, asked: Question, candidates: list[Candidate],
                                        lambda passage: judge.lacking(query, passage),
                                        lambda a, b: same_answer(normal_words(a), normal_words(b)))
     return Answer(question, query, judged.abstained, tuple(passages), judged.confidence, verified.stale,
-                  shortfall=judged.shortfall, unknown=judged.unknown, timeline=timeline, reader=reader)
+                  shortfall=judged.shortfall, unknown=judged.unknown, timeline=timeline, reader=reader_name)
