@@ -19,13 +19,14 @@ from index.documents.dates import dated
 from index.documents.formats import formats
 from index.documents.formats.ocr import PageReader
 from index.documents.lines import Span, line_bounds, line_of, wrap_width
-from index.documents.read import Document, display_path, find_files, fingerprint
+from index.documents.read import Document, display_path, find_files, fingerprint, read_document
 from index.documents.sentences import split_sentences
 from index.encoder_protocol import SentenceEncoder
 from index.lexical import LexicalIndex, bm25_dir
+from index.lexical_sync import embedding_text, lexical_in_line, lexical_text
 from index.locking import writer_lock
 from index.store import ChunkRecord, FileRecord, Store, chunk_id
-from index.texts import CanonicalTexts, read_for_index
+from index.texts import CanonicalTexts, StoredText, read_for_index, text_of
 
 Progress = Callable[[int, int], None]
 LOW_KEPT = 0.9  # a file whose text keeps less of its words than this is named in the summary
@@ -58,11 +59,20 @@ class IngestReport:
     lines_left_out: dict[str, tuple[int, int]] = field(default_factory=dict)
     # files read as the format their first bytes show, not their name's: (file, that format's suffix)
     misnamed: list[tuple[str, str]] = field(default_factory=list)
+    # unchanged files of an index made before every text was kept, whose text this ingest kept (`index.texts`)
+    texts_kept: int = 0
     ocr_pages: int = 0  # scanned pages read by OCR (index.documents.formats.ocr), and the seconds that took
     ocr_seconds: float = 0.0
     # per file extracted from a web page, PDF or Word file: the share of its own words its text keeps, and
     # how it was read when not the usual way ("whole page": the main-text extractor kept too little)
     kept: dict[str, tuple[float, str]] = field(default_factory=dict)
+
+    def texts_summary(self) -> str:
+        """One line on the texts kept for files indexed before texts were, "" when none were."""
+        if not self.texts_kept:
+            return ""
+        return (f"Kept the text of {self.texts_kept:,} unchanged file{'s' if self.texts_kept != 1 else ''}: "
+                "questions read it from the index now")
 
     def ocr_summary(self) -> str:
         """One line on the pages read by OCR, "" when none were."""
@@ -133,17 +143,6 @@ def document_title(document: Document, records: list[ChunkRecord]) -> str:
     return title.split(TITLE_SEPARATOR)[0]
 
 
-def embedding_text(record: ChunkRecord) -> str:
-    """What the model reads for a chunk: the document's title, then the chunk (the title carries
-    the topic that a chunk's own sentences often leave implicit)."""
-    return f"{record.title}. {record.text}" if record.title else record.text
-
-
-def lexical_text(record: ChunkRecord) -> str:
-    """What BM25 counts for a chunk: its title too, as the model reads it (`embedding_text`)."""
-    return embedding_text(record)
-
-
 def _under(source: str, roots: list[Path]) -> bool:
     path = Path(source)
     return any(path == root or root in path.parents for root in roots)
@@ -210,7 +209,9 @@ def _ingest(paths: list[Path], settings: Settings, encoder: SentenceEncoder, sto
         report.chunks_total = store.count()  # nothing changed, and BM25 matches: nothing to load
         report.seconds = time.perf_counter() - began
         return report
-    lexical = refresh_lexical(store, settings)
+    lexical = lexical_in_line(store, settings)
+    with contextlib.suppress(OSError):  # a read-only cache only costs a rebuild next time
+        lexical.save(bm25_dir(settings))
     # A new generation before anything changes: if this run is killed midway, the BM25 copy
     # saved for the old content no longer matches and is brought in line with what Chroma holds.
     if todo or gone or report.rebuilt or repaired or not store.generation():
@@ -219,6 +220,9 @@ def _ingest(paths: list[Path], settings: Settings, encoder: SentenceEncoder, sto
     try:
         _remove_files(gone, store, lexical)
         report.removed.extend(gone)
+        # each file's text before its manifest entry: a file the index holds has its text kept (a scan's
+        # read by OCR is kept already, as it was read)
+        texts.put({p.document.sha256: text_of(p.document) for p in todo if not p.document.extracted.read_by_ocr})
         _embed_in_windows(todo, store, encoder, settings, lexical, report, progress)
         texts.keep_only({record.sha256 for record in store.file_records().values()})
     finally:
@@ -276,6 +280,8 @@ def _changed_files(roots: list[Path], settings: Settings, encoder: SentenceEncod
     again by the next ingest, and the rest goes on."""
     todo: list[Prepared] = []
     max_bytes = int(settings.max_file_mb * 1e6)
+    held = reading[0].held()
+    late: dict[str, StoredText] = {}  # texts of unchanged files indexed before every text was kept
     for found in find_files(roots, settings.extensions, follow_links):
         if isinstance(found, UnreadableFile):
             report.skipped.append(found)
@@ -286,6 +292,8 @@ def _changed_files(roots: list[Path], settings: Settings, encoder: SentenceEncod
             # formats (issue 12): the bytes' hash and the extractor's version decide, before extracting
             if record and (record.sha256, record.extractor) == fingerprint(found):
                 report.unchanged.append(source)
+                if record.sha256 not in held and record.sha256 not in late and (text := _late_text(found, max_bytes)):
+                    late[record.sha256] = text
                 continue
             todo.append(_prepare(read_for_index(found, max_bytes, *reading), record is not None, settings, encoder))
         except UnreadableFile as problem:
@@ -301,7 +309,20 @@ def _changed_files(roots: list[Path], settings: Settings, encoder: SentenceEncod
         read_as = next(suffix for suffix, known in formats().items() if known.id == todo[-1].document.extractor)
         if formats()[read_as].name != formats()[found.suffix.lower()].name:
             report.misnamed.append((source, read_as))
+    reading[0].put(late)
+    report.texts_kept = len(late)
     return todo
+
+
+def _late_text(path: Path, max_bytes: int) -> StoredText | None:
+    """The text of an unchanged file that an index made before every text was kept lacks; None when it
+    cannot be read now (its passages are then checked by reading it at question time, as before)."""
+    try:
+        return text_of(read_document(path, max_bytes))
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception:  # the file is indexed and stays so: only its text is not kept
+        return None
 
 
 def failed_file(path: Path, error: Exception) -> UnreadableFile:
@@ -414,34 +435,3 @@ def file_record(document: Document, records: list[ChunkRecord]) -> FileRecord:
         extractor=document.extractor,  # formats (issue 12)
         date=dated(document.text, document.path.name, document_title(document, records), document.extracted.date),
     )
-
-
-def refresh_lexical(store: Store, settings: Settings, save: bool = True) -> LexicalIndex:
-    """The BM25 index of the store's current chunks: loaded if up to date; else brought in line by
-    chunk ids (only chunks it lacks are tokenized) or, if it cannot be read, built; then saved, unless
-    `save` is false (a reader while an ingest writes: Chroma is mid-change)."""
-    folder = bm25_dir(settings)
-    generation = store.generation()
-    current = LexicalIndex.load(folder)
-    if current is not None and current.generation == generation and generation:
-        return current
-    if current is None:
-        ids: list[str] = []
-        texts: list[str] = []
-        for record in store.all_chunks():
-            ids.append(record.id)
-            texts.append(lexical_text(record))
-        current = LexicalIndex.build(ids, texts, generation)
-    else:
-        stored = store.chunk_ids()
-        held = set(current.ids)
-        current.remove(sorted(held.difference(stored)))
-        missing = [chunk for chunk in stored if chunk not in held]
-        for first in range(0, len(missing), 5000):
-            found = store.get_chunks(missing[first : first + 5000])
-            current.add(list(found), [lexical_text(record) for record in found.values()])
-        current.generation = generation
-    if save:
-        with contextlib.suppress(OSError):  # a read-only cache only costs a rebuild next time
-            current.save(folder)
-    return current

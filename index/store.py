@@ -281,6 +281,10 @@ class Store:
         except Exception:  # chromadb's NotFoundError (its kind varies by client)
             return None
 
+    def batch_limit(self) -> int:
+        """The most records one Chroma call may write."""
+        return int(self._client.get_max_batch_size())
+
     def reset(self) -> None:
         """Drop the chunks and the manifest (used when the build settings change): stored texts
         (`index.texts`) do not depend on them and stay."""
