@@ -112,8 +112,8 @@ def test_a_changed_file_is_stale_and_read_again_while_the_others_come_from_the_i
     html, pdf, changed = result["answers"]
     assert changed["stale"] == [str(memo)]  # never quoted from where its words no longer are
     assert changed["source"] != str(memo)
-    assert html["source"] == str(mixed_folder / "bridge-news.html") and not html["stale"]
-    assert pdf["source"] == str(mixed_folder / "report.pdf") and not pdf["stale"]
+    for unchanged, name in ((html, "bridge-news.html"), (pdf, "report.pdf")):  # the memo may be read for them too
+        assert unchanged["source"] == str(mixed_folder / name) and set(unchanged["stale"]) <= {str(memo)}
     # only the changed file was read again: its extractor alone was imported
     libraries = {m.split(".")[0] for m in result["extractors"]}
     assert "docx" in libraries and not libraries & {"trafilatura", "pypdfium2", "lxml_html_clean", "justext"}
