@@ -153,10 +153,7 @@ def _ingest(paths: list[Path], settings: Settings, encoder: SentenceEncoder, sto
     try:
         _remove_files(gone, store, lexical)
         report.removed.extend(gone)
-        # each file's text before its manifest entry: a file the index holds has its text kept (a scan's
-        # read by OCR is kept already, as it was read)
-        texts.put({p.document.sha256: text_of(p.document) for p in todo if not p.document.extracted.read_by_ocr})
-        _embed_in_windows(todo, store, encoder, settings, lexical, report, progress)
+        _embed_in_windows(todo, (store, texts), encoder, settings, lexical, report, progress)
         texts.keep_only({record.sha256 for record in store.file_records().values()})
     finally:
         report.chunks_tokenized = lexical.texts_tokenized
@@ -277,8 +274,9 @@ def _prepare(document: Document, was_known: bool, settings: Settings, encoder: S
     return Prepared(document, was_known, records, sentences)
 
 
-def _embed_in_windows(pending: list[Prepared], store: Store, encoder: SentenceEncoder, settings: Settings,
-                      lexical: LexicalIndex, report: IngestReport, progress: Progress | None) -> None:
+def _embed_in_windows(pending: list[Prepared], stores: tuple[Store, CanonicalTexts], encoder: SentenceEncoder,
+                      settings: Settings, lexical: LexicalIndex, report: IngestReport,
+                      progress: Progress | None) -> None:
     """Embed and store the chunked files a window of whole files at a time (a window is about
     `settings.ingest_window` chunks: enough for even model batches and few Chroma writes, few
     enough that an interruption loses little)."""
@@ -296,12 +294,12 @@ def _embed_in_windows(pending: list[Prepared], store: Store, encoder: SentenceEn
         for position, item in enumerate(pending):
             window.append(item)
             if sum(len(p.records) for p in window) >= settings.ingest_window or position == len(pending) - 1:
-                done = _embed_and_store(window, store, encoder, settings, lexical, report, done, total, progress)
+                done = _embed_and_store(window, stores, encoder, settings, lexical, report, done, total, progress)
                 window = []
     except KeyboardInterrupt:
         # Counted from the manifest: Ctrl-C can land just after a store call has committed, before
         # this run has counted that window.
-        stored = store.file_records()
+        stored = stores[0].file_records()
         kept = sum(len(p.records) for p in pending if (record := stored.get(str(p.document.path))) is not None
                    and record.sha256 == p.document.sha256)
         raise IngestInterrupted(kept, total) from None
@@ -309,7 +307,7 @@ def _embed_in_windows(pending: list[Prepared], store: Store, encoder: SentenceEn
 
 def _embed_and_store(
     window: list[Prepared],
-    store: Store,
+    stores: tuple[Store, CanonicalTexts],
     encoder: SentenceEncoder,
     settings: Settings,
     lexical: LexicalIndex,
@@ -319,7 +317,8 @@ def _embed_and_store(
     progress: Progress | None,
 ) -> int:
     """Embed a window of files' chunks, then store them: changed files' old chunks out, all new
-    chunks in, and only then the files' manifest entries; then the same change to BM25.
+    chunks in, the files' texts (`index.texts`; a scan's is kept as it is read), and only then the
+    files' manifest entries; then the same change to BM25.
 
     Texts are encoded in order of length, so each model batch holds texts of about one length and
     little padding is computed.
@@ -345,9 +344,11 @@ def _embed_and_store(
         if progress:
             progress(done + min(len(order), first + step), total)
     generation, lexical.generation = lexical.generation, ""  # as in _remove_files
+    store, texts = stores
     replaced = store.delete_files([str(p.document.path) for p in window if p.was_known])
     if records:
         store.add_chunks(records, vectors)
+    texts.put({p.document.sha256: text_of(p.document) for p in window if not p.document.extracted.read_by_ocr})
     store.put_files([file_record(p.document, p.records) for p in window])
     for p in window:  # stored now: counted as kept, whatever comes next
         (report.changed if p.was_known else report.added).append(str(p.document.path))
