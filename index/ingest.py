@@ -7,7 +7,7 @@ import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,16 +19,17 @@ from index.documents.dates import dated
 from index.documents.formats import formats
 from index.documents.formats.ocr import PageReader
 from index.documents.lines import Span, line_bounds, line_of, wrap_width
-from index.documents.read import Document, display_path, find_files, fingerprint
+from index.documents.read import Document, display_path, find_files, fingerprint, read_document
 from index.documents.sentences import split_sentences
 from index.encoder_protocol import SentenceEncoder
+from index.ingest_report import IngestReport
 from index.lexical import LexicalIndex, bm25_dir
+from index.lexical_sync import embedding_text, lexical_in_line, lexical_text
 from index.locking import writer_lock
 from index.store import ChunkRecord, FileRecord, Store, chunk_id
-from index.texts import CanonicalTexts, read_for_index
+from index.texts import CanonicalTexts, StoredText, read_for_index, text_of
 
 Progress = Callable[[int, int], None]
-LOW_KEPT = 0.9  # a file whose text keeps less of its words than this is named in the summary
 
 
 class IngestInterrupted(QAError):
@@ -37,64 +38,6 @@ class IngestInterrupted(QAError):
     def __init__(self, kept: int, total: int) -> None:
         self.kept, self.total = kept, total
         super().__init__(f"interrupted: kept {kept:,} of {total:,} chunks; run again to finish")
-
-
-@dataclass
-class IngestReport:
-    """What an ingest did, for its one-line summary."""
-
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    skipped: list[UnreadableFile] = field(default_factory=list)
-    chunks_embedded: int = 0
-    chunks_total: int = 0
-    chunks_tokenized: int = 0  # chunk texts the BM25 index tokenized (only new ones)
-    rebuilt: str = ""
-    seconds: float = 0.0
-    # per file embedded: its non-blank lines that no chunk holds (headings, code, menus, addresses: not
-    # prose), and all its non-blank lines
-    lines_left_out: dict[str, tuple[int, int]] = field(default_factory=dict)
-    # files read as the format their first bytes show, not their name's: (file, that format's suffix)
-    misnamed: list[tuple[str, str]] = field(default_factory=list)
-    ocr_pages: int = 0  # scanned pages read by OCR (index.documents.formats.ocr), and the seconds that took
-    ocr_seconds: float = 0.0
-    # per file extracted from a web page, PDF or Word file: the share of its own words its text keeps, and
-    # how it was read when not the usual way ("whole page": the main-text extractor kept too little)
-    kept: dict[str, tuple[float, str]] = field(default_factory=dict)
-
-    def ocr_summary(self) -> str:
-        """One line on the pages read by OCR, "" when none were."""
-        if not self.ocr_pages:
-            return ""
-        return (f"Read {self.ocr_pages:,} scanned page{'s' if self.ocr_pages != 1 else ''} by OCR in "
-                f"{self.ocr_seconds:.1f} s")
-
-    def kept_summary(self) -> str:
-        """One line naming the files whose text keeps less than `LOW_KEPT` of their words, "" for none."""
-        low = sorted((share, source) for source, (share, _) in self.kept.items() if share < LOW_KEPT)
-        if not low:
-            return ""
-        named = ", ".join(f"{display_path(source)} ({share:.0%})" for share, source in low[:5])
-        more = f" and {len(low) - 5} more" if len(low) > 5 else ""
-        return f"Kept less than {LOW_KEPT:.0%} of the words of {len(low)} file(s): {named}{more}"
-
-    def left_out_summary(self) -> str:
-        """One line on the lines that were not indexed, "" when none were."""
-        left = sum(n for n, _ in self.lines_left_out.values())
-        if not left:
-            return ""
-        lines = sum(total for _, total in self.lines_left_out.values())
-        return (f"Left out {left:,} of {lines:,} lines that read as no prose (headings, code, menus, links, "
-                "addresses); `qa ingest -v` counts them per file")
-
-    def summary(self) -> str:
-        return (
-            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
-            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
-            f"{self.chunks_embedded} chunks embedded, {self.chunks_total} in the index; {self.seconds:.1f} s"
-        )
 
 
 # Texts sorted by length together before they are cut into model batches (`settings.batch_size`): the
@@ -131,17 +74,6 @@ def document_title(document: Document, records: list[ChunkRecord]) -> str:
     """The document's own title, as its chunks carry it before any section ("Report › Results")."""
     title = records[0].title if records else document.path.stem
     return title.split(TITLE_SEPARATOR)[0]
-
-
-def embedding_text(record: ChunkRecord) -> str:
-    """What the model reads for a chunk: the document's title, then the chunk (the title carries
-    the topic that a chunk's own sentences often leave implicit)."""
-    return f"{record.title}. {record.text}" if record.title else record.text
-
-
-def lexical_text(record: ChunkRecord) -> str:
-    """What BM25 counts for a chunk: its title too, as the model reads it (`embedding_text`)."""
-    return embedding_text(record)
 
 
 def _under(source: str, roots: list[Path]) -> bool:
@@ -210,7 +142,9 @@ def _ingest(paths: list[Path], settings: Settings, encoder: SentenceEncoder, sto
         report.chunks_total = store.count()  # nothing changed, and BM25 matches: nothing to load
         report.seconds = time.perf_counter() - began
         return report
-    lexical = refresh_lexical(store, settings)
+    lexical = lexical_in_line(store, settings)
+    with contextlib.suppress(OSError):  # a read-only cache only costs a rebuild next time
+        lexical.save(bm25_dir(settings))
     # A new generation before anything changes: if this run is killed midway, the BM25 copy
     # saved for the old content no longer matches and is brought in line with what Chroma holds.
     if todo or gone or report.rebuilt or repaired or not store.generation():
@@ -219,7 +153,7 @@ def _ingest(paths: list[Path], settings: Settings, encoder: SentenceEncoder, sto
     try:
         _remove_files(gone, store, lexical)
         report.removed.extend(gone)
-        _embed_in_windows(todo, store, encoder, settings, lexical, report, progress)
+        _embed_in_windows(todo, (store, texts), encoder, settings, lexical, report, progress)
         texts.keep_only({record.sha256 for record in store.file_records().values()})
     finally:
         report.chunks_tokenized = lexical.texts_tokenized
@@ -276,6 +210,8 @@ def _changed_files(roots: list[Path], settings: Settings, encoder: SentenceEncod
     again by the next ingest, and the rest goes on."""
     todo: list[Prepared] = []
     max_bytes = int(settings.max_file_mb * 1e6)
+    held = reading[0].held()
+    late: dict[str, StoredText] = {}  # texts of unchanged files indexed before every text was kept
     for found in find_files(roots, settings.extensions, follow_links):
         if isinstance(found, UnreadableFile):
             report.skipped.append(found)
@@ -286,6 +222,8 @@ def _changed_files(roots: list[Path], settings: Settings, encoder: SentenceEncod
             # formats (issue 12): the bytes' hash and the extractor's version decide, before extracting
             if record and (record.sha256, record.extractor) == fingerprint(found):
                 report.unchanged.append(source)
+                if record.sha256 not in held and record.sha256 not in late and (text := _late_text(found, max_bytes)):
+                    late[record.sha256] = text
                 continue
             todo.append(_prepare(read_for_index(found, max_bytes, *reading), record is not None, settings, encoder))
         except UnreadableFile as problem:
@@ -301,7 +239,20 @@ def _changed_files(roots: list[Path], settings: Settings, encoder: SentenceEncod
         read_as = next(suffix for suffix, known in formats().items() if known.id == todo[-1].document.extractor)
         if formats()[read_as].name != formats()[found.suffix.lower()].name:
             report.misnamed.append((source, read_as))
+    reading[0].put(late)
+    report.texts_kept = len(late)
     return todo
+
+
+def _late_text(path: Path, max_bytes: int) -> StoredText | None:
+    """The text of an unchanged file that an index made before every text was kept lacks; None when it
+    cannot be read now (its passages are then checked by reading it at question time, as before)."""
+    try:
+        return text_of(read_document(path, max_bytes))
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception:  # the file is indexed and stays so: only its text is not kept
+        return None
 
 
 def failed_file(path: Path, error: Exception) -> UnreadableFile:
@@ -323,8 +274,9 @@ def _prepare(document: Document, was_known: bool, settings: Settings, encoder: S
     return Prepared(document, was_known, records, sentences)
 
 
-def _embed_in_windows(pending: list[Prepared], store: Store, encoder: SentenceEncoder, settings: Settings,
-                      lexical: LexicalIndex, report: IngestReport, progress: Progress | None) -> None:
+def _embed_in_windows(pending: list[Prepared], stores: tuple[Store, CanonicalTexts], encoder: SentenceEncoder,
+                      settings: Settings, lexical: LexicalIndex, report: IngestReport,
+                      progress: Progress | None) -> None:
     """Embed and store the chunked files a window of whole files at a time (a window is about
     `settings.ingest_window` chunks: enough for even model batches and few Chroma writes, few
     enough that an interruption loses little)."""
@@ -342,12 +294,12 @@ def _embed_in_windows(pending: list[Prepared], store: Store, encoder: SentenceEn
         for position, item in enumerate(pending):
             window.append(item)
             if sum(len(p.records) for p in window) >= settings.ingest_window or position == len(pending) - 1:
-                done = _embed_and_store(window, store, encoder, settings, lexical, report, done, total, progress)
+                done = _embed_and_store(window, stores, encoder, settings, lexical, report, done, total, progress)
                 window = []
     except KeyboardInterrupt:
         # Counted from the manifest: Ctrl-C can land just after a store call has committed, before
         # this run has counted that window.
-        stored = store.file_records()
+        stored = stores[0].file_records()
         kept = sum(len(p.records) for p in pending if (record := stored.get(str(p.document.path))) is not None
                    and record.sha256 == p.document.sha256)
         raise IngestInterrupted(kept, total) from None
@@ -355,7 +307,7 @@ def _embed_in_windows(pending: list[Prepared], store: Store, encoder: SentenceEn
 
 def _embed_and_store(
     window: list[Prepared],
-    store: Store,
+    stores: tuple[Store, CanonicalTexts],
     encoder: SentenceEncoder,
     settings: Settings,
     lexical: LexicalIndex,
@@ -365,7 +317,8 @@ def _embed_and_store(
     progress: Progress | None,
 ) -> int:
     """Embed a window of files' chunks, then store them: changed files' old chunks out, all new
-    chunks in, and only then the files' manifest entries; then the same change to BM25.
+    chunks in, the files' texts (`index.texts`; a scan's is kept as it is read), and only then the
+    files' manifest entries; then the same change to BM25.
 
     Texts are encoded in order of length, so each model batch holds texts of about one length and
     little padding is computed.
@@ -391,9 +344,11 @@ def _embed_and_store(
         if progress:
             progress(done + min(len(order), first + step), total)
     generation, lexical.generation = lexical.generation, ""  # as in _remove_files
+    store, texts = stores
     replaced = store.delete_files([str(p.document.path) for p in window if p.was_known])
     if records:
         store.add_chunks(records, vectors)
+    texts.put({p.document.sha256: text_of(p.document) for p in window if not p.document.extracted.read_by_ocr})
     store.put_files([file_record(p.document, p.records) for p in window])
     for p in window:  # stored now: counted as kept, whatever comes next
         (report.changed if p.was_known else report.added).append(str(p.document.path))
@@ -414,34 +369,3 @@ def file_record(document: Document, records: list[ChunkRecord]) -> FileRecord:
         extractor=document.extractor,  # formats (issue 12)
         date=dated(document.text, document.path.name, document_title(document, records), document.extracted.date),
     )
-
-
-def refresh_lexical(store: Store, settings: Settings, save: bool = True) -> LexicalIndex:
-    """The BM25 index of the store's current chunks: loaded if up to date; else brought in line by
-    chunk ids (only chunks it lacks are tokenized) or, if it cannot be read, built; then saved, unless
-    `save` is false (a reader while an ingest writes: Chroma is mid-change)."""
-    folder = bm25_dir(settings)
-    generation = store.generation()
-    current = LexicalIndex.load(folder)
-    if current is not None and current.generation == generation and generation:
-        return current
-    if current is None:
-        ids: list[str] = []
-        texts: list[str] = []
-        for record in store.all_chunks():
-            ids.append(record.id)
-            texts.append(lexical_text(record))
-        current = LexicalIndex.build(ids, texts, generation)
-    else:
-        stored = store.chunk_ids()
-        held = set(current.ids)
-        current.remove(sorted(held.difference(stored)))
-        missing = [chunk for chunk in stored if chunk not in held]
-        for first in range(0, len(missing), 5000):
-            found = store.get_chunks(missing[first : first + 5000])
-            current.add(list(found), [lexical_text(record) for record in found.values()])
-        current.generation = generation
-    if save:
-        with contextlib.suppress(OSError):  # a read-only cache only costs a rebuild next time
-            current.save(folder)
-    return current

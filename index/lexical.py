@@ -10,7 +10,7 @@ never re-tokenized), and a segment with most of its
 chunks deleted is compacted.
 
 The index is derived from the chunks stored in Chroma, each counted with its title (the document's
-and section's, as the encoder reads them: `index.ingest.lexical_text`) and saved beside it (inside a local
+and section's, as the encoder reads them: `index.lexical_sync.lexical_text`) and saved beside it (inside a local
 index folder; under the user's cache folder for a Chroma server). It carries the Chroma index's
 generation token; a copy whose token differs is brought in line by chunk ids (only the
 difference is tokenized), and one that cannot be read is rebuilt.

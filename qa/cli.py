@@ -118,6 +118,8 @@ def command_ingest(args: argparse.Namespace) -> int:
                 kept = f"  kept {share:.0%} of its words{f' ({how})' if how else ''}" if share is not None else ""
                 say(f"  {status:9} {display_path(source)}{kept}{counted}")
     say(f"Indexed {settings.index}: {report.summary()}")
+    if late := report.texts_summary():
+        say(late)
     if read := report.ocr_summary():
         say(read)
     if left_out := report.left_out_summary():

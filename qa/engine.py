@@ -10,8 +10,8 @@ import time
 from config.settings import Settings, load_settings
 from index.embedding import Encoder
 from index.encoder_protocol import SentenceEncoder
-from index.ingest import refresh_lexical
 from index.lexical import LexicalIndex
+from index.lexical_sync import lexical_in_line
 from index.store import Store
 from index.terms import TermCache
 from index.texts import CanonicalTexts
@@ -42,7 +42,7 @@ class Assistant:
         self.encoder = encoder
         self.lexical = lexical
         self.weights = weights or Weights()
-        self.files = SourceFiles(CanonicalTexts(store))  # a scan's text as read by OCR at ingest
+        self.files = SourceFiles(CanonicalTexts(store))  # each file's text as read at ingest
         self.terms = TermCache()  # each text's BM25 terms, shared by the retriever and the answerer
         self.lookups = Lookups(self.files, self.terms, self.idf, store.file_records)
         self._idf: dict[str, float] = {}
@@ -61,7 +61,7 @@ class Assistant:
         store = Store(settings)
         encoder = encoder or Encoder.from_settings(settings)  # loads nothing until it first encodes
         store.check_compatible(encoder)
-        lexical = refresh_lexical(store, settings, save=False)  # asking never writes: ingest saves BM25
+        lexical = lexical_in_line(store, settings)  # asking never writes: the ingest saves BM25
         return cls(settings, store, encoder, lexical)
 
     def show(self, citation: str | Citation) -> ShownText:

@@ -1,9 +1,10 @@
-"""Reading cited files back, to check every passage against the file it cites.
+"""Cited files' canonical texts, to check every passage against the file it cites.
 
-A file's canonical text is re-derived from the file itself by the same extractor that indexed it
-(extraction is deterministic), so a passage of a PDF or a web page is checked exactly as one of a
-.txt file: the file must still hold `text` at `[start, end)`. A file that changed, or that its
-extractor now reads differently, no longer matches and its passages are reported stale.
+A file's text is the one the index kept for its bytes at ingest (`index.texts`): the file is hashed,
+and the text kept for that hash is read from the index, so no extractor is imported to answer. A file
+that changed since has no text kept for its new bytes: it is extracted again, as is a file of an index
+made before texts were kept, and a passage must still be in it at `[start, end)`; one that is not is
+reported stale, never misquoted.
 """
 
 from __future__ import annotations
@@ -91,8 +92,9 @@ class SourceText:
 
 
 def load_source(path: str, texts: CanonicalTexts | None = None, sha256: str | None = None) -> SourceText:
-    """A file's canonical text: the one the index keeps for its bytes (`texts`; a scan read by OCR at
-    ingest, `sha256` when known), else extracted again (raises UnreadableFile)."""
+    """A file's canonical text: the one the index keeps for its bytes (`texts`; `sha256` when known), else
+    extracted again: the file changed since it was indexed, or its index kept no texts (raises
+    UnreadableFile)."""
     document = texts.document(Path(path), sha256) if texts is not None else None
     document = document or read_document(Path(path), MAX_SOURCE_CHARS)
     return SourceText(document.text, document_blocks(document.extracted), extracted=document.extracted,
@@ -100,13 +102,13 @@ def load_source(path: str, texts: CanonicalTexts | None = None, sha256: str | No
 
 
 class SourceFiles:
-    """Cited files, re-extracted only when their bytes change: each look-up hashes the file, so an
+    """Cited files, read from the texts the index keeps for their bytes: each look-up hashes the file, so an
     edit that keeps the size and the modification time (`cp -p`, `touch -r`, a coarse clock) is
     seen too, and a passage is never quoted from a text the file no longer holds. Within one
     question (`new_question`) a file is hashed once, however many of its chunks are read."""
 
     def __init__(self, texts: CanonicalTexts | None = None) -> None:
-        self.texts = texts  # the texts the index keeps (index.texts): a scan's, read by OCR at ingest
+        self.texts = texts  # the texts the index keeps (index.texts), by the SHA-256 of the file's bytes
         self._cache: dict[str, tuple[str, SourceText | None]] = {}
         self._checked: set[str] = set()  # hashed since the question began
 

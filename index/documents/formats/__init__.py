@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -111,9 +112,16 @@ class Format:
     rules: int  # bumped whenever our own extraction rules change (html 4, pdf 4, docx 3: terms with definitions,
     # code; pdf 3: OCR)
     library: str  # the PyPI package that does the reading ("" for none)
-    extract: Callable[..., Extracted]  # (path, limit on the text's characters[, the OCR reader when `scans`])
+    extractor: str  # "module:function" of the extractor, imported only when a file is extracted (the
+    # question path reads the texts the index keeps, and never imports one: index.texts)
     paged: bool = False
     scans: bool = False  # its pages may be images of text, read by OCR at ingest (index.documents.formats.ocr)
+
+    @property
+    def extract(self) -> Callable[..., Extracted]:
+        """The extractor: (path, limit on the text's characters[, the OCR reader when `scans`])."""
+        module, function = self.extractor.split(":")
+        return getattr(import_module(module), function)  # type: ignore[no-any-return]
 
     @property
     def id(self) -> str:
@@ -134,19 +142,17 @@ def library_version(package: str) -> str:
 
 @cache
 def formats() -> dict[str, Format]:
-    """Every supported format by file suffix (imported lazily: PDF and HTML libraries load on use)."""
-    from index.documents.formats import docx, html, pdf, text
-
-    table = {
-        ".txt": Format("text", 1, "", text.extract_plain),
-        ".md": Format("markdown", 1, "", text.extract_markdown),
-        ".markdown": Format("markdown", 1, "", text.extract_markdown),
-        ".html": Format("html", 4, "trafilatura", html.extract_html),
-        ".htm": Format("html", 4, "trafilatura", html.extract_html),
-        ".pdf": Format("pdf", 4, "pypdfium2", pdf.extract_pdf, paged=True, scans=True),
-        ".docx": Format("docx", 3, "python-docx", docx.extract_docx),
+    """Every supported format by file suffix (no extractor is imported until a file is extracted)."""
+    package = __name__
+    return {
+        ".txt": Format("text", 1, "", f"{package}.text:extract_plain"),
+        ".md": Format("markdown", 1, "", f"{package}.text:extract_markdown"),
+        ".markdown": Format("markdown", 1, "", f"{package}.text:extract_markdown"),
+        ".html": Format("html", 4, "trafilatura", f"{package}.html:extract_html"),
+        ".htm": Format("html", 4, "trafilatura", f"{package}.html:extract_html"),
+        ".pdf": Format("pdf", 4, "pypdfium2", f"{package}.pdf:extract_pdf", paged=True, scans=True),
+        ".docx": Format("docx", 3, "python-docx", f"{package}.docx:extract_docx"),
     }
-    return table
 
 
 PLAIN_TEXT_ID = "text/1"  # what an index written before formats were recorded holds
