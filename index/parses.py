@@ -187,10 +187,6 @@ def _entity_at(token: Any) -> tuple[int, int]:
     end = token.i + 1
     while end < len(doc) and doc[end].ent_iob_ == "I":
         end += 1
-    # a first name the model left out of the entity ("Josefina | Vidal Ferreiro"): a proper noun joined to it
-    while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].dep_ == "compound" \
-            and not doc[start - 1].ent_type_ and start <= doc[start - 1].head.i < end:
-        start -= 1
     return doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
 
 
