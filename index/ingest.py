@@ -24,6 +24,7 @@ from index.documents.sentences import split_sentences
 from index.encoder_protocol import SentenceEncoder
 from index.lexical import LexicalIndex, bm25_dir
 from index.locking import writer_lock
+from index.parses import keep_parses
 from index.store import ChunkRecord, FileRecord, Store, chunk_id
 from index.texts import CanonicalTexts, read_for_index
 
@@ -60,6 +61,7 @@ class IngestReport:
     misnamed: list[tuple[str, str]] = field(default_factory=list)
     ocr_pages: int = 0  # scanned pages read by OCR (index.documents.formats.ocr), and the seconds that took
     ocr_seconds: float = 0.0
+    parsed: int = 0  # texts read by the English model (index.parses)
     # per file extracted from a web page, PDF or Word file: the share of its own words its text keeps, and
     # how it was read when not the usual way ("whole page": the main-text extractor kept too little)
     kept: dict[str, tuple[float, str]] = field(default_factory=dict)
@@ -205,6 +207,11 @@ def _ingest(paths: list[Path], settings: Settings, encoder: SentenceEncoder, sto
     seen = set(report.unchanged) | {str(prepared.document.path) for prepared in todo}
     gone = [s for s in sorted(known) if s not in seen and _under(s, roots) and not Path(s).is_file()]
     generation = store.generation()
+    max_bytes = int(settings.max_file_mb * 1e6)
+    report.parsed = keep_parses(store, [(p.document.sha256, p.document.text) for p in todo],
+                                {s: known[s].sha256 for s in report.unchanged},
+                                lambda source: read_for_index(Path(source), max_bytes, texts, ocr).text, warn,
+                                (record.sha256 for source, record in known.items() if source not in seen))
     if not (todo or gone or report.rebuilt or repaired) and generation \
             and LexicalIndex.saved_generation(bm25_dir(settings)) == generation:
         report.chunks_total = store.count()  # nothing changed, and BM25 matches: nothing to load

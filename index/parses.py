@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -51,6 +51,7 @@ class Relation:
     thing: tuple[int, int]
     thing_lemma: str
     modifiers: tuple[str, ...]
+    phrase: tuple[int, int] = (0, 0)  # the thing with the words before it ("the U.S. delegation")
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,8 @@ def relations_of(sent: Any, offset: int) -> Iterator[Relation]:
             for place in places:
                 yield Relation(_span(place, offset), (verb.idx + offset, verb.idx + len(verb) + offset),
                                verb.lemma_.lower(), (thing.idx + offset, thing.idx + len(thing) + offset),
-                               thing.lemma_.lower(), _modifiers(thing))
+                               thing.lemma_.lower(), _modifiers(thing),
+                               (thing.left_edge.idx + offset, thing.idx + len(thing) + offset))
 
 
 def _subjects(verb: Any) -> list[Any]:
@@ -208,8 +210,8 @@ def encoded(parse: Parse) -> str:
     """A parse as compact JSON."""
     return json.dumps({
         "entities": [[e.start, e.end, e.label] for e in parse.entities],
-        "sentences": [[s.start, s.end, [[*r.doer, *r.verb, r.lemma, *r.thing, r.thing_lemma, list(r.modifiers)]
-                                        for r in s.relations]] for s in parse.sentences],
+        "sentences": [[s.start, s.end, [[*r.doer, *r.verb, r.lemma, *r.thing, r.thing_lemma, list(r.modifiers),
+                                         *r.phrase] for r in s.relations]] for s in parse.sentences],
     }, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -217,7 +219,8 @@ def decoded(text: str, parser: str) -> Parse:
     """The parse that `encoded` wrote."""
     data = json.loads(text)
     sentences = tuple(
-        Sentence(start, end, tuple(Relation((r[0], r[1]), (r[2], r[3]), r[4], (r[5], r[6]), r[7], tuple(r[8]))
+        Sentence(start, end, tuple(Relation((r[0], r[1]), (r[2], r[3]), r[4], (r[5], r[6]), r[7], tuple(r[8]),
+                                            (r[9], r[10]))
                                    for r in relations))
         for start, end, relations in data["sentences"])
     return Parse(parser, tuple(Entity(*e) for e in data["entities"]), sentences)
@@ -258,7 +261,8 @@ class Parses:
             return set()
         got = parses.get(include=["metadatas"])
         current = parser_id()
-        return {i for i, meta in zip(got["ids"], got["metadatas"], strict=True) if (meta or {}).get("parser") == current}
+        return {i for i, meta in zip(got["ids"], got["metadatas"], strict=True)
+                if (meta or {}).get("parser") == current}
 
     def keep_only(self, digests: set[str]) -> int:
         """Drop the parses of bytes no indexed file has any more; how many were dropped."""
@@ -277,3 +281,39 @@ class Parses:
             self.put(sha256, parse_text(text))
             count += 1
         return count
+
+
+def keep_parses(store: Store, new: list[tuple[str, str]], unchanged: dict[str, str], read: Callable[[str], str],
+                warn: Callable[[str], None] | None = None, others: Iterable[str] = ()) -> int:
+    """Parse and keep what an ingest indexed: the (sha256, text) of each new or changed file, and the
+    unchanged files (source: sha256) whose parse is missing, read again by `read` (an index made before
+    parses were kept, or by another model); parses of bytes no file has any more (neither these nor
+    `others`, the digests of the index's files outside this ingest) are dropped. How many
+    texts were parsed."""
+    try:
+        english()
+    except (ImportError, OSError) as error:  # not installed: answering goes on without parses
+        if warn:
+            warn(f"{MODEL} cannot be loaded ({error}): entities and sentence structure are not kept "
+                 "(run ./dev.sh to install it)")
+        return 0
+    parses = Parses(store)
+    held = parses.held()
+    count = 0
+    for sha256, text in new:
+        if sha256 not in held:
+            parses.put(sha256, parse_text(text))
+            held.add(sha256)
+            count += 1
+    for source, sha256 in unchanged.items():
+        if sha256 in held:
+            continue
+        try:
+            text = read(source)
+        except Exception:  # a file that cannot be read now is reported by the ingest, not here
+            continue
+        parses.put(sha256, parse_text(text))
+        held.add(sha256)
+        count += 1
+    parses.keep_only({*unchanged.values(), *(sha256 for sha256, _ in new), *others})
+    return count

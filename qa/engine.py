@@ -17,12 +17,14 @@ from index.embedding import Encoder
 from index.encoder_protocol import SentenceEncoder
 from index.ingest import refresh_lexical
 from index.lexical import LexicalIndex, function_terms
+from index.parses import Parses
 from index.store import Store
 from index.terms import TermCache, normal_words, numbers_in, numbers_said
 from index.texts import CanonicalTexts
 from qa.answer import build_passages, keep_recall, leading_documents, passage_span, same_answer
 from qa.answer_types import AnswerType, answer_type, candidate_spans, without_type_words
 from qa.catalogue import IndexedDocument, indexed_documents
+from qa.constraints import constrained
 from qa.conversation import Conversation, ConversationTurn, follow_up_topic, resolve_query, typed_question
 from qa.coverage import question_names, unknown_words
 from qa.evidence import QUESTION_WORD, Evidence
@@ -50,6 +52,7 @@ class Assistant:
         self.lexical = lexical
         self.weights = weights or Weights()
         self.files = SourceFiles(CanonicalTexts(store))  # a scan's text as read by OCR at ingest
+        self.parses = Parses(store)  # each file's entities and relations, read by the English model at ingest
         self.terms = TermCache()  # each text's BM25 terms, shared by the retriever and the answerer
         self.lookups = Lookups(self.files, self.terms, self.idf, store.file_records)
         self._idf: dict[str, float] = {}
@@ -166,6 +169,9 @@ class Assistant:
                     read.answerable < 1 - TUNED.reader_reread_margin):
                 reread = self.reread_first(pool, sentences, reader, question, kinds)
                 moved_from, pool = (pool[0] if reread[0] is not pool[0] else None), reread
+        # who did what to which one: judged on the documents' parses (a passage that satisfies it marks its doer)
+        judged = constrained(question, kind, pool, self.files, self.parses)
+        pool = judged.passages
         passages = pool[:top_k]
         if not sentences:
             return Answer(question, query, True, tuple(passages), 0.0, tuple(stale), reader=reader and reader.name)
@@ -180,8 +186,10 @@ class Assistant:
         # a version or year the question is about that no document says is a constraint no sentence satisfies
         abstained = not passages or confidence < self.settings.abstain_threshold or bool(evidence.unknown_numbers)
         # why, in words, only when it is said (naming the words costs a tokenizer call each); an
-        # answer that is given still says what it visibly lacks
+        # answer that is given still says what it visibly lacks; a constraint no sentence satisfies says so
         shortfall = evidence.shortfall(self.missing_words(evidence)) if abstained else evidence.caution()
+        if judged.unmet:
+            abstained, shortfall = True, judged.unmet
         timeline = None
         if not abstained and kind is not AnswerType.OTHER:
             answering = [p for p in pool if p.answer is not None
