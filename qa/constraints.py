@@ -16,8 +16,10 @@ import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from index.documents.chunking import Span
+from index.lexical import tokenize
 from index.parses import Parse, Parses, Relation
 from qa.answer_types import AnswerType
 from qa.english.words import DETERMINERS
@@ -25,12 +27,30 @@ from qa.passages import Passage
 from qa.sources import SourceFiles
 from qa.timeline import of_years, years_named
 
-QUESTION_WORD = re.compile(r"\w+(?:\.\w+)*\.?")  # a word, "U.S." whole
+QUESTION_WORD = re.compile(r"\w+(?:[.'’]\w+)*\.?")  # a word, "U.S." and "Cuba's" whole
+POSSESSIVE = re.compile(r"['’]s$")
 
 
 def normal(word: str) -> str:
-    """A word as compared: lower case, without full stops ("U.S." and "us" are one word)."""
-    return word.lower().replace(".", "")
+    """A word as compared: lower case, without full stops or a possessive ("U.S." and "us" are one word,
+    "Cuba's" is "cuba")."""
+    return POSSESSIVE.sub("", word.lower()).replace(".", "")
+
+
+def same_modifier(asked: str, said: str) -> bool:
+    """Whether a question's modifier is a sentence's: the same word, or a word and its derivation, which
+    share all but the last letter of the shorter ("cuba" and "cuban", "canada" and "canadian")."""
+    if asked == said:
+        return True
+    shorter = min(len(asked), len(said))
+    common = next((i for i, (a, b) in enumerate(zip(asked, said, strict=False)) if a != b), shorter)
+    return shorter >= 4 and common >= shorter - 1
+
+
+@cache
+def stems(word: str) -> frozenset[str]:
+    """A word's BM25 terms (stemmed, its irregular past taken back to its base: "led" is "lead")."""
+    return frozenset(tokenize([word])[0])
 
 
 @dataclass(frozen=True)
@@ -72,9 +92,11 @@ def asked_of(question: str, relation: Relation, text: str) -> Asked | None:
     verb, then its thing later, are among the question's words."""
     words = list(QUESTION_WORD.finditer(question))
     forms = [normal(w.group()) for w in words]
-    verb = {relation.lemma, normal(text[relation.verb[0] : relation.verb[1]])}
     thing = {relation.thing_lemma, normal(text[relation.thing[0] : relation.thing[1]])}
-    at_verb = next((i for i, form in enumerate(forms) if form in verb), None)
+    if thing.isdisjoint(forms):
+        return None
+    verb = stems(relation.lemma) | stems(normal(text[relation.verb[0] : relation.verb[1]]))
+    at_verb = next((i for i, form in enumerate(forms) if stems(form) & verb), None)
     if at_verb is None:
         return None
     at_thing = next((i for i in range(at_verb + 1, len(forms)) if forms[i] in thing), None)
@@ -97,7 +119,7 @@ def found_in(question: str, passage: Passage, parse: Parse, text: str) -> tuple[
             if wanted is None or not wanted.modifiers:
                 continue
             own = {normal(m) for m in relation.modifiers}
-            if set(wanted.modifiers) <= own:
+            if all(any(same_modifier(m, o) for o in own) for m in wanted.modifiers):
                 found.append(Found(relation, text, True))
             elif own:
                 found.append(Found(relation, text, False))
@@ -105,34 +127,61 @@ def found_in(question: str, passage: Passage, parse: Parse, text: str) -> tuple[
     return found, asked
 
 
+def modifiers_used(question: str, parse: Parse, text: str) -> set[str]:
+    """The modifiers a document uses of the thing of a relation the question asks about (normalised)."""
+    return {normal(m) for sentence in parse.sentences for relation in sentence.relations
+            if asked_of(question, relation, text) is not None for m in relation.modifiers}
+
+
 def judge(question: str, passages: list[Passage], parse_of: Callable[[Passage], tuple[Parse, str] | None],
-          of_time: Callable[[Passage], bool]) -> Judged:
+          of_time: Callable[[Passage], bool] = lambda passage: True, time: str = "") -> Judged:
     """Judge the question's constraint on the passages' parses: a passage whose sentence satisfies it marks
-    that relation's doer and, when its document is of the time asked (`of_time`), goes first; when none
-    does and some say the same of another one, `unmet` says so."""
+    that relation's doer and, when its document is of the time asked (`of_time`; `time` names it: "of
+    2018"), goes first; a passage that marks the doer of a relation that does not satisfy it marks nothing.
+    When no passage of that time satisfies it and some say the same of another one, `unmet` says so."""
     marked: list[Passage] = []
-    satisfied: list[bool] = []
-    contrary: list[Found] = []
+    meeting: list[Found | None] = []
+    first: list[Found] = []  # what the first passage says of the relation asked about
+    judged = False  # whether any passage says it of anyone
     asked: Asked | None = None
-    for passage in passages:
-        parsed = parse_of(passage)
+    parsed_all = [parse_of(passage) for passage in passages]
+    # the modifiers the documents use of the thing asked about: only a modifier they use can be told from
+    # another ("Cuban" from "U.S."; "American" might be said as "U.S.")
+    used = {m for parsed in {id(p[0]): p for p in parsed_all if p}.values() for m in modifiers_used(question, *parsed)}
+    for passage, parsed in zip(passages, parsed_all, strict=True):
         found, wanted = found_in(question, passage, *parsed) if parsed else ([], None)
         asked = asked or wanted
+        if wanted is not None and not all(any(same_modifier(m, u) for u in used) for m in wanted.modifiers):
+            found = [f for f in found if f.satisfies]
         meets = next((f for f in found if f.satisfies), None)
-        if meets is not None:
-            passage = dataclasses.replace(passage, answer=Span(*meets.relation.doer))
-        contrary.extend(f for f in found if not f.satisfies)
+        if meets is not None:  # the doer, with the rest of the name the passage marked there, if any
+            doer = Span(*meets.relation.doer)
+            if passage.answer is not None and _overlaps(passage.answer, meets.relation.doer):
+                doer = Span(min(doer.start, passage.answer.start), max(doer.end, passage.answer.end))
+            passage = dataclasses.replace(passage, answer=doer)
+        elif passage.answer is not None and any(_overlaps(passage.answer, f.relation.doer) for f in found):
+            passage = dataclasses.replace(passage, answer=None)  # the doer of another one ("the U.S. delegation")
+        first = first if marked else sorted(found, key=lambda f: not f.satisfies)
+        judged = judged or bool(found)
         marked.append(passage)
-        satisfied.append(meets is not None and of_time(passage))
+        meeting.append(meets)
     if asked is None:
         return Judged(passages)
-    if any(satisfied):
-        order = sorted(range(len(marked)), key=lambda i: not satisfied[i])
+    timely = [meets is not None and of_time(passage) for meets, passage in zip(meeting, marked, strict=True)]
+    if any(timely):
+        order = sorted(range(len(marked)), key=lambda i: not timely[i])
         return Judged([marked[i] for i in order])
-    if not contrary:
+    if not judged:
         return Judged(marked)
-    return Judged(marked, f"says {contrary[0].said}, and no passage says who {asked.phrase}")
+    none = f"no passage {time} says who {asked.phrase}" if time else f"no passage says who {asked.phrase}"
+    if first:
+        said = first[0].said + (" at another time" if first[0].satisfies else "")
+        return Judged(marked, f"says {said}, and {none}")
+    return Judged(marked, f"does not say who {asked.phrase}, and {none}")
 
+
+def _overlaps(span: Span, place: tuple[int, int]) -> bool:
+    return span.start < place[1] and place[0] < span.end
 
 
 def constrained(question: str, kind: AnswerType, passages: list[Passage], files: SourceFiles,
@@ -148,4 +197,5 @@ def constrained(question: str, kind: AnswerType, passages: list[Passage], files:
         parse = parses.get(source.sha256) if source is not None and source.sha256 else None
         return (parse, source.text) if parse is not None and source is not None else None
 
-    return judge(question, passages, parse_of, lambda passage: not years or of_years(passage, years))
+    time = "of " + " or ".join(str(year) for year in sorted(years)) if years else ""
+    return judge(question, passages, parse_of, lambda passage: not years or of_years(passage, years), time)
