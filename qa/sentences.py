@@ -11,9 +11,10 @@ import numpy as np
 
 from config.tuning import TUNED
 from index.documents.lines import Span
-from index.lexical import function_terms, question_terms
+from index.lexical import function_terms
 from index.terms import normal_words
 from qa.answer_types import AnswerType, answer_span, answer_type, candidate_spans
+from qa.english.terms import question_terms
 from qa.lookups import Lookups
 from qa.passages import Passage
 from qa.retrieve import Candidate, word_pairs

@@ -12,6 +12,10 @@ QUANTITY_WORDS = ("many", "much")
 # articles, demonstratives and possessive determiners: they say which one, not what
 DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "our",
                          "my", "your"})
+# the forms of "do" that carry a question ("when did ...")
+DO_FORMS = ("do", "does", "did")
+# personal pronouns of the third person: they name someone or something said before
+THIRD_PERSON_PRONOUNS = ("he", "she", "him", "his", "hers", "they", "them", "their", "it", "its")
 # personal pronouns and the auxiliaries do, be, have and the modals: a question's grammar, not its topic
 PRONOUNS = ("he", "she", "it", "they", "them", "him", "his", "her", "their", "we", "you", "i")
 AUXILIARIES = ("did", "do", "does", "had", "has", "have", "been", "be", "is", "was", "were", "are", "am", "can",
