@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -76,8 +77,10 @@ class Parse:
         return [s for s in self.sentences if s.start < end and start < s.end]
 
     def entities_in(self, start: int, end: int) -> list[Entity]:
-        """The entities wholly inside `start`..`end`."""
-        return [e for e in self.entities if start <= e.start and e.end <= end]
+        """The entities wholly inside `start`..`end` (they are in the order of the text)."""
+        first = bisect_left(self.entities, start, key=lambda e: e.start)
+        return [e for e in self.entities[first : bisect_left(self.entities, end, key=lambda e: e.start)]
+                if e.end <= end]
 
 
 @cache

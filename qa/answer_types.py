@@ -238,8 +238,9 @@ def _without_opening_words(text: str, run: Span) -> Span:
 _OPTION = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*(?<!-)")
 
 
-def candidate_spans(kind: AnswerType, text: str) -> list[Span]:
-    """Every span of `text` with the shape of a `kind` answer, longest first at each place."""
+def candidate_spans(kind: AnswerType, text: str, people: list[Span] | None = None) -> list[Span]:
+    """Every span of `text` with the shape of a `kind` answer, longest first at each place; `people`: the
+    people the English model named in `text` at ingest (`index.parses`), which answer "who" when given."""
     if kind is AnswerType.DATE:
         return [Span(m.start(), m.end()) for m in _DATE.finditer(text)]
     if kind is AnswerType.NUMBER:
@@ -257,10 +258,21 @@ def candidate_spans(kind: AnswerType, text: str) -> list[Span]:
             if name is None:
                 continue
             words = [w.strip(".,") for w in text[name.start : name.end].split()]
+            if people is not None:  # the model tells a person from a thing: a run it names a person in
+                named = [p for p in people if p.start < name.end and name.start < p.end]
+                if named:
+                    spans.append(Span(min(name.start, *(p.start for p in named)),
+                                      max(name.end, *(p.end for p in named))))
+                continue
             # a run of common words names a thing ("Migration Accord", "World Cup"), not a person
             if (len(words) >= 2 and not any(w.lower() in NOT_PERSON_WORDS for w in words)
                     and not all(is_common_word(w) for w in words)):
                 spans.append(name)
+        if people is not None:  # and the people the model names that no run holds
+            # (not a run of common words the model took for a name: "Principal" of "Principal Deputy ...")
+            spans += [p for p in people if not any(s.start < p.end and p.start < s.end for s in spans)
+                      and not all(is_common_word(w.strip(".,")) for w in text[p.start : p.end].split())]
+            spans.sort(key=lambda s: (s.start, -s.end))
         return spans
     if kind is AnswerType.ORGANIZATION:
         spans = []
@@ -283,7 +295,8 @@ def candidate_spans(kind: AnswerType, text: str) -> list[Span]:
     return []
 
 
-def answer_span(question: str, text: str, focus: list[Span] | None = None) -> Span | None:
+def answer_span(question: str, text: str, focus: list[Span] | None = None,
+                people: list[Span] | None = None) -> Span | None:
     """The span of `text` that answers `question`, or None when no span of the right shape is there.
 
     Candidates whose words all appear in the question are passed over (they restate it); among the
@@ -292,7 +305,7 @@ def answer_span(question: str, text: str, focus: list[Span] | None = None) -> Sp
     """
     kind = answer_type(question)
     asked = _words(question)
-    found = candidate_spans(kind, text)
+    found = candidate_spans(kind, text, people)
     lowered = question.lower()
     how_long = HOW_LONG.search(lowered)
     if kind is AnswerType.NUMBER and (how_long or HOW_OFTEN.search(lowered)):

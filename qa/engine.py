@@ -54,7 +54,7 @@ class Assistant:
         self.files = SourceFiles(CanonicalTexts(store))  # a scan's text as read by OCR at ingest
         self.parses = Parses(store)  # each file's entities and relations, read by the English model at ingest
         self.terms = TermCache()  # each text's BM25 terms, shared by the retriever and the answerer
-        self.lookups = Lookups(self.files, self.terms, self.idf, store.file_records)
+        self.lookups = Lookups(self.files, self.terms, self.idf, store.file_records, self.parses)
         self._idf: dict[str, float] = {}
         self._reader: Reader | None = None
         self.retriever = HybridRetriever(store, encoder, lexical, settings.candidates, settings.dense_weight,
