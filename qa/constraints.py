@@ -22,12 +22,13 @@ from index.documents.chunking import Span
 from index.lexical import tokenize
 from index.parses import Parse, Parses, Relation
 from qa.answer_types import AnswerType
-from qa.english.words import DETERMINERS
+from qa.english.words import DETERMINERS, WH_WORDS
 from qa.passages import Passage
 from qa.sources import SourceFiles
 from qa.timeline import of_years, years_named
 
 QUESTION_WORD = re.compile(r"\w+(?:[.'’]\w+)*\.?")  # a word, "U.S." and "Cuba's" whole
+WH_WORD = re.compile(rf"\b(?:{'|'.join(WH_WORDS)})\b", re.IGNORECASE)
 POSSESSIVE = re.compile(r"['’]s$")
 
 
@@ -188,8 +189,13 @@ def constrained(question: str, kind: AnswerType, passages: list[Passage], files:
                 parses: Parses) -> Judged:
     """`judge` for a question that asks who (or which organisation) did something, on the parses kept for
     the passages' files; a question that names a year wants a passage of that year (`of_years`)."""
-    if kind not in (AnswerType.PERSON, AnswerType.ORGANIZATION) or not passages:
+    # an elliptical follow-up is read after the question before it ("who led the us delegation? and the
+    # cuban side?"): its own words are the last question's, and without a wh-word they name no relation
+    own = [part for part in question.split("?") if part.strip()]
+    if kind not in (AnswerType.PERSON, AnswerType.ORGANIZATION) or not passages or not own \
+            or not WH_WORD.search(own[-1]):
         return Judged(passages)
+    question = own[-1]
     years = years_named(question)
 
     def parse_of(passage: Passage) -> tuple[Parse, str] | None:

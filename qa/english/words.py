@@ -20,3 +20,9 @@ THIRD_PERSON_PRONOUNS = ("he", "she", "him", "his", "hers", "they", "them", "the
 PRONOUNS = ("he", "she", "it", "they", "them", "him", "his", "her", "their", "we", "you", "i")
 AUXILIARIES = ("did", "do", "does", "had", "has", "have", "been", "be", "is", "was", "were", "are", "am", "can",
                "could", "would", "should", "will")
+# the short words of a question that name nothing: articles, common prepositions, "and"/"or", forms of be,
+# do and have, and the wh-words
+PLAIN_WORDS = frozenset({
+    "the", "a", "an", "of", "in", "on", "at", "to", "for", "and", "or", "by", "with", "is", "was", "were", "be",
+    "been", "did", "do", "does", "has", "had", "who", "whom", "whose", "what", "when", "where", "which", "why", "how",
+})
