@@ -13,7 +13,7 @@ from index.documents.lines import Span
 from index.documents.sentences import split_sentences
 from qa.english.dates import CALENDAR, DATE, FREQUENCY, HOW_LONG, HOW_OFTEN, SINCE
 from qa.english.kinds import TYPE_PATTERNS, AnswerType
-from qa.english.names import CONNECTORS, NOT_PERSON_WORDS, OFFICE_WORDS, OPENING_WORDS, PLACE_LEAD
+from qa.english.names import CONNECTORS, OFFICE_WORDS, OPENING_WORDS, PLACE_LEAD
 from qa.english.numbers import NUMBER
 from qa.english.words import PLAIN_WORDS
 from qa.lexicon import is_common_word
@@ -142,8 +142,7 @@ def candidate_spans(kind: AnswerType, text: str, people: list[Span] | None = Non
                                       max(name.end, *(p.end for p in named))))
                 continue
             # a run of common words names a thing ("Migration Accord", "World Cup"), not a person
-            if (len(words) >= 2 and not any(w.lower() in NOT_PERSON_WORDS for w in words)
-                    and not all(is_common_word(w) for w in words)):
+            if len(words) >= 2 and not all(is_common_word(w) for w in words):
                 spans.append(name)
         if people is not None:  # and the people the model names that no run holds
             # (not a run of common words the model took for a name: "Principal" of "Principal Deputy ...")
