@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from index.documents.chunking import Span
+from index.documents.lines import Span
 from index.lexical import tokenize
 from index.parses import Parse, Parses, Relation
 from qa.answer_types import AnswerType

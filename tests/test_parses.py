@@ -8,7 +8,7 @@ from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
 
-from index.documents.chunking import Span
+from index.documents.lines import Span
 from index.parses import MODEL, Parses, parse_text
 from qa.constraints import judge
 from qa.passages import Citation, Passage
