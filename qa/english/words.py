@@ -22,7 +22,5 @@ AUXILIARIES = ("did", "do", "does", "had", "has", "have", "been", "be", "is", "w
                "could", "would", "should", "will")
 # the short words of a question that name nothing: articles, common prepositions, "and"/"or", forms of be,
 # do and have, and the wh-words
-PLAIN_WORDS = frozenset({
-    "the", "a", "an", "of", "in", "on", "at", "to", "for", "and", "or", "by", "with", "is", "was", "were", "be",
-    "been", "did", "do", "does", "has", "had", "who", "whom", "whose", "what", "when", "where", "which", "why", "how",
-})
+PLAIN_WORDS = frozenset({"the", "a", "an", "of", "in", "on", "at", "to", "for", "and", "or", "by", "with", "is", "was",
+                         "were", "be", "been", "has", "had", *DO_FORMS, *WH_WORDS})
