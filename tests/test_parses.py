@@ -95,3 +95,18 @@ def test_the_cuban_delegation_is_answered_from_parses(assistant) -> None:  # typ
     assert answer.abstained
     assert "Craig Kelley" in answer.shortfall and "says who led the cuban delegation" in answer.shortfall
     assert not any("Kelley" in p.text[slice(*p.answer_offsets)] for p in answer.passages if p.answer_offsets)
+
+
+def test_an_index_made_before_parses_were_kept_gets_them_at_the_next_ingest(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    from config.settings import Settings
+    from index.ingest import ingest
+    from index.parses import PARSES
+    from index.store import Store
+
+    settings = Settings(index=str(tmp_path / "index"))
+    first = ingest([CORPUS], settings, encoder)
+    assert first.parsed == 5
+    Store(settings)._client.delete_collection(PARSES)  # as an index made before parses were kept
+    again = ingest([CORPUS], settings, encoder)
+    assert len(again.unchanged) == 5 and again.chunks_embedded == 0 and again.parsed == 5
+    assert ingest([CORPUS], settings, encoder).parsed == 0
