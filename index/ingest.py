@@ -26,6 +26,7 @@ from index.ingest_report import IngestReport
 from index.lexical import LexicalIndex, bm25_dir
 from index.lexical_sync import embedding_text, lexical_in_line, lexical_text
 from index.locking import writer_lock
+from index.parses import keep_parses
 from index.store import ChunkRecord, FileRecord, Store, chunk_id
 from index.texts import CanonicalTexts, StoredText, read_for_index, text_of
 
@@ -137,6 +138,11 @@ def _ingest(paths: list[Path], settings: Settings, encoder: SentenceEncoder, sto
     seen = set(report.unchanged) | {str(prepared.document.path) for prepared in todo}
     gone = [s for s in sorted(known) if s not in seen and _under(s, roots) and not Path(s).is_file()]
     generation = store.generation()
+    max_bytes = int(settings.max_file_mb * 1e6)
+    report.parsed = keep_parses(store, [(p.document.sha256, p.document.text) for p in todo],
+                                {s: known[s].sha256 for s in report.unchanged},
+                                lambda source: read_for_index(Path(source), max_bytes, texts, ocr).text, warn,
+                                (record.sha256 for source, record in known.items() if source not in seen))
     if not (todo or gone or report.rebuilt or repaired) and generation \
             and LexicalIndex.saved_generation(bm25_dir(settings)) == generation:
         report.chunks_total = store.count()  # nothing changed, and BM25 matches: nothing to load

@@ -33,6 +33,7 @@ class IngestReport:
     texts_kept: int = 0
     ocr_pages: int = 0  # scanned pages read by OCR (index.documents.formats.ocr), and the seconds that took
     ocr_seconds: float = 0.0
+    parsed: int = 0  # texts read by the English model (index.parses)
     # per file extracted from a web page, PDF or Word file: the share of its own words its text keeps, and
     # how it was read when not the usual way ("whole page": the main-text extractor kept too little)
     kept: dict[str, tuple[float, str]] = field(default_factory=dict)

@@ -92,14 +92,6 @@ def function_terms() -> frozenset[str]:
     return frozenset(t for word_terms in tokenize(sorted(english_stopwords(plus=True))) for t in word_terms)
 
 
-@cache
-def question_terms() -> frozenset[str]:
-    """Stemmed English question words (what, which, who, when, where, why, how): they say what kind of
-    answer is wanted, not what it is about."""
-    return frozenset(t for word_terms in tokenize(["what which who whom whose when where why how"])
-                     for t in word_terms)
-
-
 def version_prefixes(number: str) -> list[str]:
     """The versions a dotted number is a release of, itself first: "7.88.1" -> 7.88.1, 7.88 (never a bare
     integer: "2.100" is not version 2)."""

@@ -177,17 +177,23 @@ class Kept:
     answer: str  # its answer's words, normalised ("" when none)
 
 
-def answer_in(sentence: ScoredSentence, span: Span, question: str, query: str, terms: TermCache) -> Span | None:
+def answer_in(sentence: ScoredSentence, span: Span, question: str, query: str, terms: TermCache,
+              lookups: Lookups | None = None) -> Span | None:
     """The answer span (in the file's offsets): looked for in the best sentence, then in the rest
-    of its passage `span`."""
+    of its passage `span` (a person among those the English model named, when `lookups` keeps them)."""
     text = sentence.source.text
+
+    def people(start: int, end: int) -> list[Span] | None:
+        return lookups.people(sentence.source, start, end) if lookups is not None else None
+
     best_text = text[sentence.span.start : sentence.span.end]
-    answer = answer_span(question, best_text, _focus(terms(query), best_text, 0, terms))
+    answer = answer_span(question, best_text, _focus(terms(query), best_text, 0, terms),
+                         people(sentence.span.start, sentence.span.end))
     if answer is not None:
         return Span(sentence.span.start + answer.start, sentence.span.start + answer.end)
     if (span.start, span.end) != (sentence.span.start, sentence.span.end):
         whole = text[span.start : span.end]
-        answer = answer_span(question, whole, _focus(terms(query), whole, 0, terms))
+        answer = answer_span(question, whole, _focus(terms(query), whole, 0, terms), people(span.start, span.end))
         if answer is not None:
             return Span(span.start + answer.start, span.start + answer.end)
     return None
@@ -297,7 +303,7 @@ def build_passages(question: str, query: str, sentences: list[ScoredSentence], l
             continue  # two passages never show the same words
         used.add((chunk.source, span.start, span.end))
         text = sentence.source.text[span.start : span.end]
-        answer = answer_in(sentence, span, question, query, terms)
+        answer = answer_in(sentence, span, question, query, terms, lookups)
         answer_words = normal_words(sentence.source.text[answer.start : answer.end]) if answer else ""
         sentence_terms = set(terms(sentence.source.text[sentence.span.start : sentence.span.end]))
         # the line, and for a paged format the page and the line on it

@@ -7,57 +7,24 @@ shapes in the text. Nothing here knows about any particular corpus.
 from __future__ import annotations
 
 import re
-from enum import Enum
 
 from config.tuning import TUNED
-from index.documents.chunking import MONTH
 from index.documents.lines import Span
 from index.documents.sentences import split_sentences
+from qa.english.dates import CALENDAR, DATE, FREQUENCY, HOW_LONG, HOW_OFTEN, SINCE
+from qa.english.kinds import TYPE_PATTERNS, AnswerType
+from qa.english.names import CONNECTORS, OFFICE_WORDS, OPENING_WORDS, PLACE_LEAD
+from qa.english.numbers import NUMBER
+from qa.english.words import PLAIN_WORDS
 from qa.lexicon import is_common_word
 
-
-class AnswerType(Enum):
-    DATE = "date"
-    NUMBER = "number"
-    PERSON = "person"
-    PLACE = "place"
-    ORGANIZATION = "organization"
-    OPTION = "option"  # a command-line option: "-p", "--crate-name"
-    OTHER = "other"
-
-
-_TYPE_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
-    (AnswerType.NUMBER, re.compile(
-        r"\bhow (?:many|much|often|large|big|long|far|old|tall|high|deep|wide|fast)\b|"
-        r"\b(?:what|which) (?:number|percentage|percent|proportion|share|amount|size|age|population)\b|"
-        # a version: "which version of Perl ...", "what is the latest version of pytz?", "which Python version";
-        # only the wh-word names the kind ("latest", "Python" and "version" say what it is about)
-        r"\b(?:what|which)\b(?=(?:\s+(?:is|was|are|were))?(?:\s+the)?(?:\s+[\w-]+)?\s+versions?\b)")),
-    (AnswerType.DATE, re.compile(
-        # "when" asks for a time where it opens the question ("and when ...", "since when ..."), not
-        # where it opens a clause ("what occurs when ...", "when X bought Y, what ...")
-        r"\bhow long ago\b|^(?:\W*(?:and|so|but|then|since|until|till)\b)?\W*when\b(?![^?]*,\s*(?:what|which|who|whom|"
-        r"whose|where|how|why)\b)|\bwhen\W*$|\b(?:what|which) (?:year|date|day|month|time|century|decade|era|period)\b|"
-        r"\bsince when\b|\bin what year\b")),
-    (AnswerType.PERSON, re.compile(
-        r"\bwho(?:m|se)?\b|\b(?:what|which) (?:person|official|minister|diplomat|secretary|leader|president|"
-        r"king|queen|emperor|author|writer|scientist|player|coach|general)\b")),
-    (AnswerType.PLACE, re.compile(
-        r"\bwhere\b|\b(?:in )?(?:what|which) (?:city|country|place|state|town|region|province|continent|island|"
-        r"river|county|nation|capital|location)\b")),
-    (AnswerType.ORGANIZATION, re.compile(
-        r"\b(?:what|which) (?:organi[sz]ation|agency|ministry|department|company|firm|team|club|group|party|"
-        r"institution|university|school|newspaper|network|body|government|court|band|league)\b")),
-    (AnswerType.OPTION, re.compile(  # "which ssh option ...", "what command-line flag ...": only the wh-word
-        # names the kind ("ssh" says what it is about)
-        r"\b(?:what|which)\b(?=(?:\s+[\w-]+)?\s+(?:option|flag|switch)\b)")),
-]
+__all__ = ["AnswerType", "answer_span", "answer_type", "candidate_spans", "without_type_words"]
 
 
 def answer_type(question: str) -> AnswerType:
     """The kind of answer `question` asks for (the earliest wh-phrase wins)."""
     lowered = question.lower()
-    found = [(m.start(), -len(m.group()), kind) for kind, pattern in _TYPE_PATTERNS if (m := pattern.search(lowered))]
+    found = [(m.start(), -len(m.group()), kind) for kind, pattern in TYPE_PATTERNS if (m := pattern.search(lowered))]
     return min(found, key=lambda triple: triple[:2])[2] if found else AnswerType.OTHER
 
 
@@ -65,7 +32,7 @@ def without_type_words(question: str) -> str:
     """`question` with every phrase that only names the kind of answer ("how many", "what year",
     "who") blanked out: what is left is what the question is about."""
     lowered = question.lower()
-    for _, pattern in _TYPE_PATTERNS:
+    for _, pattern in TYPE_PATTERNS:
         lowered = pattern.sub(lambda m: " " * len(m.group()), lowered)
     if len(lowered) != len(question):  # a letter whose lower case is longer ("İ"): the words as lowered
         return lowered
@@ -73,88 +40,11 @@ def without_type_words(question: str) -> str:
     return "".join(" " if low == " " and kept != " " else kept for low, kept in zip(lowered, question, strict=True))
 
 
-MONTH_NAME = MONTH.removesuffix(r"\.?")  # without an abbreviation's full stop
-WEEKDAY = r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?"
-# Calendar dates: a day, a month, a year or a century. A number inside one counts no thing.
-CALENDAR_PATTERNS = [
-    rf"\b{WEEKDAY}\.?,?\s+{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b",
-    rf"\b{WEEKDAY}\.?,?\s+\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH},?\s+\d{{4}}\b",  # Sun, 12 Mar 2023
-    rf"\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b",
-    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH},?\s+\d{{4}}\b",
-    r"\b\d{1,2}/\d{1,2}/\d{2,4}\b",
-    r"\b\d{4}-\d{2}-\d{2}\b",
-    rf"\b(?:(?:early|mid|late)[- ])?{MONTH}\s+(?:of\s+)?\d{{4}}\b",
-    rf"\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b",
-    # 31 October, 5th of May: the day first, no year (a sentence's full stop after it is not the date's)
-    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_NAME}(?!\w)",
-    rf"(?<=\b(?:in|In|by|By) ){MONTH}\b|(?<=\b(?:since|Since|until|Until) ){MONTH}\b",
-    r"\b(?:(?:early|mid|late)[- ]|the\s+|c\.?\s?)?(?:1\d|20)\d{2}s?(?:\s*[-–]\s*(?:\d{2}|\d{4}))?"
-    r"(?:\s(?:BC|AD|BCE|CE)\b)?\b",
-    r"\b(?:(?:early|mid|late)[- ])?(?:the\s+)?\d{1,2}(?:st|nd|rd|th)[- ]centur(?:y|ies)(?:\s(?:BC|AD|BCE|CE))?\b",
-]
-DATE_PATTERNS = [
-    *CALENDAR_PATTERNS,
-    r"\b(?:(?:early|mid|late)[- ])?(?:spring|summer|autumn|fall|winter)\s+(?:of\s+)?\d{4}\b",
-    rf"\b(?:last|next|this|on)\s+(?:{WEEKDAY}|week|month|year|spring|summer|autumn|fall|winter)\b",
-    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixteen|several|many)\s+(?:years?|months?|weeks?|days?|decades?)\s+ago\b",
-    rf"\b{WEEKDAY}\b",
-    r"\b\d{1,2}(?::\d{2})?\s?(?:a\.m\b\.?|p\.m\b\.?|am\b|pm\b)",
-    r"\b(?:today|yesterday|tomorrow|recently)\b",
-]
-_DATE = re.compile("|".join(f"(?:{p})" for p in DATE_PATTERNS))
-_CALENDAR = re.compile("|".join(f"(?:{p})" for p in CALENDAR_PATTERNS))
-_SINCE = re.compile(r"\bsince\s+(?:" + "|".join(f"(?:{p})" for p in CALENDAR_PATTERNS) + ")")
-HOW_LONG = re.compile(r"\bhow long\b(?! ago)")
-HOW_OFTEN = re.compile(r"\bhow often\b")
-_FREQUENCY = re.compile(r"\b(?:bi-?|semi-?)?(?:annual(?:ly)?|weekly|daily|monthly|yearly|quarterly|hourly)\b|"
-                        r"\b(?:once|twice|\w+ times)\s+(?:a|an|per|each|every)\s+\w+|\bevery\s+(?:\w+\s+)?\w+",
-                        re.IGNORECASE)
-NUMBER_WORDS = (
-    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
-    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
-    r"thousand|million|billion|dozen|dozens|hundreds|thousands|millions)"
-)
-_NUMBER = re.compile(
-    rf"\b(?:(?:tens|hundreds) of thousands|(?:a|one) (?:few )?(?:dozen|hundred|thousand|million)|"
-    rf"v?\d[\d,]*(?:\.\d+)*(?:\s*(?:%|percent|per cent|million|billion|thousand))?|"  # a version: 1.52.0, v1.2.3
-    rf"{NUMBER_WORDS}(?:[- ]{NUMBER_WORDS})*|twice|thrice)\b",
-    re.IGNORECASE,
-)
-CONNECTORS = {"de", "del", "la", "le", "van", "von", "der", "da", "di", "dos", "bin", "al", "y", "of"}
-# Titles and offices that stand before a name ("Deputy Assistant Secretary ... Alex Lee"). What an
-# office is of ("Secretary of Homeland Security", "Director of Football Operations") is found by
-# rule, not listed: see `_strip_offices`.
-OFFICE_WORDS = {
-    "president", "vice", "minister", "secretary", "deputy", "assistant", "principal", "director", "general",
-    "ambassador", "senator", "governor", "representative", "chairman", "chair", "chief", "head", "officer",
-    "spokesperson", "spokesman", "spokeswoman", "affairs", "bureau", "department", "ministry", "office",
-    "division", "state", "foreign", "mr", "mrs", "ms", "dr", "prof", "sir", "dame", "judge", "justice",
-    "king", "queen", "prince", "princess", "pope", "commander", "captain", "colonel", "lieutenant",
-    "sergeant", "admiral", "mayor", "council", "committee", "agency", "administration", "undersecretary",
-    "cabinet",
-}
-# Words that make a capitalised run an organisation, place or event rather than a person.
-NOT_PERSON_WORDS = {
-    "the", "united", "states", "department", "ministry", "embassy", "republic", "union", "university", "college",
-    "company", "corporation", "church", "party", "league", "association", "house", "city", "county", "river",
-    "national", "international", "act", "program", "programme", "organization",
-    "organisation", "agency", "council", "committee", "court", "institute", "museum", "school", "center",
-    "centre", "airport", "station", "street", "road", "park", "island", "islands", "ocean", "sea", "lake",
-    "mountain", "mountains", "war", "treaty", "declaration", "convention", "empire", "kingdom", "province",
-    "award", "awards", "prize", "monday", "tuesday", "wednesday", "thursday",
-    "friday", "saturday", "sunday", "january", "february", "march", "april", "june", "july", "august",
-    "september", "october", "november", "december", "affairs", "services", "service", "bureau", "office",
-    "northern", "southern", "eastern", "western",  # a region: "Eastern Europe", "Western Hemisphere"
-}
 _CAPITALISED = re.compile(r"[A-ZÀ-Ý][\w’'\-.À-ÿ]*")
 _NAME_WORD = re.compile(r"[\w’'\-.À-ÿ]+")  # a word of a name as written ("O'Neill", "Jr.", "Fernández")
 # A place on a computer or the web, with or without "in"/"at" before it: "/usr/local/share/ca-certificates/",
 # "~/.config/qa", "https://example.org/docs"
 _PATH_OR_URL = re.compile(r"\bhttps?://[^\s<>\"'()]*[^\s<>\"'().,;:!?]|(?<![\w/.~-])(?:~|\.{1,2})?(?:/[\w.+@-]+)+/?")
-_PLACE_LEAD = re.compile(r"\b(?:in|at|to|from|near|outside|inside|across|into|through|throughout|via|within)\s+"
-                         r"(?:the\s+)?$", re.IGNORECASE)
-
-
 def _words(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"\w+", text)}
 
@@ -209,19 +99,6 @@ def _strip_offices(text: str, span: Span) -> Span | None:
     return Span(rest[0].start(), rest[-1].end())
 
 
-# English function words that are capitalised only because they open a sentence or a clause: "For Flask
-# there is ...", "When Alex Lee arrived ..." name no "For Flask" or "When Alex Lee".
-OPENING_WORDS = frozenset({
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not",
-    "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will",
-    "with", "when", "whenever", "after", "before", "while", "although", "though", "during", "since", "until",
-    "because", "unless", "once", "where", "from", "under", "over", "upon", "about", "like", "unlike", "both",
-    "each", "every", "all", "some", "many", "most", "his", "her", "its", "our", "my", "your", "we", "he", "she",
-    "i", "you", "those", "what", "which", "who", "how", "why", "also", "however", "meanwhile", "here", "yet", "so",
-    "nor"
-})
-
-
 def _without_opening_words(text: str, run: Span) -> Span:
     """`run` without the function words that open it ("For Flask" -> "Flask")."""
     start = run.start
@@ -238,16 +115,17 @@ def _without_opening_words(text: str, run: Span) -> Span:
 _OPTION = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*(?<!-)")
 
 
-def candidate_spans(kind: AnswerType, text: str) -> list[Span]:
-    """Every span of `text` with the shape of a `kind` answer, longest first at each place."""
+def candidate_spans(kind: AnswerType, text: str, people: list[Span] | None = None) -> list[Span]:
+    """Every span of `text` with the shape of a `kind` answer, longest first at each place; `people`: the
+    people the English model named in `text` at ingest (`index.parses`), which answer "who" when given."""
     if kind is AnswerType.DATE:
-        return [Span(m.start(), m.end()) for m in _DATE.finditer(text)]
+        return [Span(m.start(), m.end()) for m in DATE.finditer(text)]
     if kind is AnswerType.NUMBER:
         # "how many" is not answered by the year or day in a date ("July 9, 2014")
-        dates = [m.span() for m in _CALENDAR.finditer(text)]
+        dates = [m.span() for m in CALENDAR.finditer(text)]
         return [
             Span(m.start(), m.end())
-            for m in _NUMBER.finditer(text)
+            for m in NUMBER.finditer(text)
             if not any(start <= m.start() and m.end() <= end for start, end in dates)
         ]
     if kind is AnswerType.PERSON:
@@ -257,10 +135,20 @@ def candidate_spans(kind: AnswerType, text: str) -> list[Span]:
             if name is None:
                 continue
             words = [w.strip(".,") for w in text[name.start : name.end].split()]
+            if people is not None:  # the model tells a person from a thing: a run it names a person in
+                named = [p for p in people if p.start < name.end and name.start < p.end]
+                if named:
+                    spans.append(Span(min(name.start, *(p.start for p in named)),
+                                      max(name.end, *(p.end for p in named))))
+                continue
             # a run of common words names a thing ("Migration Accord", "World Cup"), not a person
-            if (len(words) >= 2 and not any(w.lower() in NOT_PERSON_WORDS for w in words)
-                    and not all(is_common_word(w) for w in words)):
+            if len(words) >= 2 and not all(is_common_word(w) for w in words):
                 spans.append(name)
+        if people is not None:  # and the people the model names that no run holds
+            # (not a run of common words the model took for a name: "Principal" of "Principal Deputy ...")
+            spans += [p for p in people if not any(s.start < p.end and p.start < s.end for s in spans)
+                      and not all(is_common_word(w.strip(".,")) for w in text[p.start : p.end].split())]
+            spans.sort(key=lambda s: (s.start, -s.end))
         return spans
     if kind is AnswerType.ORGANIZATION:
         spans = []
@@ -270,20 +158,21 @@ def candidate_spans(kind: AnswerType, text: str) -> list[Span]:
                 run = Span(run.start + len(words[0]) + 1, run.end)
                 words = words[1:]
             opening = run.start == 0 and len(words) == 1 and not words[0].isupper()  # just a capitalised first word
-            if not opening and not _DATE.match(text, run.start) and words[0].lower() != "the":
+            if not opening and not DATE.match(text, run.start) and words[0].lower() != "the":
                 spans.append(run)
         return spans
     if kind is AnswerType.OPTION:
         return [Span(m.start(), m.end()) for m in _OPTION.finditer(text)]
     if kind is AnswerType.PLACE:
         named = [run for run in _name_runs(text)
-                 if _PLACE_LEAD.search(text[: run.start]) and not _DATE.match(text, run.start)]
+                 if PLACE_LEAD.search(text[: run.start]) and not DATE.match(text, run.start)]
         return named + [Span(m.start(), m.end()) for m in _PATH_OR_URL.finditer(text)
                         if not any(run.start < m.end() and m.start() < run.end for run in named)]
     return []
 
 
-def answer_span(question: str, text: str, focus: list[Span] | None = None) -> Span | None:
+def answer_span(question: str, text: str, focus: list[Span] | None = None,
+                people: list[Span] | None = None) -> Span | None:
     """The span of `text` that answers `question`, or None when no span of the right shape is there.
 
     Candidates whose words all appear in the question are passed over (they restate it); among the
@@ -292,13 +181,13 @@ def answer_span(question: str, text: str, focus: list[Span] | None = None) -> Sp
     """
     kind = answer_type(question)
     asked = _words(question)
-    found = candidate_spans(kind, text)
+    found = candidate_spans(kind, text, people)
     lowered = question.lower()
     how_long = HOW_LONG.search(lowered)
     if kind is AnswerType.NUMBER and (how_long or HOW_OFTEN.search(lowered)):
         # "how long" is answered by a duration, or by the time it runs from ("since 2018"); "how
         # often" by a frequency ("twice a year", "biannual")
-        extra = _SINCE if how_long else _FREQUENCY
+        extra = SINCE if how_long else FREQUENCY
         found = sorted([*found, *(Span(m.start(), m.end()) for m in extra.finditer(text))],
                        key=lambda s: (s.start, -s.end))
     spans = [s for s in found if not _words(text[s.start : s.end]) <= asked]
@@ -322,12 +211,6 @@ def answer_span(question: str, text: str, focus: list[Span] | None = None) -> Sp
 WORD_RUN = re.compile(r"\w+(?:\.\w+)+\.?|\w+")  # a word, "U.S." and "D.C." whole
 PHRASE_LOOK = 6  # words looked at on each side of a candidate
 MIN_CLAUSE_RUN = 2  # the shortest run of the question's words that marks a name from further along its clause
-
-
-PLAIN_WORDS = frozenset({
-    "the", "a", "an", "of", "in", "on", "at", "to", "for", "and", "or", "by", "with", "is", "was", "were", "be",
-    "been", "did", "do", "does", "has", "had", "who", "whom", "whose", "what", "when", "where", "which", "why", "how",
-})
 
 
 def clause_words(text: str, span: Span, others: list[Span], focus: list[Span], question: str = "") -> int:

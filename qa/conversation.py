@@ -7,6 +7,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from qa.english.terms import asking_terms, grammar_terms
+from qa.english.words import THIRD_PERSON_PRONOUNS, WH_WORDS
+
 if TYPE_CHECKING:
     from qa.sentences import Shown
 
@@ -20,7 +23,7 @@ BACK_REFERENCE = re.compile(
 )
 MAX_OWN_TERMS = 3
 # A personal pronoun names someone or something from before even in a longer question.
-PERSONAL_REFERENCE = re.compile(r"\b(?:he|she|him|his|hers|they|them|their|it|its)\b", re.IGNORECASE)
+PERSONAL_REFERENCE = re.compile(rf"\b(?:{'|'.join(THIRD_PERSON_PRONOUNS)})\b", re.IGNORECASE)
 MAX_OWN_TERMS_WITH_PRONOUN = 6
 
 
@@ -31,7 +34,7 @@ def is_follow_up(question: str, terms: Callable[[str], list[str]], previous: str
     either refers back ("where was it held?") or, with no number of its own, shares a word with the
     question before (`previous`) while leaving out the rest of it ("who led the cubans?" after
     "who led the us side in april 2022?")."""
-    own = [t for t in terms(question) if t not in WH_TERMS and t not in FUNCTION_TERMS]
+    own = [t for t in terms(question) if t not in asking_terms() and t not in grammar_terms()]
     if FOLLOW_UP_OPENING.match(question):
         return True
     if not own:
@@ -44,20 +47,11 @@ def is_follow_up(question: str, terms: Callable[[str], list[str]], previous: str
         return True
     if previous is None or re.search(r"\d", question):
         return False
-    before = set(terms(previous)) - WH_TERMS
+    before = set(terms(previous)) - asking_terms()
     return bool(before & set(own)) and len(before - set(own)) > 0
 
 
-WH_TERMS = {"what", "when", "where", "who", "whom", "whose", "which", "why", "whi", "how", "mani", "much", "did", "do",
-            "doe"}
-
-
-# Pronouns and auxiliaries the BM25 stop-word list keeps (as stemmed terms): not words of a
-# question's own topic.
-FUNCTION_TERMS = {"he", "she", "it", "they", "them", "him", "his", "her", "their", "we", "you", "i", "had", "has",
-                  "have", "been", "be", "is", "was", "were", "are", "am", "can", "could", "would", "should", "will",
-                  "did", "do", "doe"}
-WH_WORD = re.compile(r"\b(?:what|when|where|who|whom|whose|which|why|how)\b", re.IGNORECASE)
+WH_WORD = re.compile(rf"\b(?:{'|'.join(WH_WORDS)})\b", re.IGNORECASE)
 
 
 CONTEXT_QUESTIONS = 2  # a follow-up leans on at most this many earlier questions

@@ -12,6 +12,7 @@ from index.embedding import Encoder
 from index.encoder_protocol import SentenceEncoder
 from index.lexical import LexicalIndex
 from index.lexical_sync import lexical_in_line
+from index.parses import Parses
 from index.store import Store
 from index.terms import TermCache
 from index.texts import CanonicalTexts
@@ -43,8 +44,9 @@ class Assistant:
         self.lexical = lexical
         self.weights = weights or Weights()
         self.files = SourceFiles(CanonicalTexts(store))  # each file's text as read at ingest
+        self.parses = Parses(store)  # each file's entities and relations, read by the English model at ingest
         self.terms = TermCache()  # each text's BM25 terms, shared by the retriever and the answerer
-        self.lookups = Lookups(self.files, self.terms, self.idf, store.file_records)
+        self.lookups = Lookups(self.files, self.terms, self.idf, store.file_records, self.parses)
         self._idf: dict[str, float] = {}
         self._reader: Reader | None = None
         self.retriever = HybridRetriever(store, encoder, lexical, settings.candidates, settings.dense_weight,

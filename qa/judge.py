@@ -12,7 +12,7 @@ from qa.answer_types import AnswerType, answer_type, without_type_words
 from qa.coverage import question_names, unknown_words
 from qa.evidence import QUESTION_WORD, Evidence
 from qa.lookups import Lookups
-from qa.passages import Passage, Shortfall
+from qa.passages import Passage, Shortfall, Unmet
 from qa.read import Read
 from qa.sentences import ScoredSentence
 from qa.site import SITE_TITLE_DOCUMENTS, mentions_besides, shared_lines
@@ -39,9 +39,10 @@ class Judge:
     lexical: LexicalIndex
 
     def judge(self, question: str, query: str, sentences: list[ScoredSentence], read: Read,
-              passages: tuple[Passage, ...], threshold: float) -> Judgement:
+              passages: tuple[Passage, ...], threshold: float, unmet: Unmet | None = None) -> Judgement:
         """The judgement of the first of `passages` (`sentences` is not empty): below `threshold`
-        confidence, or asked about a version or year no document says, it abstains. The reader's
+        confidence, asked about a version or year no document says, or with a constraint no passage
+        satisfies (`unmet`), it abstains, saying why. The reader's
         reading adds its weight; a first passage the reader moved is judged no surer than the one
         the sentences chose."""
         evidence = self.evidence(query, sentences, passages[0] if passages else None, question)
@@ -57,6 +58,8 @@ class Judge:
         # the words lacked, only when abstaining (naming them costs a tokenizer call each); an answer that
         # is given still says what it visibly lacks
         shortfall = evidence.shortfall(self.missing_words(evidence)) if abstained else evidence.caution()
+        if unmet is not None:  # who did what to which one: no sentence says it of the one asked about
+            abstained, shortfall = True, Shortfall(unmet=unmet)
         return Judgement(abstained, confidence, shortfall, evidence.unknown_names)
 
     def lacking(self, query: str, passage: Passage) -> float:

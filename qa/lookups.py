@@ -13,6 +13,7 @@ from index.documents.chunking import DATE, TITLE_SEPARATOR
 from index.documents.dates import TOP_CHARS, date_in_text, date_in_title, dated
 from index.documents.lines import Span
 from index.documents.read import display_path
+from index.parses import Parses
 from index.store import FileRecord
 from index.terms import TermCache
 from qa.site import own_title, site_title_parts
@@ -63,8 +64,9 @@ class Lookups:
     """The files, terms and idf an assistant answers from, and what it remembers of its documents."""
 
     def __init__(self, files: SourceFiles, terms: TermCache, idf: Callable[[str], float],
-                 file_records: Callable[[], Mapping[str, FileRecord]] = dict) -> None:
+                 file_records: Callable[[], Mapping[str, FileRecord]] = dict, parses: Parses | None = None) -> None:
         self.files = files
+        self.parses = parses  # each text's entities and relations, read by the English model at ingest
         self._file_records = file_records  # each file's date and title as the ingest recorded them, read on first use
         self._dates_read: dict[str, str | None] | None = None
         self._site: frozenset[str] | None = None
@@ -97,6 +99,14 @@ class Lookups:
         if self._dates_read is None:
             self._read_records()
         return self._dates(path, title, source.text[:TOP_CHARS], self._dates_read.get(path))  # type: ignore[union-attr]
+
+    def people(self, source: SourceText, start: int, end: int) -> list[Span] | None:
+        """The people the model named within `start`..`end` of `source` (offsets from `start`), or None when
+        the index keeps no parse of it (made before parses were kept, or without the model)."""
+        parse = self.parses.get(source.sha256) if self.parses is not None and source.sha256 else None
+        if parse is None:
+            return None
+        return [Span(e.start - start, e.end - start) for e in parse.entities_in(start, end) if e.label == "PERSON"]
 
     def shown_path(self, path: str) -> str:
         """`display_path`, remembered for each working directory (asking for it costs a system call)."""

@@ -109,17 +109,32 @@ class Ranks:
 
 
 @dataclass(frozen=True)
+class Unmet:
+    """A constraint of the question that no passage satisfies (`qa.constraints`): who it asks about
+    (`asked`, the question's words: "led the Cuban delegation"), of which time (`time`: "of 2010", "" for
+    any), and what the closest passage says instead in its own words (`said`: "“Craig Kelley” led the U.S.
+    delegation"; "" when it says nothing of it), perhaps of the one asked about but at another time."""
+
+    asked: str
+    time: str = ""
+    said: str = ""
+    another_time: bool = False
+
+
+@dataclass(frozen=True)
 class Shortfall:
     """What the first passage visibly lacks: an answer of the kind asked for (`kind`; None when it holds
-    one) and the question's words and numbers it does not say (`words`, the rarest first)."""
+    one), the question's words and numbers it does not say (`words`, the rarest first) and a constraint
+    of the question that no passage satisfies (`unmet`)."""
 
     kind: AnswerType | None = None
     words: tuple[str, ...] = ()
+    unmet: Unmet | None = None
 
     @property
     def nothing(self) -> bool:
         """Whether it lacks nothing that can be named."""
-        return self.kind is None and not self.words
+        return self.kind is None and not self.words and self.unmet is None
 
 
 @dataclass(frozen=True)

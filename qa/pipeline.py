@@ -1,6 +1,7 @@
 """One question through the stages, in order, each a module with one job taking and returning records:
 retrieve (`qa.retrieve`) → verify against the canonical text (`qa.verify`) → rank sentences
-(`qa.rank`) → build passages (`qa.answer`) → read (`qa.read`) → judge (`qa.judge`) → timeline
+(`qa.rank`) → build passages (`qa.answer`) → read (`qa.read`) → the question's constraint on the
+documents' parses (`qa.constraints`) → judge (`qa.judge`) → timeline
 (`qa.timeline`). The words about the `Answer` are made apart, by `qa.render`."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from index.lexical import LexicalIndex
 from index.terms import normal_words
 from qa.answer import choose_passages, same_answer
 from qa.answer_types import AnswerType, answer_type
+from qa.constraints import constrained
 from qa.judge import Judge
 from qa.lookups import Lookups
 from qa.passages import Answer
@@ -80,15 +82,17 @@ def answer_from(stages: Stages, asked: Question, candidates: list[Candidate],
                            asked.earlier)
     reader = stages.reader()
     done = read(pool, sentences, reader, question, asked.reading, asked.before)
-    passages = list(done.passages[:top_k])
+    constraint = constrained(question, answer_type(question), list(done.passages), lookups.files, lookups.parses)
+    passages = list(constraint.passages[:top_k])
     reader_name = reader.name if reader is not None else None
     if not sentences:
         return Answer(question, query, True, tuple(passages), 0.0, verified.stale, reader=reader_name)
     judge = Judge(lookups, stages.lexical)
-    judged = judge.judge(question, query, sentences, done, tuple(passages), stages.abstain_threshold)
+    judged = judge.judge(question, query, sentences, done, tuple(passages), stages.abstain_threshold,
+                         constraint.unmet)
     timeline = None
     if not judged.abstained and answer_type(question) is not AnswerType.OTHER:
-        passages, timeline = over_time(question, list(done.passages), passages, top_k,
+        passages, timeline = over_time(question, list(constraint.passages), passages, top_k,
                                        lambda passage: judge.lacking(query, passage),
                                        lambda a, b: same_answer(normal_words(a), normal_words(b)))
     return Answer(question, query, judged.abstained, tuple(passages), judged.confidence, verified.stale,

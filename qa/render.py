@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from qa.answer_types import AnswerType
-from qa.passages import Answer, Citation, Dated, Shortfall
+from qa.passages import Answer, Citation, Dated, Shortfall, Unmet
 from qa.timeline import UNDATED, Timeline
 
 # what follows the abstain line when there are passages: the closest, which do not answer
@@ -29,7 +29,18 @@ def lacks(shortfall: Shortfall) -> str:
     parts = [f"holds no {KIND_NOUNS[shortfall.kind]}"] if shortfall.kind is not None else []
     if shortfall.words:
         parts.append("does not mention " + quoted(shortfall.words))
+    if shortfall.unmet is not None:
+        parts.append(unmet(shortfall.unmet))
     return " and ".join(parts)
+
+
+def unmet(constraint: Unmet) -> str:
+    """A constraint no passage satisfies, as read after "the closest passage": "says “Craig Kelley” led
+    the U.S. delegation, and no passage of 2010 says who led the Cuban delegation"."""
+    none = f"no passage {constraint.time + ' ' if constraint.time else ''}says who {constraint.asked}"
+    if constraint.said:
+        return f"says {constraint.said}{' at another time' if constraint.another_time else ''}, and {none}"
+    return f"does not say who {constraint.asked}, and {none}"
 
 
 def why(answer: Answer, passage: str) -> str:

@@ -11,9 +11,10 @@ import numpy as np
 
 from config.tuning import TUNED
 from index.documents.lines import Span
-from index.lexical import function_terms, question_terms
+from index.lexical import function_terms
 from index.terms import normal_words
 from qa.answer_types import AnswerType, answer_span, answer_type, candidate_spans
+from qa.english.terms import question_terms
 from qa.lookups import Lookups
 from qa.passages import Passage
 from qa.retrieve import Candidate, word_pairs
@@ -248,7 +249,8 @@ def chunk_sentences(asked: Asked, candidate: Candidate, source: SourceText, bloc
         present = set(sentence_terms)
         coverage = _coverage(asked.terms, present, idf)
         bigrams = len(asked.pairs & word_pairs(sentence_terms)) / len(asked.pairs) if asked.pairs else 0.0
-        has_shape = asked.kind is not AnswerType.OTHER and answer_span(asked.question, text) is not None
+        people = lookups.people(source, span.start, span.end) if asked.kind is AnswerType.PERSON else None
+        has_shape = asked.kind is not AnswerType.OTHER and answer_span(asked.question, text, None, people) is not None
         # query terms the sentence lacks but its document states for all of it (its date, title)
         context_share = sum(idf(t) for t in asked.terms if t in around and t not in present) / asked.total_idf
         vector = asked.vector

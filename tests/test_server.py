@@ -84,3 +84,9 @@ def test_a_chroma_server_index_gives_the_same_answers_as_a_local_one(
             (p.citation, p.text) for p in local_answer.passages
         ]
     assert "suspended in 2003" in served.ask("when were talks suspended?").passages[0].text
+    # the parses made at ingest live on the server too: a constraint is judged there as here
+    assert report.parsed == 5 and again.parsed == 0
+    question = "who led the cuban delegation at the 2010 havana talks?"
+    local_answer, remote_answer = assistant.ask(question), served.ask(question)
+    assert remote_answer.abstained and remote_answer.shortfall == local_answer.shortfall
+    assert "says who led the cuban delegation" in remote_answer.shortfall
