@@ -147,7 +147,7 @@ def record(root: Path, settings: Settings) -> list[Row]:
 class Costs:
     """The weights of the confidence's signals (`qa.evidence.Evidence.total`, the reader's share)."""
 
-    lacking: float = 1.0
+    lacking: float = TUNED.lacking_cost
     numbers_missing: float = TUNED.numbers_missing_cost
     missing_number: float = TUNED.missing_number_cost
     missing_date: float = TUNED.missing_date_cost
