@@ -63,6 +63,12 @@ class Tuned:
     # chunk's 0.5: 0.543 / 0.819) put the answer first for 2 fewer `qa eval` questions and failed its gate
     # (abstention recall 50.0 % once recalibrated); 1.0 with the chunk's kept at 1 passes it (81.2 % first).
     # Whole runs with the reader: natural dev first 0.507 -> 0.536, top3 0.705 -> 0.709.
+    # Searched once more on 2026-12-07 (natural dev 278, SQuAD tune 500 of its questions; the same script),
+    # once questions for a default or a limit asked for a number: in use 0.540 / 0.816; the similarity 2.0
+    # with the chunk's 0.5 gives 0.561 / 0.824 by the search's count, a whole dev run with the reader first
+    # 0.550 -> 0.565 but top3 0.799 -> 0.788, and `qa eval` 81.2 % -> 76.5 % first, its wrong abstentions
+    # 4.5 % -> 7.2 % (the gate fails): not taken. The best mean (coverage 2, pairs 0, dense 2, similarity 3:
+    # 0.583 / 0.808) costs SQuAD. The values stay; this record says which data chose each.
     sentence_chunk: float = 0.0
     sentence_coverage: float = 1.0
     sentence_bigrams: float = 0.25
@@ -73,20 +79,16 @@ class Tuned:
     # Taken off a sentence that repeats the answer just given, in a follow-up: eval follow-ups
     # 61.1 % -> 72.2 % answer in first passage (commit 7f328d7); not searched on SQuAD (no follow-ups).
     sentence_repeat: float = 1.0
-    # Taken off a sentence that negates a word of a question that negates nothing. Chosen by hand, as
-    # much as a sentence's answer shape counts twice over (0.2 -> 0.4 with the shape, 2026-12-07: with the
-    # sentence's own similarity weighing 1.0, "--no-ignore-case  Do not ignore case ..." came first again
-    # for "which option ignores case?").
-    sentence_negation: float = 0.4
     # Added to a sentence that opens with what a "what is X?" question asks about ("Shadowing lets you
     # ...", "-v, --invert-match  Invert ..."). Chosen on SQuAD's tune half (1,500 questions, answer@1
-    # 0.809 without it; 0.809 / 0.811 / 0.808 at 0.1 / 0.2 / 0.4).
+    # 0.809 without it; 0.809 / 0.811 / 0.808 at 0.1 / 0.2 / 0.4). Searched again on 2026-12-07 with the
+    # sentence weights above (`python -m evals.natural.tune`, 0 to 0.8): 0.2 stays the best on both sets.
+    # Two rules beside it, each made for one trial question, went that day: a sentence negating a word of
+    # the question (-0.4, for "which option ignores case?") and one whose whole subject is X (+0.2, for
+    # "what is a slice?"). Without either: natural dev 0.540 -> 0.543, SQuAD tune 0.816 -> 0.818 by the
+    # search's count; whole dev runs with the reader first 0.550 / top3 0.799 either way, falsely abstained
+    # 0.043 -> 0.039; `qa eval` the same to the digit.
     sentence_defines: float = 0.2
-    # Added again when the sentence opens by saying what X, its whole subject, is or does ("A trait defines
-    # ...", not "Trait definitions are ..."; qa.sentences.states_what). The same as the opening bonus, by
-    # hand: on SQuAD's tune half (1,500 questions) answer@1 0.835 and span F1 0.604 with it and without; the
-    # Rust Book trial (12 questions) 8 -> 10 in the first passage ("what is a slice?", "what is a trait?").
-    sentence_definition: float = 0.2
     # Chunks whose sentences are read for an answer. Chosen by hand with the first version;
     # `qa eval` names a miss "retrieval" when the answer chunk ranks below it.
     sentence_pool: int = 8

@@ -6,12 +6,13 @@ SQuAD's questions copy their paragraph's words, so weights chosen on it alone fa
 the question (word coverage and word pairs) over those that mean it (the dense similarities); the natural
 dev half asks as people ask. Each question's sentences are ranked once; each setting is then scored by
 whether its best sentence's passage holds an answer, on each set, and ranked by their mean (each set counts
-the same, whatever its size). The seven weights of a sentence's features are searched with the bonuses as
-they are (a sentence that opens with what a "what is X?" asks about, that says what X is, that negates the
-question), then the bonuses with the seven as they are. The fusion and re-scoring weights only choose which
-eight chunks are read, which the first passage hardly depends on: re-scoring by coverage 1-2 and word pairs
-1-3 (dense weight 0.6) gave the same first passages on both sets, question for question; the dense weight
-of fusion was not searched again. The test half is never asked.
+the same, whatever its size). The seven weights of a sentence's features are searched with the bonus as
+it is (a sentence that opens with what a "what is X?" asks about), then the bonus with the seven as they
+are. The fusion and re-scoring weights only choose which eight chunks are read, which the first passage
+hardly depends on: re-scoring by coverage 1-2 and word pairs 1-3 (dense weight 0.6) gave the same first
+passages on both sets, question for question; the dense weight of fusion was not searched again (natural
+dev without the reader, fusion's dense weight 0.6 -> 0.8: first 0.540 -> 0.547, top3 0.784 either way).
+The test half is never asked.
 
     python -m evals.natural.tune [--squad-sample N] [--root DIR] [--squad-cache DIR]
 """
@@ -80,20 +81,18 @@ def squad_tune(settings: Settings, sample: int, cache: Path | None = None) -> tu
 
 
 FEATURES = ("chunk", "coverage", "bigrams", "answer_shape", "context", "dense", "sentence")
-BONUSES = ("defines", "definition", "negation")  # added, added, taken off (qa.sentences.Weights)
-# Weights that set the bonuses apart in a sentence's score: defines + 10 x definition - 100 x negation.
-APART = {"defines": 1.0, "definition": 10.0, "negation": 100.0}
+BONUSES = ("defines",)  # added to a sentence that opens with what "what is X?" asks about (qa.sentences.Weights)
 
 
 def sentence_rows(assistant: Assistant, asked: list[Asked]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Per question: its sentences' features (`FEATURES`, then `BONUSES` as 1/0, the negation as -1/0),
-    what else their score holds (nothing, for a question that follows up on none), and whether each
-    sentence's passage holds an answer."""
+    """Per question: its sentences' features (`FEATURES`, then `BONUSES` as 1/0), what else their score
+    holds (nothing, for a question that follows up on none), and whether each sentence's passage holds an
+    answer."""
     from qa.answer import passage_span
     from qa.engine import SENTENCE_POOL
     from qa.sentences import Weights, rank_sentences
 
-    weights = Weights(**APART)
+    weights = Weights(defines=1.0)
     now = np.array([getattr(weights, name) for name in FEATURES])
     rows = []
     for item in asked:
@@ -103,12 +102,7 @@ def sentence_rows(assistant: Assistant, asked: list[Asked]) -> list[tuple[np.nda
                                    vector=vector)
         features = np.array([(s.chunk_gap, s.coverage, s.bigrams, float(s.has_shape), s.context, s.dense_gap,
                               s.sentence_gap) for s in sentences]).reshape(-1, len(FEATURES))
-        apart = np.array([s.score for s in sentences]) - features @ now
-        negation = apart < -APART["negation"] / 2
-        apart = apart + APART["negation"] * negation
-        definition = np.round(apart / APART["definition"])
-        bonuses = np.stack([np.round(apart - APART["definition"] * definition), definition, -negation.astype(float)],
-                           axis=1).reshape(-1, len(BONUSES))
+        bonuses = np.round(np.array([s.score for s in sentences]) - features @ now).reshape(-1, len(BONUSES))
         hits = [holds_answer(s.source.text[(span := passage_span(s, item.question)).start : span.end], item.answers)
                 for s in sentences]
         rows.append((np.hstack([features, bonuses]), np.zeros(len(sentences)), np.array(hits, dtype=bool)))
@@ -135,13 +129,12 @@ def in_use() -> tuple[float, ...]:
 def grids() -> np.ndarray:
     """The settings searched: the seven weights of `FEATURES` with the bonuses as they are, then the
     bonuses with the seven as they are."""
-    chunk, *_, defines, definition, negation = in_use()
-    weights = [(chunk, c, b, a, x, d, e, defines, definition, negation)
+    chunk, *_, defines = in_use()
+    weights = [(chunk, c, b, a, x, d, e, defines)
                for c in (0.5, 1.0, 2.0) for b in (0.0, 0.25, 0.5) for a in (0.1, 0.2) for x in (0.5, 1.0)
                for d in (0.5, 1.0, 2.0, 4.0) for e in (0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0)]
     seven = in_use()[: len(FEATURES)]
-    bonuses = [(*seven, d, f, n) for d in (0.0, 0.1, 0.2, 0.4, 0.8) for f in (0.0, 0.1, 0.2, 0.4, 0.8)
-               for n in (0.0, 0.2, 0.4, 0.8, 1.6)]
+    bonuses = [(*seven, d) for d in (0.0, 0.1, 0.2, 0.4, 0.8)]
     return np.array(weights + bonuses)
 
 
