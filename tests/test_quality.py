@@ -218,6 +218,11 @@ def test_modes_rank_by_their_own_scores(fake_assistant: Assistant) -> None:
         ("Which version of Perl introduced the say function?", AnswerType.NUMBER),
         ("What is the latest version of pytz?", AnswerType.NUMBER),
         ("What does the new version do?", AnswerType.OTHER),
+        # a default or a limit of a measure is a number; a release is a version
+        ("What's the default busy timeout if I never set one?", AnswerType.NUMBER),
+        ("What is the maximum recursion depth for a recursive CTE?", AnswerType.NUMBER),
+        ("In which release did the unixepoch() function appear?", AnswerType.NUMBER),
+        ("What is the default editor?", AnswerType.OTHER),
         # a command-line option ("-p", "--crate-name"); "what options ...?" asks for choices
         ("Which ssh option specifies the port?", AnswerType.OPTION),
         ("Which command-line flag tells rustdoc what the crate is named?", AnswerType.OPTION),
@@ -226,6 +231,16 @@ def test_modes_rank_by_their_own_scores(fake_assistant: Assistant) -> None:
 )
 def test_answer_type_from_the_question_word(question: str, kind: AnswerType) -> None:
     assert answer_type(question) is kind
+
+
+def test_a_default_asked_of_a_passage_without_a_number_is_cautioned(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+    # a natural dev miss: "what's the default busy timeout?" was answered, uncautioned, by a passage that
+    # names the timeout and says no value of it
+    text = ("Busy handlers\n\nThe busy timeout handler sleeps and tries again while another connection holds a "
+            "lock on the table.\n\nSet the busy timeout with the busy_timeout pragma or the C interface.\n")
+    assistant, _ = _assistant_over(tmp_path, encoder, {"busy.txt": text})
+    answer = assistant.ask("What's the default busy timeout if I never set one?", top_k=3)
+    assert "holds no number" in answer.shortfall, answer.shortfall
 
 
 def test_an_option_is_marked_not_the_command_it_is_given_to() -> None:
