@@ -63,6 +63,12 @@ class Tuned:
     # chunk's 0.5: 0.543 / 0.819) put the answer first for 2 fewer `qa eval` questions and failed its gate
     # (abstention recall 50.0 % once recalibrated); 1.0 with the chunk's kept at 1 passes it (81.2 % first).
     # Whole runs with the reader: natural dev first 0.507 -> 0.536, top3 0.705 -> 0.709.
+    # Searched once more on 2026-12-07 (natural dev 278, SQuAD tune 500 of its questions; the same script),
+    # once questions for a default or a limit asked for a number: in use 0.540 / 0.816; the similarity 2.0
+    # with the chunk's 0.5 gives 0.561 / 0.824 by the search's count, a whole dev run with the reader first
+    # 0.550 -> 0.565 but top3 0.799 -> 0.788, and `qa eval` 81.2 % -> 76.5 % first, its wrong abstentions
+    # 4.5 % -> 7.2 % (the gate fails): not taken. The best mean (coverage 2, pairs 0, dense 2, similarity 3:
+    # 0.583 / 0.808) costs SQuAD. The values stay; this record says which data chose each.
     sentence_chunk: float = 0.0
     sentence_coverage: float = 1.0
     sentence_bigrams: float = 0.25
@@ -73,20 +79,16 @@ class Tuned:
     # Taken off a sentence that repeats the answer just given, in a follow-up: eval follow-ups
     # 61.1 % -> 72.2 % answer in first passage (commit 7f328d7); not searched on SQuAD (no follow-ups).
     sentence_repeat: float = 1.0
-    # Taken off a sentence that negates a word of a question that negates nothing. Chosen by hand, as
-    # much as a sentence's answer shape counts twice over (0.2 -> 0.4 with the shape, 2026-12-07: with the
-    # sentence's own similarity weighing 1.0, "--no-ignore-case  Do not ignore case ..." came first again
-    # for "which option ignores case?").
-    sentence_negation: float = 0.4
     # Added to a sentence that opens with what a "what is X?" question asks about ("Shadowing lets you
     # ...", "-v, --invert-match  Invert ..."). Chosen on SQuAD's tune half (1,500 questions, answer@1
-    # 0.809 without it; 0.809 / 0.811 / 0.808 at 0.1 / 0.2 / 0.4).
+    # 0.809 without it; 0.809 / 0.811 / 0.808 at 0.1 / 0.2 / 0.4). Searched again on 2026-12-07 with the
+    # sentence weights above (`python -m evals.natural.tune`, 0 to 0.8): 0.2 stays the best on both sets.
+    # Two rules beside it, each made for one trial question, went that day: a sentence negating a word of
+    # the question (-0.4, for "which option ignores case?") and one whose whole subject is X (+0.2, for
+    # "what is a slice?"). Without either: natural dev 0.540 -> 0.543, SQuAD tune 0.816 -> 0.818 by the
+    # search's count; whole dev runs with the reader first 0.550 / top3 0.799 either way, falsely abstained
+    # 0.043 -> 0.039; `qa eval` the same to the digit.
     sentence_defines: float = 0.2
-    # Added again when the sentence opens by saying what X, its whole subject, is or does ("A trait defines
-    # ...", not "Trait definitions are ..."; qa.sentences.states_what). The same as the opening bonus, by
-    # hand: on SQuAD's tune half (1,500 questions) answer@1 0.835 and span F1 0.604 with it and without; the
-    # Rust Book trial (12 questions) 8 -> 10 in the first passage ("what is a slice?", "what is a trait?").
-    sentence_definition: float = 0.2
     # Chunks whose sentences are read for an answer. Chosen by hand with the first version;
     # `qa eval` names a miss "retrieval" when the answer chunk ranks below it.
     sentence_pool: int = 8
@@ -114,31 +116,46 @@ class Tuned:
     answer_phrase_weight: float = 1.0
 
     # ---- confidence (qa.engine.Evidence) ----
-    # A first passage without an answer of the kind asked for costs a whole unit for numbers and
-    # dates: on SQuAD (1,500 questions) a right first passage lacks a number for a "how many"
-    # question 4 % of the time and a date for a "when" question 7 % (another article's passage:
-    # 19 % and 18 %); names and places are missed in 28-38 % of right passages, so they cost 0.25
-    # (commit 3d48416).
-    missing_number_cost: float = 1.0
+    # Searched on 2026-12-07 on what users ask (`python -m evals.natural.confidence`): every question of
+    # the natural dev half (304 answerable, conversation turns included, and 85 unanswerable) and of `qa
+    # eval`'s set (111 and 18) asked once with the reader, each confidence made again for every setting of a grid of
+    # the costs below (lacking 1-3, missing number 1-2, unknown name 0.5-2, foreign 0.5-2, reader 0.25-1),
+    # the abstain threshold chosen by `qa eval`'s rule on both sets together, a setting kept only if `qa
+    # eval`'s abstention recall stays >= 55.6 % and its wrong abstentions <= 5 %. The costs below (the
+    # share lacking 1 -> 2, a missing number 1 -> 2, an unknown name 0.5 -> 1, the foreign share 0.5 -> 1),
+    # threshold 0.004284: natural dev abstained on unanswerable 0.459 -> 0.588, answerable abstained on
+    # 0.043 -> 0.043; `qa eval` 0.556 -> 0.611 and 0.036 -> 0.045. Chosen on three dev collections and
+    # scored on the fourth, in turn: 0.459 -> 0.576 abstained, 0.053 -> 0.046 falsely (every fold chose
+    # lacking 2, missing number 2, unknown name 1, foreign 1 or 2). The dev half's AUC moved 0.867 -> 0.857:
+    # the costs buy the low end, where the threshold sits, not the whole order.
+    #
+    # The idf-weighted share of the question's content terms that the first passage and its document's
+    # name, title and date line lack costs this much per unit (1 before the search above, by hand).
+    lacking_cost: float = 2.0
+    # A first passage without an answer of the kind asked for costs two units for numbers (the search
+    # above; a whole unit before) and one for dates: on SQuAD (1,500 questions) a right first passage lacks
+    # a number for a "how many" question 4 % of the time and a date for a "when" question 7 % (another
+    # article's passage: 19 % and 18 %); names and places are missed in 28-38 % of right passages, so they
+    # cost 0.25 (commit 3d48416; the search above left 0.25 and 0.5 level).
+    missing_number_cost: float = 2.0
     missing_date_cost: float = 1.0
     missing_answer_cost: float = 0.25
     # The share of the question's numbers missing costs half (commit 87fdcc7; chosen by hand).
     numbers_missing_cost: float = 0.5
-    # Each name of the question (a capitalised word not opening it) that no document of the index
-    # holds costs half a unit (qa.coverage): on SQuAD's held-out half such a name is in 2.0 % of
-    # questions asked of the whole corpus and in 30.3 % asked with their article removed; the
-    # confidence AUC moved 0.9633 -> 0.9640 at a cost of 0.1 and to 0.9558 at 1.0
-    # (evals/reader_bench.py, 400 questions). Half, chosen by hand between them, not on the eval set.
-    unknown_name_cost: float = 0.5
+    # Each name of the question (a capitalised word not opening it, or no English word) that no document of
+    # the index holds costs a unit (qa.coverage; the search above, 0.5 before): on SQuAD's held-out half such
+    # a name is in 2.0 % of questions asked of the whole corpus and in 30.3 % asked with their article
+    # removed; the confidence AUC there moved 0.9633 -> 0.9640 at a cost of 0.1 and to 0.9558 at 1.0
+    # (evals/reader_bench.py, 400 questions), so SQuAD alone chose half.
+    unknown_name_cost: float = 1.0
     # The share of the question's names and numbers that the first passage's document never says (its
-    # name, title and date line included; another document may) costs half a unit, and the reader's share
-    # of the confidence (`reader_weight`) shrinks by it: the reader judges whether a passage answers a
-    # question like this one, and "who led the delegation in 2018?" of a 2014 document is another question.
-    # SQuAD's tune half, 1,500 questions, article-removed AUC: 0.969 without it; the reader's share alone
-    # 0.969; with a cost of 0.5: 0.972; 1.0: 0.968 (a largest share of names or of numbers instead of one
-    # share of both: 0.969). On `qa eval`, recalibrated: abstention recall 50.0 -> 61.1 %, answerable wrongly
-    # abstained 2.7 -> 3.6 % (1.0: 61.1 %, 4.5 %).
-    foreign_cost: float = 0.5
+    # name, title and date line included; another document may) costs a unit (the search above; half
+    # before), and the reader's share of the confidence (`reader_weight`) shrinks by it: the reader judges
+    # whether a passage answers a question like this one, and "who led the delegation in 2018?" of a 2014
+    # document is another question. SQuAD's tune half, 1,500 questions, article-removed AUC: 0.969 without
+    # it; the reader's share alone 0.969; with a cost of 0.5: 0.972; 1.0: 0.968 (a largest share of names
+    # or of numbers instead of one share of both: 0.969).
+    foreign_cost: float = 1.0
     # ---- the reader (qa.reader, models/reader/) ----
     # The first `reader_depth` passages are read; each is ranked by the reader's `reader_score` as a
     # logit less `reader_prior` x log(1 + its rank before reading); the first passage's score (a

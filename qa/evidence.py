@@ -55,11 +55,11 @@ class Evidence:
 
     @property
     def total(self) -> float:
-        """dense less the share lacking, half the share of numbers missing, and the cost of a
-        missing answer (`MISSING_ANSWER_COST`)."""
+        """dense less the costs (`config.tuning`) of the share lacking, of the share of numbers missing, of a
+        missing answer (`MISSING_ANSWER_COST`), of each unknown name and of the share the document never says."""
         cost = MISSING_ANSWER_COST.get(self.kind, MISSING_ANSWER_COST_OTHERWISE) if self.no_answer else 0.0
-        return (self.dense - self.lacking - TUNED.numbers_missing_cost * self.numbers_missing - cost
-                - TUNED.unknown_name_cost * len(self.unknown_names) - TUNED.foreign_cost * self.foreign)
+        return (self.dense - TUNED.lacking_cost * self.lacking - TUNED.numbers_missing_cost * self.numbers_missing
+                - cost - TUNED.unknown_name_cost * len(self.unknown_names) - TUNED.foreign_cost * self.foreign)
 
     @property
     def confidence(self) -> float:

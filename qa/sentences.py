@@ -34,12 +34,8 @@ class Weights:
     or date line holds; dense: per unit of the chunk's cosine similarity below the best chunk's;
     sentence: per unit of the sentence's own cosine similarity (its stored vector) below the best
     sentence's; repeat: taken off, in a follow-up, a sentence of the passage just shown whose
-    only answer of the wanted kind is the one just given; negation: taken off a sentence that
-    negates a word of a question that negates nothing ("--no-ignore-case: do not ignore case" for
-    "which option ignores case?"); defines: added to a sentence that opens with what a "what is X?" or
-    "what does X do?" question asks about (`defined_subject`); definition: added again when X is that
-    sentence's subject and a defining verb follows it ("Slices let you ...", "A trait defines ...", not
-    "Trait definitions are ..." nor "A string slice is ...": `states_what`).
+    only answer of the wanted kind is the one just given; defines: added to a sentence that opens with
+    what a "what is X?" or "what does X do?" question asks about (`defined_subject`).
     """
 
     chunk: float = TUNED.sentence_chunk
@@ -50,9 +46,7 @@ class Weights:
     dense: float = TUNED.sentence_dense
     sentence: float = TUNED.sentence_similarity
     repeat: float = TUNED.sentence_repeat
-    negation: float = TUNED.sentence_negation
     defines: float = TUNED.sentence_defines
-    definition: float = TUNED.sentence_definition
 
 
 @dataclass(frozen=True)
@@ -91,30 +85,17 @@ class SentenceFeatures:
     dense_gap: float
     similarity: float
     repeat: bool
-    negates: bool = False
     defines: bool = False
-    definition: bool = False
 
     def scored(self, best_similarity: float, weights: Weights) -> ScoredSentence:
         """The sentence scored by `weights`, its similarity taken relative to the best sentence's."""
         sentence_gap = self.similarity - best_similarity
         score = sentence_score(weights, self.chunk_gap, self.coverage, self.bigrams, self.has_shape, self.context,
                                self.dense_gap, sentence_gap)
-        score += (weights.defines * self.defines + weights.definition * self.definition
-                  - weights.repeat * self.repeat - weights.negation * self.negates)
+        score += weights.defines * self.defines - weights.repeat * self.repeat
         return ScoredSentence(self.candidate, self.source, self.block, self.index, self.span,
                               score, self.coverage, self.has_shape, self.bigrams,
                               self.chunk_gap, self.context, self.dense_gap, sentence_gap)
-
-
-# A negation and the word it negates: "not ignore", "no-ignore-case", "never used", "without a key"
-NEGATION = re.compile(r"\b(?:not|no|never|without|cannot|(?:do|does|did|is|are|was|were|ca|wo)n[’']t)[\s-]+(\w+)",
-                      re.IGNORECASE)
-
-
-def negated_words(text: str) -> list[str]:
-    """The words a text negates (the word after each negation)."""
-    return NEGATION.findall(text)
 
 
 # "what is a closure?", "what are the ownership rules", "what does grep -v do?", "what does CFRP stand for?"
@@ -127,22 +108,6 @@ def defined_thing(question: str) -> str:
     """What a question asks the definition of ("closure" of "what is a closure?"), or ""."""
     found = DEFINITION_QUESTION.match(question)
     return (found.group("thing") or found.group("doer") or "") if found else ""
-
-
-# What opens a sentence that says what its subject is or does: "A trait defines ...", "Slices let you ...",
-# '"Source" form shall mean ...'; the subject, without its article, is group 1.
-DEFINING = re.compile(
-    r"[\W_]*(?:(?:a|an|the)\s+)?(.{1,80}?)\s+(?:(?:shall|will|can|may|must)\s+)?"
-    r"(?:is|are|means?|refers?|defines?|lets?|allows?|describes?|represents?|provides?|denotes?|consists?)\b",
-    re.IGNORECASE)
-POSSESSOR = re.compile(r"^\w+['’]s\s+")  # whose X it is ("Rust's closures"): not part of the subject X
-
-
-def states_what(text: str, thing: list[str], terms: Callable[[str], list[str]]) -> bool:
-    """Whether a sentence opens by saying what `thing` (its terms) is or does, `thing` its whole subject."""
-    found = DEFINING.match(text)
-    subject = POSSESSOR.sub("", found.group(1)) if found else ""  # "Rust's closures are ..."
-    return bool(subject) and bool(thing) and set(terms(subject)) == set(thing)
 
 
 def opens_with(text: str, term: str, words: int, terms: Callable[[str], list[str]]) -> bool:
@@ -213,7 +178,6 @@ class Asked:
     top_dense: float  # the best candidate's cosine similarity
     vector: np.ndarray | None
     before: Shown | None
-    affirms: bool = True  # the question negates nothing (see `Weights.negation`)
     defined: tuple[str, int, list[str]] | None = None  # of what a "what is X?" asks about: its rarest term,
     # its number of words, its terms
 
@@ -257,12 +221,10 @@ def chunk_sentences(asked: Asked, candidate: Candidate, source: SourceText, bloc
         stored = chunk.sentence_vector(span.start, len(vector)) if vector is not None else None
         similarity = float(stored.astype(np.float32) @ vector) if stored is not None else candidate.dense
         repeat = asked.before is not None and asked.before.repeats(chunk.source, span, asked.kind, text)
-        negates = asked.affirms and any(t in asked.terms for word in negated_words(text) for t in terms(word))
         defines = asked.defined is not None and opens_with(text, asked.defined[0], asked.defined[1], terms)
-        definition = defines and asked.defined is not None and states_what(text, asked.defined[2], terms)
         found.append(SentenceFeatures(candidate, source, block, index, span, coverage, has_shape, bigrams,
                                       candidate.score - asked.top, context_share, candidate.dense - asked.top_dense,
-                                      similarity, repeat, negates, defines, definition))
+                                      similarity, repeat, defines))
     return found
 
 
@@ -312,7 +274,7 @@ def rank_verified(question: str, query: str, verified: Verified, lookups: Lookup
         question, answer_type(question), distinct, word_pairs(query_terms),
         sum(lookups.idf(t) for t in distinct) or 1.0,
         max((c.score for c in candidates), default=0.0), max((c.dense for c in candidates), default=0.0),
-        vector, before, not negated_words(query), defined_subject(question, lookups),
+        vector, before, defined_subject(question, lookups),
     )
     seen: set[tuple[str, int]] = set()
     features = [feature for held, context in zip(verified.chunks, contexts, strict=True)

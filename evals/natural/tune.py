@@ -6,10 +6,13 @@ SQuAD's questions copy their paragraph's words, so weights chosen on it alone fa
 the question (word coverage and word pairs) over those that mean it (the dense similarities); the natural
 dev half asks as people ask. Each question's sentences are ranked once; each setting is then scored by
 whether its best sentence's passage holds an answer, on each set, and ranked by their mean (each set counts
-the same, whatever its size). The fusion and re-scoring weights only choose which eight chunks are read,
-which the first passage hardly depends on: re-scoring by coverage 1-2 and word pairs 1-3 (dense weight 0.6)
-gave the same first passages on both sets, question for question; the dense weight of fusion was not
-searched again. The test half is never asked.
+the same, whatever its size). The seven weights of a sentence's features are searched with the bonus as
+it is (a sentence that opens with what a "what is X?" asks about), then the bonus with the seven as they
+are. The fusion and re-scoring weights only choose which eight chunks are read, which the first passage
+hardly depends on: re-scoring by coverage 1-2 and word pairs 1-3 (dense weight 0.6) gave the same first
+passages on both sets, question for question; the dense weight of fusion was not searched again (natural
+dev without the reader, fusion's dense weight 0.6 -> 0.8: first 0.540 -> 0.547, top3 0.784 either way).
+The test half is never asked.
 
     python -m evals.natural.tune [--squad-sample N] [--root DIR] [--squad-cache DIR]
 """
@@ -78,28 +81,31 @@ def squad_tune(settings: Settings, sample: int, cache: Path | None = None) -> tu
 
 
 FEATURES = ("chunk", "coverage", "bigrams", "answer_shape", "context", "dense", "sentence")
+BONUSES = ("defines",)  # added to a sentence that opens with what "what is X?" asks about (qa.sentences.Weights)
 
 
 def sentence_rows(assistant: Assistant, asked: list[Asked]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Per question: its sentences' features (`FEATURES`), the rest of each score (the bonuses not searched
-    here: definitions, negation), and whether each sentence's passage holds an answer."""
+    """Per question: its sentences' features (`FEATURES`, then `BONUSES` as 1/0), what else their score
+    holds (nothing, for a question that follows up on none), and whether each sentence's passage holds an
+    answer."""
     from qa.answer import passage_span
     from qa.engine import SENTENCE_POOL
     from qa.sentences import Weights, rank_sentences
 
-    weights = Weights()
+    weights = Weights(defines=1.0)
     now = np.array([getattr(weights, name) for name in FEATURES])
     rows = []
     for item in asked:
         vector = assistant.encoder.encode([item.question])[0]
         candidates = assistant.retriever.search(item.question, k=SENTENCE_POOL, vector=vector)
-        sentences = rank_sentences(item.question, item.question, candidates, assistant.lookups, vector=vector)
+        sentences = rank_sentences(item.question, item.question, candidates, assistant.lookups, weights,
+                                   vector=vector)
         features = np.array([(s.chunk_gap, s.coverage, s.bigrams, float(s.has_shape), s.context, s.dense_gap,
                               s.sentence_gap) for s in sentences]).reshape(-1, len(FEATURES))
-        rest = np.array([s.score for s in sentences]) - features @ now
+        bonuses = np.round(np.array([s.score for s in sentences]) - features @ now).reshape(-1, len(BONUSES))
         hits = [holds_answer(s.source.text[(span := passage_span(s, item.question)).start : span.end], item.answers)
                 for s in sentences]
-        rows.append((features, rest, np.array(hits, dtype=bool)))
+        rows.append((np.hstack([features, bonuses]), np.zeros(len(sentences)), np.array(hits, dtype=bool)))
     return rows
 
 
@@ -112,26 +118,45 @@ def answered(rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]], grid: np.nda
     return found / max(1, len(rows))
 
 
+def in_use() -> tuple[float, ...]:
+    """The weights of `FEATURES` and `BONUSES` in use."""
+    from qa.sentences import Weights
+
+    weights = Weights()
+    return tuple(getattr(weights, name) for name in (*FEATURES, *BONUSES))
+
+
+def grids() -> np.ndarray:
+    """The settings searched: the seven weights of `FEATURES` with the bonuses as they are, then the
+    bonuses with the seven as they are."""
+    chunk, *_, defines = in_use()
+    weights = [(chunk, c, b, a, x, d, e, defines)
+               for c in (0.5, 1.0, 2.0) for b in (0.0, 0.25, 0.5) for a in (0.1, 0.2) for x in (0.5, 1.0)
+               for d in (0.5, 1.0, 2.0, 4.0) for e in (0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0)]
+    seven = in_use()[: len(FEATURES)]
+    bonuses = [(*seven, d) for d in (0.0, 0.1, 0.2, 0.4, 0.8)]
+    return np.array(weights + bonuses)
+
+
 def search(natural: list[tuple[Assistant, list[Asked]]], squad: tuple[Assistant, list[Asked]]) -> list[dict]:  # type: ignore[type-arg]
-    """Every sentence-weight setting of the grid, scored on both sets, the best mean first."""
+    """Every setting of `grids`, scored on both sets, the best mean first."""
     natural_rows = [row for assistant, asked in natural for row in sentence_rows(assistant, asked)]
     squad_rows = sentence_rows(*squad)
-    grid = np.array([(0.0, c, b, a, x, d, e) for c in (0.5, 1.0, 2.0) for b in (0.0, 0.25, 0.5)
-                     for a in (0.1, 0.2) for x in (0.5, 1.0) for d in (0.5, 1.0, 2.0, 4.0)
-                     for e in (0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0)])
+    grid = grids()
     on_natural, on_squad = answered(natural_rows, grid), answered(squad_rows, grid)
-    trials = [{**dict(zip(FEATURES, map(float, weights), strict=True)), "natural_dev": round(float(n), 4),
-               "squad_tune": round(float(q), 4), "mean": round(float(n + q) / 2, 4)}
+    trials = [{**dict(zip((*FEATURES, *BONUSES), map(float, weights), strict=True)),
+               "natural_dev": round(float(n), 4), "squad_tune": round(float(q), 4), "mean": round(float(n + q) / 2, 4)}
               for weights, n, q in zip(grid, on_natural, on_squad, strict=True)]
     trials.sort(key=lambda t: -t["mean"])
     return trials
 
 
 def _in_use(trial: dict) -> bool:  # type: ignore[type-arg]
-    from qa.sentences import Weights
+    return all(abs(trial[name] - value) < 1e-9 for name, value in zip((*FEATURES, *BONUSES), in_use(), strict=True))
 
-    weights = Weights()
-    return all(abs(trial[name] - getattr(weights, name)) < 1e-9 for name in FEATURES)
+
+def _seven_in_use(trial: dict) -> bool:  # type: ignore[type-arg]
+    return all(abs(trial[name] - value) < 1e-9 for name, value in zip(FEATURES, in_use(), strict=False))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     squad = squad_tune(settings, args.squad_sample, args.squad_cache)
     trials = search(natural, squad)
     print(json.dumps({"questions": {"natural_dev": sum(len(a) for _, a in natural), "squad_tune": len(squad[1])},
-                      "best": trials[:15], "in_use": [t for t in trials if _in_use(t)]}, indent=1))
+                      "best": trials[:15], "in_use": [t for t in trials if _in_use(t)][:1],
+                      "bonuses": [t for t in trials if _seven_in_use(t)][:8]}, indent=1))
     return 0
 
 

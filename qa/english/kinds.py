@@ -27,7 +27,12 @@ TYPE_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
         r"\b(?:what|which) (?:number|percentage|percent|proportion|share|amount|size|age|population)\b|"
         # a version: "which version of Perl ...", "what is the latest version of pytz?", "which Python version";
         # only the wh-word names the kind ("latest", "Python" and "version" say what it is about)
-        r"\b(?:what|which)\b(?=(?:\s+(?:is|was|are|were))?(?:\s+the)?(?:\s+[\w-]+)?\s+versions?\b)")),
+        r"\b(?:what|which)\b(?=(?:\s+(?:is|was|are|were))?(?:\s+the)?(?:\s+[\w-]+)?\s+(?:versions?|releases?)\b)|"
+        # a limit or a default of a measure: "what's the default busy timeout?", "the maximum recursion depth"
+        # (only the wh-word names the kind, as for a version)
+        r"\b(?:what|which)\b(?=(?:'s|’s|\s+(?:is|was|are|were))?(?:\s+the)?\s+(?:default|maximum|minimum|max|min|"
+        r"largest|smallest|highest|lowest)(?:\s+[\w-]+)?\s+(?:value|limit|size|length|depth|number|count|port|"
+        r"timeout|amount)\b)")),
     (AnswerType.DATE, re.compile(
         # "when" asks for a time where it opens the question ("and when ...", "since when ..."), not
         # where it opens a clause ("what occurs when ...", "when X bought Y, what ...")
