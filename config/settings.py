@@ -38,7 +38,12 @@ class Settings:
     max_file_mb: float = 5.0
     top_k: int = 3
     reader: bool = True  # the reading model marks the first passages' answers and weighs in on abstaining (qa.reader)
+    # Tuned (config.tuning says how values are tuned; these two live here, where a flag or the environment
+    # can change them). Chunks each retriever contributes to fusion: `qa bench squad --tune` tried pools of
+    # 20, 50 and 100.
     candidates: int = 50
+    # Weight of the dense side in z-score fusion (QA_DENSE_WEIGHT): `qa bench squad --tune`, 0.6 once chunks
+    # were embedded with their title (commit 3c14aa1).
     dense_weight: float = 0.6
     abstain_threshold: float = 0.0
     # Texts per model batch at ingest. With the int8 graph here 32 encodes 4-5 % more chunks a second than

@@ -2,16 +2,17 @@
 it came from. `qa bench squad --tune` searches most of them on the tune half of SQuAD v1.1 dev
 (even-numbered articles) and prints the best; the figures quoted are from the commits that set them.
 
+Each value has this one name, `TUNED.<name>`; a record that a search varies (`qa.sentences.Weights`,
+`qa.retrieve.Rerank`) takes its defaults from here. The two a user may change, the retrieval pool and
+the dense side's weight, live in `config.settings.Settings` instead, with where they came from.
 What a value is for is said where it is used: `qa.retrieve` (fusion and re-scoring), `qa.sentences`
-(`Weights`), `qa.answer` (passages and corroboration), `qa.engine` (`Evidence`, the confidence).
-A value not tuned, chosen by hand, says so.
+(`Weights`), `qa.answer` (passages and corroboration), `qa.judge` and `qa.evidence` (the confidence),
+`qa.reader`. A value not tuned, chosen by hand, says so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from config.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -19,12 +20,6 @@ class Tuned:
     """The tuned values (see the module docstring); `TUNED` is the one instance."""
 
     # ---- retrieval (qa.retrieve.HybridRetriever) ----
-    # Chunks each retriever contributes to fusion; `Settings.candidates` holds it (flag and
-    # environment can change it): `qa bench squad --tune` tried pools of 20, 50 and 100.
-    candidates: int = Settings.candidates
-    # Weight of the dense side in z-score fusion; `Settings.dense_weight` holds it (QA_DENSE_WEIGHT):
-    # `qa bench squad --tune`, 0.6 once chunks were embedded with their title (commit 3c14aa1).
-    dense_weight: float = Settings.dense_weight
     # z-score of each side over the pool: the best normalisation of `qa bench squad --tune`
     # (zscore, minmax, max, RRF k=5/20/60 tried).
     fusion: str = "zscore"

@@ -34,7 +34,7 @@ class GoldPlace:
 
 def locate_gold(assistant: Assistant, query: str, known: KnownQuestion) -> GoldPlace | None:
     """Where the gold sources' best chunk ranked in BM25, in dense search and after fusion."""
-    from qa.engine import SENTENCE_POOL
+    from config.tuning import TUNED
 
     paths = list(known.paths)
     got = assistant.store.chunks.get(where={"source": {"$in": paths}}, include=["documents", "metadatas"])
@@ -65,7 +65,7 @@ def locate_gold(assistant: Assistant, query: str, known: KnownQuestion) -> GoldP
         lexical=lexical.get(key),
         dense=dense.get(key),
         fused=fused.get(key),
-        read=SENTENCE_POOL,
+        read=TUNED.sentence_pool,
         candidates=retriever.candidates,
     )
 

@@ -82,7 +82,8 @@ def reread(records: list[dict], reader: Reader, log, depth: int = READ_DEPTH) ->
 
 def ask_all(settings, questions, reader: Reader, log) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
     """Ask each question (and again with its article removed); read the passages of both."""
-    from qa.engine import SENTENCE_POOL, Assistant
+    from config.tuning import TUNED
+    from qa.engine import Assistant
 
     assistant = Assistant.open(settings)
     assistant.warm_up()
@@ -101,7 +102,7 @@ def ask_all(settings, questions, reader: Reader, log) -> list[dict]:  # type: ig
         vector = assistant.encoder.encode([question.question])[0]
         candidates = assistant.retriever.search(question.question, k=SEARCH_DEPTH, vector=vector)
         others = [c for c in candidates if not Path(c.chunk.source).name.startswith(article + "-")]
-        removed = assistant.answer_from(question.question, question.question, others[:SENTENCE_POOL], READ_DEPTH)
+        removed = assistant.answer_from(question.question, question.question, others[:TUNED.sentence_pool], READ_DEPTH)
         removed_readings = reader.read(question.question, [p.text for p in removed.passages])
         records.append({
             "id": question.id, "question": question.question, "article": int(article),

@@ -158,7 +158,8 @@ class RunScores:
 
 def run_benchmark(settings: Settings, questions: list[SquadQuestion], log: Callable[[str], None]) -> dict:  # type: ignore[type-arg]
     """Ask every question in each mode; the figures per mode, latency and the abstain check."""
-    from qa.engine import SENTENCE_POOL, Assistant
+    from config.tuning import TUNED
+    from qa.engine import Assistant
 
     assistant = Assistant.open(settings)
     assistant.warm_up()
@@ -185,7 +186,7 @@ def run_benchmark(settings: Settings, questions: list[SquadQuestion], log: Calla
                 confidences.append(answer.confidence)
                 shown = [[p.citation.path, *(c.path for c in p.also_in)] for p in answer.passages]
             else:
-                answer = assistant.answer_from(question.question, question.question, candidates[:SENTENCE_POOL],
+                answer = assistant.answer_from(question.question, question.question, candidates[:TUNED.sentence_pool],
                                                settings.top_k)
             first = answer.passages[0] if answer.passages else None
             scored = (order, question, first.text if first else None, first.answer_text if first else None, shown)
@@ -214,7 +215,7 @@ def abstain_check(assistant: object, questions: list[SquadQuestion], vectors: np
                   confidences: list[float], limit: int = 2000) -> dict[str, float]:
     """Confidence separation: each question asked normally (answerable) and against the corpus
     without its article's paragraphs (unanswerable, as far as SQuAD goes)."""
-    from qa.engine import SENTENCE_POOL
+    from config.tuning import TUNED
 
     missing: list[float] = []
     present: list[float] = []
@@ -222,7 +223,7 @@ def abstain_check(assistant: object, questions: list[SquadQuestion], vectors: np
         article = Path(question.source).name.split("-")[0]
         candidates = assistant.retriever.search(question.question, k=SEARCH_DEPTH, vector=vector)  # type: ignore[attr-defined]
         others = [c for c in candidates if not Path(c.chunk.source).name.startswith(article + "-")]
-        answer = assistant.answer_from(question.question, question.question, others[:SENTENCE_POOL], 3)  # type: ignore[attr-defined]
+        answer = assistant.answer_from(question.question, question.question, others[:TUNED.sentence_pool], 3)  # type: ignore[attr-defined]
         missing.append(answer.confidence)
         present.append(confidence)
     return {"questions": len(present), "AUC": round(roc_auc(present, missing) or 0.0, 4)}

@@ -156,8 +156,9 @@ def tune_rerank(settings: Settings, questions: list[SquadQuestion], log: Callabl
 
 def tune_sentences(settings: Settings, questions: list[SquadQuestion], log: Callable[[str], None]) -> list[dict]:  # type: ignore[type-arg]
     """Grid-search the answering-sentence weights (`qa.sentences.Weights`) for answer@1."""
+    from config.tuning import TUNED
     from qa.answer import passage_span
-    from qa.engine import SENTENCE_POOL, Assistant
+    from qa.engine import Assistant
     from qa.sentences import rank_sentences
 
     assistant = Assistant.open(settings)
@@ -165,7 +166,7 @@ def tune_sentences(settings: Settings, questions: list[SquadQuestion], log: Call
     log(f"squad tune: sentence features of {len(questions)} questions")
     for question in questions:
         vector = assistant.encoder.encode([question.question])[0]
-        candidates = assistant.retriever.search(question.question, k=SENTENCE_POOL, vector=vector)
+        candidates = assistant.retriever.search(question.question, k=TUNED.sentence_pool, vector=vector)
         sentences = rank_sentences(question.question, question.question, candidates, assistant.lookups,
                                    vector=vector)
         hits = []

@@ -21,7 +21,7 @@ from qa.catalogue import IndexedDocument, indexed_documents
 from qa.conversation import Conversation, ConversationTurn, follow_up_topic, resolve_query, typed_question
 from qa.lookups import Lookups
 from qa.passages import Answer, Citation
-from qa.pipeline import SENTENCE_POOL, Question, Stages
+from qa.pipeline import Question, Stages
 from qa.question import checked_question, valid_text
 from qa.reader import MODEL_DIR, Reader
 from qa.retrieve import Candidate, HybridRetriever
@@ -29,7 +29,7 @@ from qa.sentences import Shown, Weights
 from qa.show import ShownText, show
 from qa.sources import SourceFiles
 
-__all__ = ["SENTENCE_POOL", "Assistant"]  # SENTENCE_POOL: the benchmarks retrieve as deep
+__all__ = ["Assistant"]
 
 
 

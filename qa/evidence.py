@@ -13,7 +13,6 @@ from qa.passages import Shortfall
 
 # What a passage without an answer of the kind asked for costs, by kind (`config.tuning` says why).
 MISSING_ANSWER_COST = {AnswerType.NUMBER: TUNED.missing_number_cost, AnswerType.DATE: TUNED.missing_date_cost}
-MISSING_ANSWER_COST_OTHERWISE = TUNED.missing_answer_cost
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ class Evidence:
     def total(self) -> float:
         """dense less the costs (`config.tuning`) of the share lacking, of the share of numbers missing, of a
         missing answer (`MISSING_ANSWER_COST`), of each unknown name and of the share the document never says."""
-        cost = MISSING_ANSWER_COST.get(self.kind, MISSING_ANSWER_COST_OTHERWISE) if self.no_answer else 0.0
+        cost = MISSING_ANSWER_COST.get(self.kind, TUNED.missing_answer_cost) if self.no_answer else 0.0
         return (self.dense - TUNED.lacking_cost * self.lacking - TUNED.numbers_missing_cost * self.numbers_missing
                 - cost - TUNED.unknown_name_cost * len(self.unknown_names) - TUNED.foreign_cost * self.foreign)
 

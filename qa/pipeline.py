@@ -29,8 +29,6 @@ from qa.sentences import Shown, Weights
 from qa.timeline import asks_for_present, over_time
 from qa.verify import verify
 
-SENTENCE_POOL = TUNED.sentence_pool  # chunks retrieved, whose sentences are ranked
-
 
 @dataclass(frozen=True)
 class Question:
@@ -67,7 +65,7 @@ class Stages:
 def ask(stages: Stages, asked: Question) -> Answer:
     """Retrieve the chunks for `asked`, then answer from them."""
     vector = stages.encoder.encode([asked.query])[0]
-    candidates = stages.retriever.search(asked.query, k=SENTENCE_POOL, vector=vector, mode=asked.mode)
+    candidates = stages.retriever.search(asked.query, k=TUNED.sentence_pool, vector=vector, mode=asked.mode)
     return answer_from(stages, asked, candidates, vector)
 
 

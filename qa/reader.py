@@ -24,13 +24,6 @@ INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 MAX_ANSWER_PIECES = 30  # the longest answer span, in word pieces
 # How many passages are read, which score ranks them and how much the order before reading counts:
 # chosen on the tune half of SQuAD (config.tuning, evals/reader_bench.py --choose-on).
-READ_DEPTH = TUNED.reader_depth
-READ_SCORE = TUNED.reader_score
-READ_PRIOR = TUNED.reader_prior
-READ_RERANKS = TUNED.reader_reranks
-MARK_FLOOR = TUNED.reader_mark_floor
-REREAD_FLOOR = TUNED.reader_reread_floor
-REREAD_MARGIN = TUNED.reader_reread_margin
 OVERRULE = 2.0  # logits by which the reader's span must beat the answer rules' to replace it (chosen by hand)
 
 
@@ -174,8 +167,8 @@ def logit(probability: float) -> float:
 
 
 def read_passages(passages: list[Passage], reader: Reader, question: str, kinds: Callable[[str], list[Span]] | None,
-                  depth: int = READ_DEPTH, score: str = READ_SCORE, prior: float = READ_PRIOR,
-                  reranks: bool = READ_RERANKS, demoted: Callable[[Passage], bool] | None = None,
+                  depth: int = TUNED.reader_depth, score: str = TUNED.reader_score, prior: float = TUNED.reader_prior,
+                  reranks: bool = TUNED.reader_reranks, demoted: Callable[[Passage], bool] | None = None,
                   ) -> tuple[list[Passage], Reading | None]:
     """`passages` with the first `depth` re-ranked by the reader and their answers marked by it, and the
     reading of the new first passage (None when there are none).
@@ -189,7 +182,7 @@ def read_passages(passages: list[Passage], reader: Reader, question: str, kinds:
     U.S. side; Josefina Vidal led the Cuban delegation" it marks the one its span scores put first, so
     the answer keeps its kind's shape; a passage with none stays unmarked, as the confidence counts
     it. For any other question it marks its own best span, unless it finds the passage answerable with
-    less than `MARK_FLOOR` probability."""
+    less than `TUNED.reader_mark_floor` probability."""
     read = passages[:depth]
     if not read:
         return passages, None
@@ -205,7 +198,7 @@ def read_passages(passages: list[Passage], reader: Reader, question: str, kinds:
         ruled = None if passage.answer is None else Span(passage.answer.start - passage.citation.start,
                                                          passage.answer.end - passage.citation.start)
         span = _typed_span(reading, passage.text, kinds, ruled) if kinds is not None else (
-            whole_words(passage.text, reading.start, reading.end) if reading.answerable >= MARK_FLOOR
+            whole_words(passage.text, reading.start, reading.end) if reading.answerable >= TUNED.reader_mark_floor
             and reading.start is not None and reading.end is not None else None)
         if span is not None:
             offset = passage.citation.start
@@ -237,16 +230,16 @@ def answering_sentence(passage: Passage, reader: Reader, question: str, chunk: S
     """The first passage, or the sentence of its chunk where the reader finds the answer instead.
 
     The reader reads the whole chunk (`text[chunk]`, the passage's own) beside the passage. When it
-    finds the chunk answerable with at least `REREAD_FLOOR` probability, and by `REREAD_MARGIN` more
-    than the passage alone, and its answer lies outside the passage, the passage becomes the sentence
-    holding that answer, with the context any passage gets (`sentence_at`, offsets into `text`; None:
-    not a sentence that was ranked; `cite` cites a range of it): the sentences were chosen for the
-    question's words, the reader reads what answers it. For a question that asks
-    for a kind of answer the mark is the sentence's span of that kind the reader scores highest (none:
-    unmarked, as `read_passages` has it); for any other, the reader's span."""
+    finds the chunk answerable with at least `TUNED.reader_reread_floor` probability, and by
+    `TUNED.reader_reread_margin` more than the passage alone, and its answer lies outside the passage,
+    the passage becomes the sentence holding that answer, with the context any passage gets
+    (`sentence_at`, offsets into `text`; None: not a sentence that was ranked; `cite` cites a range of
+    it): the sentences were chosen for the question's words, the reader reads what answers it. For a
+    question that asks for a kind of answer the mark is the sentence's span of that kind the reader
+    scores highest (none: unmarked, as `read_passages` has it); for any other, the reader's span."""
     whole, alone = reader.read(question, [text[chunk.start : chunk.end], passage.text])
-    if whole.start is None or whole.end is None or whole.answerable < REREAD_FLOOR or (
-            whole.answerable - alone.answerable < REREAD_MARGIN):
+    if whole.start is None or whole.end is None or whole.answerable < TUNED.reader_reread_floor or (
+            whole.answerable - alone.answerable < TUNED.reader_reread_margin):
         return passage
     found = whole_words(text, chunk.start + whole.start, chunk.start + whole.end)
     start, end = found.start, found.end

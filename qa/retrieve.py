@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from cachetools import LRUCache
 
+from config.settings import Settings
 from config.tuning import TUNED
 from index.encoder_protocol import SentenceEncoder
 from index.lexical import LexicalIndex, function_terms
@@ -138,7 +139,7 @@ class HybridRetriever:
     """Finds the chunks most likely to answer a query, by BM25 and by meaning together."""
 
     def __init__(self, store: Store, encoder: SentenceEncoder, lexical: LexicalIndex,
-                 candidates: int = TUNED.candidates, dense_weight: float = TUNED.dense_weight,
+                 candidates: int = Settings.candidates, dense_weight: float = Settings.dense_weight,
                  fusion: str = TUNED.fusion, rerank: Rerank = Rerank(), sentence_weight: float = TUNED.sentence_weight,
                  sentence_depth: int = TUNED.sentence_depth, terms: TermCache | None = None) -> None:
         self.store = store

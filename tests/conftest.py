@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,7 +15,11 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from config.settings import PROJECT_ROOT, Settings
 from index.embedding import Encoder
+from index.encoder_protocol import SentenceEncoder
 from index.ingest import ingest
+
+if TYPE_CHECKING:
+    from qa.engine import Assistant
 
 CORPUS = PROJECT_ROOT / "corpus"
 
@@ -60,3 +65,16 @@ def corpus_copy(tmp_path: Path) -> Path:
     target = tmp_path / "corpus"
     shutil.copytree(CORPUS, target)
     return target
+
+
+def assistant_over(tmp_path: Path, encoder: SentenceEncoder, files: dict[str, str]) -> tuple[Assistant, Settings]:
+    """An assistant over a folder of `files` (name: text), indexed with `encoder`, and its settings."""
+    from qa.engine import Assistant
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([folder], settings, encoder)
+    return Assistant.open(settings, encoder=encoder), settings

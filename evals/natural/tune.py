@@ -88,8 +88,8 @@ def sentence_rows(assistant: Assistant, asked: list[Asked]) -> list[tuple[np.nda
     """Per question: its sentences' features (`FEATURES`, then `BONUSES` as 1/0), what else their score
     holds (nothing, for a question that follows up on none), and whether each sentence's passage holds an
     answer."""
+    from config.tuning import TUNED
     from qa.answer import passage_span
-    from qa.engine import SENTENCE_POOL
     from qa.sentences import Weights, rank_sentences
 
     weights = Weights(defines=1.0)
@@ -97,7 +97,7 @@ def sentence_rows(assistant: Assistant, asked: list[Asked]) -> list[tuple[np.nda
     rows = []
     for item in asked:
         vector = assistant.encoder.encode([item.question])[0]
-        candidates = assistant.retriever.search(item.question, k=SENTENCE_POOL, vector=vector)
+        candidates = assistant.retriever.search(item.question, k=TUNED.sentence_pool, vector=vector)
         sentences = rank_sentences(item.question, item.question, candidates, assistant.lookups, weights,
                                    vector=vector)
         features = np.array([(s.chunk_gap, s.coverage, s.bigrams, float(s.has_shape), s.context, s.dense_gap,
