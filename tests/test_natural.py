@@ -15,7 +15,7 @@ from evals.natural.catalog import KINDS, Collection, load_catalog, question_prob
 from evals.natural.install import missing_tools
 from qa.passages import Citation
 from qa.sources import load_source
-from tests.test_formats import make_report_pdf
+from tests.made_files import make_report_pdf
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "natural" / "collections.toml"

@@ -16,7 +16,7 @@ from config.settings import PROJECT_ROOT, Settings
 from index.ingest import ingest
 from index.store import Store
 from index.texts import TEXTS, CanonicalTexts
-from tests.test_formats import DATA, PAGE_THREE_SENTENCE, make_memo_docx, make_report_pdf
+from tests.made_files import DATA, PAGE_THREE_SENTENCE, make_memo_docx, make_report_pdf
 from tests.test_server import chroma_server as chroma_server  # a real `chroma run`, as a fixture
 
 # a question each file of the folder answers, and the file

@@ -1,94 +1,28 @@
-"""The terminal app, driven with Textual's Pilot over the real model and a real index, and snapshots of
-its main states."""
+"""The terminal app, driven with Textual's Pilot over the real model and a real index: asking and
+reading, and snapshots of its main states."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from rich.style import Style
-from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widget import Widget
 from textual.widgets._toast import Toast
 
 import ui.app
 from config.settings import SETTINGS_FILE, Settings, load_settings
-from evals.app_speed import known_questions, measure, time_app
 from index.embedding import Encoder
 from index.ingest import ingest
 from qa.engine import Assistant
+from tests.app_driving import CITATION, QUESTION, SUSPENDED, ask, marked, messages, run, runs
 from ui.app import QAApp, make_app
 from ui.document import DocumentView
 from ui.messages import OpenCitation
 from ui.screens import HelpScreen, SourceScreen
-from ui.widgets import CitationLink, PassageCard, PassageText, StaleNotice, TimelineSection, Turn
-
-QUESTION = "when were talks suspended?"
-CITATION = "2014-07-voa-us-committed-to-legal-cuban-migration.txt:25"
-SUSPENDED = (
-    "Discussions on implementing the accords have historically been held twice a year, but were suspended in 2003."
-)
-
-
-def run(scenario: Callable[[], Awaitable[None]]) -> None:
-    asyncio.run(scenario())
-
-
-def runs(widget: Widget) -> list[tuple[str, Style]]:
-    """What `widget` and the widgets inside it draw: (text, style) runs, as the compositor gets them."""
-    children = [child for child in widget.children if child.display]
-    if children:
-        return [run for child in children for run in runs(child)]
-    strips = widget.render_lines(Region(0, 0, widget.outer_size.width, widget.outer_size.height))  # padding too
-    return [(segment.text, segment.style or Style()) for strip in strips for segment in strip]
-
-
-def marked(widget: Widget) -> str:
-    """The text `widget` draws in bold (the answer span), whitespace collapsed."""
-    return " ".join("".join(text for text, style in runs(widget) if style.bold).split())
-
-
-def errors(app: QAApp) -> list[str]:
-    return [n.message for n in app._notifications if n.severity == "error"]
-
-
-def messages(app: QAApp) -> list[str]:
-    """Every notice the app gave: the information ones in its status line, the rest as toasts."""
-    return app.notices + [n.message for n in app._notifications]
-
-
-async def ask(pilot: Pilot, question: str) -> None:
-    """Type `question` in the question box, press Enter and wait for the answer."""
-    app = pilot.app
-    box = app.query_one("#question")
-    if app.focused is not box:
-        await pilot.press("escape")  # from the answers back to the question box
-    assert app.focused is box
-    box.value = question
-    await pilot.press("enter")
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-@pytest.fixture
-def app_for(assistant: Assistant, tmp_path: Path) -> Callable[..., QAApp]:
-    """Apps over the shared corpus index, each with its own history file and export folder."""
-
-    def build(**overrides: object) -> QAApp:
-        options: dict[str, object] = {
-            "assistant": assistant,
-            "history": tmp_path / "state" / "history",
-            "export_dir": tmp_path / "exports",
-        }
-        options.update(overrides)
-        return make_app(**options)  # type: ignore[arg-type]
-
-    return build
+from ui.widgets import CitationLink, PassageCard, PassageText, TimelineSection, Turn
 
 
 # ---- asking and reading ---------------------------------------------------------------------------
@@ -336,134 +270,6 @@ def test_help_scrolls_to_its_last_line_on_a_small_terminal(app_for: Callable[...
             assert scroll.scroll_y == scroll.max_scroll_y
 
     run(scenario)
-
-
-# ---- loading, building, errors --------------------------------------------------------------------
-def test_missing_index_is_built_with_progress_and_an_early_question_waits(
-    encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    corpus = tmp_path / "docs"
-    corpus.mkdir()
-    (corpus / "lighthouse.txt").write_text(
-        "The Old Point Lighthouse\n\nThe Old Point lighthouse was built in 1871 on the northern cape. "
-        "Its lamp was electrified in 1932, and the lighthouse was automated in 1987.\n",
-        encoding="utf-8",
-    )
-    (corpus / "ferry.txt").write_text(
-        "The Harbour Ferry\n\nThe harbour ferry carries about four hundred passengers a day between the two "
-        "piers. It was first launched in 1954.\n",
-        encoding="utf-8",
-    )
-    settings = Settings(index=str(tmp_path / "index"))
-    shown: list[object] = []
-    original = QAApp._show_progress
-    monkeypatch.setattr(QAApp, "_show_progress", lambda self, state: (shown.append(state), original(self, state)))
-
-    async def scenario() -> None:
-        app = make_app(settings, corpus=corpus, encoder=encoder, history=tmp_path / "history")
-        async with app.run_test(size=(100, 30)) as pilot:
-            app.query_one("#question").value = "when was the lighthouse automated?"
-            await pilot.press("enter")
-            assert app.query_one(Turn).waiting.startswith("Waiting for the index"), "asked before it was ready"
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            assert any("Indexed 2 documents" in m for m in messages(app))
-            card = app.query(PassageCard).first()
-            assert marked(card.query_one(PassageText)) == "1987"
-            assert "lighthouse.txt:3" in " ".join(text for text, _ in runs(card))
-            assert "2 documents" in str(app.query_one("#status").render())
-
-    run(scenario)
-    assert (tmp_path / "index" / "chroma.sqlite3").is_file()
-    progress = [s for s in shown if isinstance(s, tuple)]
-    assert progress and progress[-1][0] == progress[-1][1] == 2, "the bar reached all chunks"
-    assert shown[-1] is False, "and went away when done"
-
-
-def test_errors_are_notifications_not_crashes(encoder: Encoder, app_for: Callable[..., QAApp], tmp_path: Path) -> None:
-    async def empty_question() -> None:
-        app = app_for()
-        async with app.run_test() as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.press(" ", "enter")
-            await pilot.pause()
-            assert any(e.startswith("empty question") for e in errors(app))
-            assert not app.query(Turn)
-
-    async def unreachable_server() -> None:
-        app = make_app(Settings(index="http://127.0.0.1:9"), encoder=encoder, history=tmp_path / "history")
-        async with app.run_test() as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            assert any("http://127.0.0.1:9 does not answer" in e for e in errors(app))
-            assert "Not ready" in str(app.query_one("#status").render())
-            await ask(pilot, QUESTION)
-            assert any(e.startswith("Cannot answer: Chroma server") for e in errors(app))
-            assert app.is_running
-            shown = {b.binding.description for b in app.screen.active_bindings.values() if b.binding.show}
-            assert "Retry loading" in shown
-            failures = len(errors(app))
-            await pilot.press("ctrl+r")  # the server is still down: it says so again
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            assert len(errors(app)) == failures + 1
-
-    run(empty_question)
-    run(unreachable_server)
-
-
-def test_changed_file_is_flagged_and_reindexed(encoder: Encoder, corpus_copy: Path, tmp_path: Path) -> None:
-    settings = Settings(index=str(tmp_path / "index"))
-    ingest([corpus_copy], settings, encoder)
-    changed = corpus_copy / "2014-07-voa-us-committed-to-legal-cuban-migration.txt"
-    changed.write_text(changed.read_text(encoding="utf-8").replace("suspended in 2003", "suspended in 2004"),
-                       encoding="utf-8")
-
-    async def scenario() -> None:
-        app = make_app(assistant=Assistant.open(settings, encoder=encoder), history=tmp_path / "history")
-        async with app.run_test(size=(100, 30)) as pilot:
-            await app.workers.wait_for_complete()
-            await ask(pilot, QUESTION)
-            notice = app.query_one(StaleNotice)
-            assert notice.source == str(changed)
-            says = str(notice.query_one(".stale-text").render())
-            assert "Changed since it was indexed; what changed is left out of this answer" in says
-            await pilot.press("tab", "r")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            assert not app.query(StaleNotice)
-            await ask(pilot, QUESTION)
-            answer = app.answers[-1]
-            assert not answer.stale
-            assert answer.passages[0].answer_text == "2004"
-
-            # A file changed after the answer: opening the passage finds it moved and says so.
-            changed.write_text("A new first line.\n" + changed.read_text(encoding="utf-8"), encoding="utf-8")
-            await pilot.press("tab", "enter")
-            await pilot.pause()
-            assert isinstance(app.screen, SourceScreen)
-            note = str(app.screen.query_one("#source-note").render())
-            assert "changed since it was indexed; the passage is now at line 26" in note
-            assert marked(app.screen.query_one(DocumentView)) == "2004"
-            await pilot.press("escape")
-            notice = app.query_one(StaleNotice)
-            assert notice.source == str(changed)
-            assert "this answer quotes the old text" in str(notice.query_one(".stale-text").render())
-
-    run(scenario)
-
-
-def test_the_window_is_usable_before_the_index_and_model_are_ready(
-    corpus_settings: Settings, encoder: Encoder, capsys: pytest.CaptureFixture[str]
-) -> None:
-    timings = asyncio.run(time_app(corpus_settings, known_questions(2), encoder))
-    assert timings.usable_ms is not None and timings.ready_ms is not None
-    assert 0 < timings.usable_ms < timings.ready_ms, "the question box takes typing while the index opens"
-    assert len(timings.answers_ms) == 2 and all(ms > 0 for ms in timings.answers_ms), "each answer timed once"
-    assert measure(corpus_settings, 1, encoder=encoder) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert [line.split(":")[0] for line in out] == [
-        "start to usable input", "start to ready", "Enter to first answer card, warm, 1 questions"]
 
 
 # ---- snapshots ------------------------------------------------------------------------------------
