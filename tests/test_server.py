@@ -16,6 +16,7 @@ from config.errors import IndexUnreachable
 from config.settings import Settings
 from index.ingest import ingest
 from index.store import Store
+from qa import render
 from qa.engine import Assistant
 from tests.conftest import CORPUS
 
@@ -89,4 +90,4 @@ def test_a_chroma_server_index_gives_the_same_answers_as_a_local_one(
     question = "who led the cuban delegation at the 2010 havana talks?"
     local_answer, remote_answer = assistant.ask(question), served.ask(question)
     assert remote_answer.abstained and remote_answer.shortfall == local_answer.shortfall
-    assert "says who led the cuban delegation" in remote_answer.shortfall
+    assert "says who led the cuban delegation" in render.abstain_line(remote_answer)

@@ -18,6 +18,7 @@ from index.embedding import Encoder
 from index.ingest import ingest
 from qa.engine import Assistant
 from tests.app_driving import CITATION, QUESTION, SUSPENDED, ask, marked, messages, run, runs
+from tests.app_driving import app_for as app_for  # the fixture, by name
 from ui.app import QAApp, make_app
 from ui.document import DocumentView
 from ui.messages import OpenCitation

@@ -15,6 +15,7 @@ from index.embedding import Encoder
 from index.ingest import ingest
 from qa.engine import Assistant
 from tests.app_driving import QUESTION, ask, errors, marked, messages, run, runs
+from tests.app_driving import app_for as app_for  # the fixture, by name
 from ui.app import QAApp, make_app
 from ui.document import DocumentView
 from ui.screens import SourceScreen
