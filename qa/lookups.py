@@ -9,8 +9,8 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-from index.documents.chunking import DATE, TITLE_SEPARATOR
-from index.documents.dates import TOP_CHARS, date_in_text, date_in_title, dated
+from index.documents.chunking import TITLE_SEPARATOR
+from index.documents.dates import DATE, TOP_CHARS, date_in_text, date_in_title, dated
 from index.documents.lines import Span
 from index.documents.read import display_path
 from index.parses import Parses

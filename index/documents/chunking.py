@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from index.documents.formats import Extracted, Heading
 
+from index.documents.dates import DATE
 from index.documents.lines import BULLETS, ITEM, Span, indentation, line_bounds, logical_lines, wrap_width
 from index.documents.sentences import split_sentences, trim_span
 
@@ -25,14 +26,6 @@ EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 URL = re.compile(r"\b(?:https?://|www\.)\S+")
 # a list item's or a Markdown heading's marker, at the start of a line
 SENTENCE_END = re.compile(r"""[.!?…:;]["'”’)\]]*$""")
-MONTH = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
-    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-)
-DATE = re.compile(
-    rf"\b(?:{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{MONTH},?\s+\d{{4}}|"
-    rf"\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}})\b"
-)
 MIN_PROSE_WORDS = 6
 MIN_ITEM_WORDS = 4  # a list item of fewer words is a menu entry ("* Home", "- Share on Facebook")
 MAX_LABEL_WORDS = 8  # a label names ("-i, --ignore-case", "Exit status"); it does not say

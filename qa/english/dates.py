@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from index.documents.chunking import MONTH
+from index.documents.dates import MONTH
 from qa.english.numbers import NUMBER_WORDS
 
 MONTH_NAME = MONTH.removesuffix(r"\.?")  # without an abbreviation's full stop
