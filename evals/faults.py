@@ -286,7 +286,7 @@ def figures_of(rows: list[Row], args: argparse.Namespace, seconds: float) -> dic
 
     return {"when": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(),
             "chromadb": importlib.metadata.version("chromadb"),
-            "command": "qa bench faults " + " ".join(args.argv), "seconds": round(seconds, 1),
+            "command": "qa bench faults " + " ".join(args.given), "seconds": round(seconds, 1),
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "rows": [{"scenario": r.scenario, "runs": r.found.runs, "commands": r.found.commands,
                       "passages": r.found.passages, "lost": r.found.lost, "misquotes": r.found.misquotes,

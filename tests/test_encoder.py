@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from config.backends import cpu_has_int8_dot_product, resolve_backend
 from config.errors import IndexOutdated
 from config.settings import PROJECT_ROOT, Settings
 from index.documents.sentences import split_sentences
@@ -45,8 +46,14 @@ def exported(request: pytest.FixtureRequest) -> Encoder:
 def test_onnx_vectors_agree_with_pytorch_on_the_corpus(corpus_settings, exported, reference) -> None:  # type: ignore[no-untyped-def]
     texts = [embedding_text(record) for record in Store(corpus_settings).all_chunks()]
     whole, sentences = agreement(texts, exported, reference)
-    # int8: the 6 most sensitive products per block (per tensor throughout: 0.99 / 0.985)
-    assert whole >= 0.995 and sentences >= 0.99, (whole, sentences)
+    # int8: the 6 most sensitive products per block (per tensor throughout: 0.99 / 0.985). Without VNNI,
+    # onnxruntime's int8 kernels round differently (seen here: 0.9937 / 0.9916 on a CPU with no AVX-512),
+    # and "auto" uses the float32 graph there: the int8 graph is then held to the per-tensor bound only.
+    if exported.backend == "onnx-int8" and not cpu_has_int8_dot_product():
+        assert resolve_backend("auto") == "onnx-fp32"
+        assert whole >= 0.99 and sentences >= 0.985, (whole, sentences)
+    else:
+        assert whole >= 0.995 and sentences >= 0.99, (whole, sentences)
     if exported.backend == "onnx-fp32":  # the same computation as PyTorch's
         assert whole >= 0.9999 and sentences >= 0.9999, (whole, sentences)
 

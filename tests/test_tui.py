@@ -129,12 +129,16 @@ def test_unanswerable_question_says_so_and_dims_the_closest_passages(
     run(scenario)
 
 
-def test_an_answer_that_misses_the_questions_year_warns_above_its_cards(app_for: Callable[..., QAApp]) -> None:
+def test_an_answer_that_misses_the_questions_year_warns_above_its_cards(
+        app_for: Callable[..., QAApp], corpus_settings: Settings, encoder: Encoder) -> None:
+    # given, not abstained on (threshold 0), the 2014 passage answers a question about 2018 with a warning
+    given = Assistant.open(corpus_settings.replace(abstain_threshold=0.0), encoder=encoder)
+
     async def scenario() -> None:
-        app = app_for()
+        app = app_for(assistant=given)
         async with app.run_test(size=(100, 30)) as pilot:
             await app.workers.wait_for_complete()
-            await ask(pilot, "who led the u.s. delegation in 2018?")
+            await ask(pilot, "when were the talks suspended in 2018?")
             turn = app.query_one(Turn)
             said = str(turn.query_one(".caution").render())
             assert said == "Check before quoting: the first passage does not mention “2018”."
