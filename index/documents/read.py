@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config.errors import UnreadableFile
-from index.documents.formats import PLAIN_TEXT_ID, SURROGATE, Extracted, FormatProblem, format_of, formats
+from index.documents.formats import PLAIN_TEXT_ID, SURROGATE, Extracted, Format, FormatProblem, format_of, formats
 
 if TYPE_CHECKING:
     from index.documents.formats.ocr import PageReader
@@ -84,13 +84,20 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(path: Path) -> tuple[str, str]:
-    """(SHA-256 of the bytes, extractor id): what decides whether an indexed file is up to date."""
+def readable_format(path: Path) -> Format:
+    """The format `path` is read as, or raise UnreadableFile: a special file (a FIFO, a device), or a format
+    no extractor reads."""
     if (special := special_file(path)) is not None:
         raise special
     found = format_of(path)
     if found is None:
         raise refusal(path)
+    return found
+
+
+def fingerprint(path: Path) -> tuple[str, str]:
+    """(SHA-256 of the bytes, extractor id): what decides whether an indexed file is up to date."""
+    found = readable_format(path)
     try:
         return file_sha256(path), found.id
     except OSError as error:
@@ -103,11 +110,7 @@ def read_document(path: Path, max_bytes: int, ocr: PageReader | None = None) -> 
     `max_bytes` limits the extracted text (for .txt and .md, the file itself); `ocr` reads the pages
     that are images of text (without it they have none)."""
     shown = display_path(path)
-    if (special := special_file(path)) is not None:
-        raise special
-    found = format_of(path)
-    if found is None:
-        raise refusal(path)
+    found = readable_format(path)
     try:
         sha = file_sha256(path)
         scanned = found.scans and ocr is not None  # a PDF at ingest: its scanned pages read by OCR
