@@ -33,8 +33,9 @@ class Settings:
     # 2: chunks embedded with their document title in front; 3: sentence vectors too; 4: hard-wrapped lines
     # read as one, labels, list items and sign-offs kept, each sentence's end stored; 5: a line too short to
     # be a wrap's break does not count toward the width a text is wrapped at (a list of names); 6: a list item
-    # of two or three words that ends as a sentence does ("- First public release.")
-    chunker_version: int = 6
+    # of two or three words that ends as a sentence does ("- First public release."); 7: a table's row is text
+    # however few letters it has ("imap2 | 143 | imaps | 993")
+    chunker_version: int = 7
     max_file_mb: float = 5.0
     top_k: int = 3
     reader: bool = True  # the reading model marks the first passages' answers and weighs in on abstaining (qa.reader)

@@ -232,9 +232,17 @@ def document_title(text: str, fallback: str) -> str:
 TITLE_SEPARATOR = " › "
 
 
+def is_table_row(line: str) -> bool:
+    """Whether a line is a row of a table as the extractors write one, its cells joined by " | " (`imap2 |
+    143 | imaps | 993`), a word in one of its cells: a table's rows hold facts (ports, defaults, limits),
+    however few letters they have."""
+    cells = [cell.strip() for cell in line.split(" | ")]
+    return len(cells) >= 2 and all(cells) and any(WORD.search(cell) for cell in cells)
+
+
 def is_text_line(line: str) -> bool:
-    """Whether a line of an authored or extracted document is text: words, mostly letters, not a
-    table rule, a code fence, a comment or a line of links."""
+    """Whether a line of an authored or extracted document is text: words, mostly letters, or a table's
+    row (`is_table_row`); not a table rule, a code fence, a comment or a line of links."""
     stripped = line.strip()
     if not stripped or stripped.startswith(("|", "<!--", "```", "~~~")):
         return False
@@ -242,6 +250,8 @@ def is_text_line(line: str) -> bool:
         return False
     if sum(len(m) for m in URL.findall(stripped)) > 0.5 * len(stripped):
         return False
+    if is_table_row(stripped):
+        return True
     visible = sum(not c.isspace() for c in stripped)
     return sum(c.isalpha() for c in stripped) >= 0.5 * visible
 
