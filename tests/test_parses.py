@@ -9,7 +9,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from index.documents.lines import Span
-from index.parses import MODEL, Parses, parse_text
+from index.parses import MODEL, Parses, parse_text, parse_texts
 from qa import render
 from qa.constraints import judge
 from qa.passages import Citation, Passage
@@ -58,6 +58,20 @@ def test_entities_and_relations_are_kept_with_the_index(assistant) -> None:  # t
     said = [(source.text[r.doer[0] : r.doer[1]], r.lemma, r.modifiers, source.text[r.phrase[0] : r.phrase[1]])
             for s in parse.sentences for r in s.relations if r.thing_lemma == "delegation"]
     assert ("Craig Kelley", "lead", ("u.s.",), "the U.S. delegation") in said
+
+
+def test_every_file_of_an_ingest_has_its_parse_kept(assistant) -> None:  # type: ignore[no-untyped-def]
+    parses = Parses(assistant.store)
+    for path in sorted(CORPUS.glob("*.txt")):  # parsed and written a batch at a time
+        source = assistant.files.get(str(path))
+        parse = parses.get(source.sha256)
+        assert parse is not None and parse.sentences, path.name
+        assert parse.sentences[-1].end <= len(source.text), path.name  # offsets of its own text
+
+
+def test_texts_parsed_together_read_as_each_alone() -> None:
+    texts = [path.read_text(encoding="utf-8") for path in sorted(CORPUS.glob("*.txt"))[:3]]
+    assert parse_texts(texts) == [parse_texts([text])[0] for text in texts]
 
 
 def test_in_a_sentence_that_names_both_the_cuban_leader_is_marked() -> None:
