@@ -276,7 +276,7 @@ def versions() -> dict[str, str]:
                                                       "chromadb", "sentence-transformers")}
 
 
-def benchmark(pages: int, repeat: int) -> dict[str, object]:
+def benchmark(pages: int, repeat: int, given: list[str]) -> dict[str, object]:
     """Every figure of the benchmark, as one JSON-ready dictionary."""
     from evals.report import machine
     from index.embedding import Encoder
@@ -309,7 +309,7 @@ def benchmark(pages: int, repeat: int) -> dict[str, object]:
         log(f"extraction speed (a {pages}-page PDF; each other set read {repeat} times)")
         speeds = speed(folders, root, pages, repeat)
     return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(), "versions": versions(),
-            "command": "qa bench formats " + " ".join(sys.argv[3:]), "quality": results, "mixed_ingest": mixed_figures,
+            "command": "qa bench formats " + " ".join(given), "quality": results, "mixed_ingest": mixed_figures,
             "extraction": speeds}
 
 
@@ -355,7 +355,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def command(args: argparse.Namespace) -> int:
     """Run the command with its parsed arguments; the exit status."""
-    figures = benchmark(args.pages, args.repeat)
+    figures = benchmark(args.pages, args.repeat, args.given)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(figures, indent=2) if args.json else table(figures))

@@ -109,7 +109,7 @@ def in_process(settings: Settings, asked: list[str]) -> dict[str, Any]:
     return {"cpu_s": round(time.process_time() - cpu, 2), **percentiles(seconds)}
 
 
-def benchmark(index: str | None, rounds: int) -> dict[str, Any]:
+def benchmark(index: str | None, rounds: int, given: list[str]) -> dict[str, Any]:
     """Every figure, as one JSON-ready dictionary."""
     from evals.report import machine
     from index.embedding import Encoder
@@ -126,7 +126,7 @@ def benchmark(index: str | None, rounds: int) -> dict[str, Any]:
         log(f"asking {len(asked)} questions in-process")
         local = in_process(settings, asked)
     return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
-            "command": "qa bench mcp " + " ".join(sys.argv[3:]), "encoder": Encoder.from_settings(settings).backend,
+            "command": "qa bench mcp " + " ".join(given), "encoder": Encoder.from_settings(settings).backend,
             "reader": settings.reader, "mcp": mcp, "in_process": local}
 
 
@@ -154,7 +154,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def command(args: argparse.Namespace) -> int:
     """Run the command with its parsed arguments; the exit status."""
-    figures = benchmark(args.index, args.rounds)
+    figures = benchmark(args.index, args.rounds, args.given)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(table(figures))

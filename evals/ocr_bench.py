@@ -173,7 +173,7 @@ def compare(pairs: list[tuple[Path, Path]]) -> dict[str, dict[str, float]]:
     return figures
 
 
-def benchmark(pages: int, dpi: int, with_comparison: bool) -> dict[str, object]:
+def benchmark(pages: int, dpi: int, with_comparison: bool, given: list[str]) -> dict[str, object]:
     """Every figure of the benchmark, as one JSON-ready dictionary."""
     from evals.report import machine
     from index.documents.formats import library_version
@@ -210,7 +210,7 @@ def benchmark(pages: int, dpi: int, with_comparison: bool) -> dict[str, object]:
     return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
             "versions": {"engine": PageReader().engine(), "pytesseract": library_version("pytesseract"),
                          "pypdfium2": library_version("pypdfium2"), "pillow": library_version("pillow")},
-            "command": "qa bench ocr " + " ".join(sys.argv[3:]), "dpi": dpi, "speed": speed,
+            "command": "qa bench ocr " + " ".join(given), "dpi": dpi, "speed": speed,
             "article_pages": pages_of_articles, "quality": results, "comparison": comparison}
 
 
@@ -246,7 +246,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def command(args: argparse.Namespace) -> int:
     """Run the command with its parsed arguments; the exit status."""
-    figures = benchmark(args.pages, args.dpi, args.compare)
+    figures = benchmark(args.pages, args.dpi, args.compare, args.given)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(table(figures))
