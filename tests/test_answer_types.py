@@ -98,11 +98,22 @@ def test_a_version_is_marked_whole_and_the_words_around_it_stay_what_the_questio
         ("When was he detained?", "He was detained by the police in December.", "December"),
         ("Where did the migrants travel?", "The migrants travelled through Central America.", "Central America"),
         ("How often is the fair held?", "The fair has been held twice a year since 1950.", "twice a year"),
+        ("When did the talks end?", "The talks ended Wednesday without an agreement.", "Wednesday"),
     ],
 )
 def test_answer_span_marks_the_answer(question: str, sentence: str, answer: str) -> None:
     span = answer_span(question, sentence)
     assert span is not None and sentence[span.start : span.end] == answer
+
+
+def test_a_weekday_abbreviation_alone_is_no_date() -> None:
+    # "Sun" of Sun Microsystems, "Sat" of a satellite, "Wed" of a verb: only inside a whole date
+    for sentence in ("It was the first release to provide free versions of Sun's Java technology.",
+                     "The Mon and Fri builds of the project run on Sat-2 hardware."):
+        assert answer_span("When was the first release made?", sentence) is None, sentence
+    dated = "The mail was sent Sun, 12 Mar 2023 10:04:11."
+    span = answer_span("When was the mail sent?", dated)
+    assert span is not None and dated[span.start : span.end].startswith("Sun, 12 Mar 2023")
 
 
 def test_answer_span_skips_what_the_question_already_says_and_follows_its_words() -> None:

@@ -12,6 +12,8 @@ from qa.english.numbers import NUMBER_WORDS
 
 MONTH_NAME = MONTH.removesuffix(r"\.?")  # without an abbreviation's full stop
 WEEKDAY = r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?"
+# A weekday outside a whole date is written whole: "Sun's Java", "on Sat-2 hardware" name no day
+WEEKDAY_WHOLE = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
 # Calendar dates: a day, a month, a year or a century. A number inside one counts no thing.
 CALENDAR_PATTERNS = [
     rf"\b{WEEKDAY}\.?,?\s+{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b",
@@ -32,9 +34,9 @@ CALENDAR_PATTERNS = [
 DATE_PATTERNS = [
     *CALENDAR_PATTERNS,
     r"\b(?:(?:early|mid|late)[- ])?(?:spring|summer|autumn|fall|winter)\s+(?:of\s+)?\d{4}\b",
-    rf"\b(?:last|next|this|on)\s+(?:{WEEKDAY}|week|month|year|spring|summer|autumn|fall|winter)\b",
+    rf"\b(?:last|next|this|on)\s+(?:{WEEKDAY_WHOLE}|week|month|year|spring|summer|autumn|fall|winter)\b",
     rf"\b(?:\d+|{NUMBER_WORDS}(?:[- ]{NUMBER_WORDS})*|several|many)\s+(?:years?|months?|weeks?|days?|decades?)\s+ago\b",
-    rf"\b{WEEKDAY}\b",
+    rf"\b{WEEKDAY_WHOLE}\b",
     r"\b\d{1,2}(?::\d{2})?\s?(?:a\.m\b\.?|p\.m\b\.?|am\b|pm\b)",
     r"\b(?:today|yesterday|tomorrow|recently)\b",
 ]
