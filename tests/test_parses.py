@@ -71,7 +71,7 @@ def test_every_file_of_an_ingest_has_its_parse_kept(assistant) -> None:  # type:
 
 def test_texts_parsed_together_read_as_each_alone() -> None:
     texts = [path.read_text(encoding="utf-8") for path in sorted(CORPUS.glob("*.txt"))[:3]]
-    assert parse_texts(texts) == [parse_texts([text])[0] for text in texts]
+    assert parse_texts(texts) == [parse_text(text) for text in texts]
 
 
 def test_in_a_sentence_that_names_both_the_cuban_leader_is_marked() -> None:
