@@ -19,7 +19,8 @@ import itertools
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,21 +70,25 @@ def signals_of(evidence: Evidence) -> Signals:
                    evidence.kind.name, len(evidence.unknown_names), evidence.foreign, evidence.unsaid)
 
 
-def recording(assistant: Assistant) -> tuple[list[Evidence], list[float]]:
-    """Make `assistant` keep every Evidence it weighs and the reader's first reading of each read."""
+@contextmanager
+def recording(assistant: Assistant) -> Iterator[tuple[list[Evidence], list[float]]]:
+    """While open, every Evidence the judge weighs (`qa.judge.Judge.evidence`) and the reader's first
+    reading of each read by `assistant`, kept in the two lists it gives."""
+    from qa.judge import Judge
+
     evidences: list[Evidence] = []
     readings: list[float] = []
-    weigh = assistant.evidence
+    weigh = Judge.evidence
     reader = assistant.reader()
 
-    def evidence(*args: Any, **kwargs: Any) -> Evidence:
-        found = weigh(*args, **kwargs)
+    def evidence(self: Judge, *args: Any, **kwargs: Any) -> Evidence:
+        found = weigh(self, *args, **kwargs)
         evidences.append(found)
         return found
 
-    assistant.evidence = evidence  # type: ignore[method-assign]
-    if reader is not None:
-        read = reader.read
+    Judge.evidence = evidence  # type: ignore[method-assign]
+    read = reader.read if reader is not None else None
+    if reader is not None and read is not None:
 
         def reading(question: str, passages: list[str]) -> list[Any]:
             out = read(question, passages)
@@ -91,14 +96,18 @@ def recording(assistant: Assistant) -> tuple[list[Evidence], list[float]]:
             return out
 
         reader.read = reading  # type: ignore[method-assign]
-    return evidences, readings
+    try:
+        yield evidences, readings
+    finally:
+        Judge.evidence = weigh  # type: ignore[method-assign]
+        if reader is not None:
+            del reader.read  # the instance's own wrapper: the class's method again
 
 
 def ask_set(name: str, assistant: Assistant, cases: Sequence[KnownQuestion | KnownConversation]) -> list[Row]:
     """Ask every case (a conversation's turns through one Conversation) and keep each question's signals."""
     from qa.conversation import Conversation
 
-    evidences, readings = recording(assistant)
     rows: list[Row] = []
 
     def ask(known: KnownQuestion, conversation: Conversation | None) -> None:
@@ -110,13 +119,14 @@ def ask_set(name: str, assistant: Assistant, cases: Sequence[KnownQuestion | Kno
                         answer.confidence, tuple(signals_of(e) for e in evidences[:2]),
                         readings[0] if readings else None))
 
-    for case in cases:
-        if isinstance(case, KnownConversation):
-            conversation = Conversation()
-            for turn in case.turns:
-                ask(turn, conversation)
-        else:
-            ask(case, None)
+    with recording(assistant) as (evidences, readings):
+        for case in cases:
+            if isinstance(case, KnownConversation):
+                conversation = Conversation()
+                for turn in case.turns:
+                    ask(turn, conversation)
+            else:
+                ask(case, None)
     return rows
 
 
