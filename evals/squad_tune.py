@@ -157,9 +157,9 @@ def tune_rerank(settings: Settings, questions: list[SquadQuestion], log: Callabl
 def tune_sentences(settings: Settings, questions: list[SquadQuestion], log: Callable[[str], None]) -> list[dict]:  # type: ignore[type-arg]
     """Grid-search the answering-sentence weights (`qa.sentences.Weights`) for answer@1."""
     from config.tuning import TUNED
-    from qa.answer import passage_span
     from qa.engine import Assistant
-    from qa.sentences import rank_sentences
+    from qa.extent import passage_span
+    from qa.sentences import FEATURES, rank_sentences
 
     assistant = Assistant.open(settings)
     rows = []
@@ -173,19 +173,17 @@ def tune_sentences(settings: Settings, questions: list[SquadQuestion], log: Call
         for sentence in sentences:
             span = passage_span(sentence, question.question)
             hits.append(answer_found(sentence.source.text[span.start : span.end], question.answers))
-        features = [(s.chunk_gap, s.coverage, s.bigrams, float(s.has_shape), s.context, s.dense_gap, s.sentence_gap)
-                    for s in sentences]
-        rows.append((np.array(features).reshape(-1, 7), np.array(hits, dtype=bool)))
-    names = ("chunk", "coverage", "bigrams", "answer_shape", "context", "dense", "sentence")
-    grid = np.array([(c, v, b, a, x, d, e) for c in (0.0, 0.25, 0.5, 1.0) for v in (0.5, 1.0, 2.0)
-                     for b in (0.0, 0.25, 0.5) for a in (0.1, 0.2, 0.4) for x in (0.5, 1.0)
+        features = np.array([s.features() for s in sentences]).reshape(-1, len(FEATURES))
+        rows.append((features, np.array(hits, dtype=bool)))
+    grid = np.array([(c, v, p, b, a, x, d, e) for c in (0.0, 0.25, 0.5, 1.0) for v in (0.5, 1.0, 2.0)
+                     for p in (0.0, 0.5, 1.0) for b in (0.0, 0.25, 0.5) for a in (0.1, 0.2, 0.4) for x in (0.5, 1.0)
                      for d in (0.0, 0.5, 1.0, 2.0, 4.0) for e in (0.0, 0.25, 0.5, 1.0)])
     found = np.zeros(len(grid))
     for features, hits in rows:
         if len(features):
             found += hits[np.argmax(features @ grid.T, axis=0)]
     trials = [
-        {**dict(zip(names, map(float, weights), strict=True)), "answer@1": round(float(n) / max(1, len(rows)), 4)}
+        {**dict(zip(FEATURES, map(float, weights), strict=True)), "answer@1": round(float(n) / max(1, len(rows)), 4)}
         for weights, n in zip(grid, found, strict=True)
     ]
     trials.sort(key=lambda t: -t["answer@1"])

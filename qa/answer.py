@@ -1,5 +1,5 @@
-"""From ranked sentences to answering passages: add just enough context, mark the answer, and
-fold sources that state the same fact into one passage."""
+"""From ranked sentences to answering passages: each best sentence with its context (`qa.extent`), the
+answer marked, and sources that state the same fact folded into one passage."""
 
 from __future__ import annotations
 
@@ -7,113 +7,14 @@ import re
 from dataclasses import dataclass
 
 from config.tuning import TUNED
-from index.documents.chunking import is_dateline
-from index.documents.lines import LIST_MARK, Span, indentation
+from index.documents.lines import Span
 from index.terms import TermCache, normal_words, numbers_in, numbers_said
 from qa.answer_types import AnswerType, answer_span, answer_type
+from qa.extent import passage_span
 from qa.lookups import Lookups, document_date
 from qa.passages import Citation, Dated, Passage
 from qa.sentences import ScoredSentence, Shown
 from qa.sources import SourceText
-
-# Words that open a sentence which leans on the one before it.
-REFERRING = re.compile(
-    r"^(?:this|that|these|those|it|its|they|their|them|he|she|his|her|such|there|the same|both|"
-    r"however|but|also|meanwhile|instead|then|thus|therefore)\b",
-    re.IGNORECASE,
-)
-
-
-def passage_span(best: ScoredSentence, question: str | None = None) -> Span:
-    """The best sentence with just enough context (at most `TUNED.passage_sentences`, never beyond
-    its paragraph).
-
-    Before it: the sentence before, when it opens by referring back ("It ...", "However ...") or
-    follows a date line. After it: the next sentence, when the sentence is very short; for a
-    question that wants a date, number, name or place, when the sentence has none and the next
-    one has; for other questions (what, why, how), always, because an explanation usually runs on
-    (measured on SQuAD's tune split: `qa bench squad --tune`).
-    """
-    sentences = best.source.sentences(best.block)
-    if best.span != sentences[best.index]:  # a piece of a sentence too long for one chunk: the piece alone
-        return best.span
-    first = last = best.index
-    text = best.source.text
-    sentence = text[best.span.start : best.span.end]
-    if first > 0:
-        before = sentences[first - 1]
-        if REFERRING.match(sentence) or is_dateline(text[before.start : before.end]) or labels(text, before, best.span):
-            first -= 1
-    # an item of a list whose paragraph opens with a heading or a date line ('Tidewater 3.0 "Heron"
-    # (2021-03-08)' above "- Dropped support for ...") is read from that heading: it says what the item is of
-    if (first > 0 and is_list_item_at(text, sentences, best.index) and best.span.end - sentences[0].start <= LIST_CHARS
-            and (is_heading_line(text, sentences[0]) or is_dateline(text[sentences[0].start : sentences[0].end]))):
-        first = 0
-    # a heading ("Ownership Rules") says what follows: its first sentence comes with it, beyond the count
-    heading = is_heading_line(text, best.span)
-    budget = TUNED.passage_sentences + (1 if heading else 0)
-    if heading and last + 1 < len(sentences):
-        last += 1
-        sentence = text[sentences[last].start : sentences[last].end]
-    if last + 1 < len(sentences) and last - first + 1 < budget:
-        after = sentences[last + 1]
-        kind = answer_type(question) if question else AnswerType.OTHER
-        if kind is AnswerType.OTHER:
-            runs_on = question is not None
-        else:
-            runs_on = not best.has_shape and answer_span(question or "", text[after.start : after.end]) is not None
-        if runs_on or len(sentence.split()) < TUNED.short_sentence_words:
-            last += 1
-    # a sentence that ends in a colon introduces what follows (a list, the rules it names): it comes
-    # with it, as far as `LIST_CHARS`
-    while last + 1 < len(sentences) and sentences[last + 1].end - sentences[first].start <= LIST_CHARS and (
-            opens_list(text, sentences[last]) or introduced(text, sentences, first, last)):
-        last += 1
-    return Span(sentences[first].start, sentences[last].end)
-
-
-LIST_CHARS = 700  # the most a passage grows to bring the list its last sentence introduces (chosen by hand)
-LIST_ITEM = re.compile(rf"\n[ \t]*{LIST_MARK}[ \t]+$")  # a line that opens as a list item
-
-
-def is_list_item_at(text: str, sentences: list[Span], index: int) -> bool:
-    """Whether sentence `index` opens an item of a list (its line starts with a bullet or a number)."""
-    return index > 0 and bool(LIST_ITEM.search(text, sentences[index - 1].end, sentences[index].start))
-
-
-def introduced(text: str, sentences: list[Span], first: int, last: int) -> bool:
-    """Whether `sentences[last]` is an item of a list that a sentence of the passage introduced (ends with
-    a colon) and the next sentence is another item of it."""
-    if last + 1 >= len(sentences):
-        return False
-    opened = any(opens_list(text, s) for s in sentences[first:last])
-    return opened and is_list_item_at(text, sentences, last + 1)
-
-
-def opens_list(text: str, sentence: Span) -> bool:
-    """Whether a sentence ends in a colon: it introduces what follows."""
-    return text[sentence.start : sentence.end].rstrip().endswith(":")
-
-
-def labels(text: str, label: Span, sentence: Span) -> bool:
-    """Whether `label` is a heading line that names the more indented text `sentence` opens, as a
-    manual names an option ("-i, --ignore-case") above its description."""
-    return is_heading_line(text, label) and _indentation_at(text, sentence.start) > _indentation_at(text, label.start)
-
-
-def _indentation_at(text: str, offset: int) -> int:
-    """The indentation of the line `offset` is on."""
-    start = text.rfind("\n", 0, offset) + 1
-    end = text.find("\n", start)
-    return indentation(text[start : end if end >= 0 else len(text)])
-
-
-def is_heading_line(text: str, span: Span) -> bool:
-    """Whether a sentence is a heading line: a line to itself with no closing punctuation."""
-    line_start = text.rfind("\n", 0, span.start) + 1
-    words = text[span.start : span.end].rstrip()
-    return (not text[line_start : span.start].strip(" \t#") and text.startswith("\n", span.end)
-            and not words.endswith((".", "!", "?", ":", ";", ",")) and len(words.split()) <= 12)
 
 
 def _focus(query_terms: list[str], text: str, offset: int, terms: TermCache) -> list[Span]:

@@ -7,6 +7,7 @@ shapes in the text. Nothing here knows about any particular corpus.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from config.tuning import TUNED
 from index.documents.lines import Span
@@ -21,8 +22,10 @@ from qa.lexicon import is_common_word
 __all__ = ["AnswerType", "answer_span", "answer_type", "candidate_spans", "without_type_words"]
 
 
+@lru_cache(maxsize=256)
 def answer_type(question: str) -> AnswerType:
-    """The kind of answer `question` asks for (the earliest wh-phrase wins)."""
+    """The kind of answer `question` asks for (the earliest wh-phrase wins). Remembered: every sentence
+    weighed for a question asks it again."""
     lowered = question.lower()
     found = [(m.start(), -len(m.group()), kind) for kind, pattern in TYPE_PATTERNS if (m := pattern.search(lowered))]
     return min(found, key=lambda triple: triple[:2])[2] if found else AnswerType.OTHER

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from config.tuning import TUNED
 from index.documents.lines import Span
-from qa.answer import passage_span
 from qa.answer_types import AnswerType, answer_type, candidate_spans
+from qa.extent import passage_span
 from qa.passages import Citation, Passage
 from qa.reader import Reader, Reading, answering_sentence, read_passages
 from qa.sentences import ScoredSentence, Shown

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -15,6 +15,7 @@ from index.lexical import function_terms
 from index.terms import normal_words
 from qa.answer_types import AnswerType, answer_span, answer_type, candidate_spans
 from qa.english.terms import question_terms
+from qa.extent import passage_span, shaped
 from qa.lookups import Lookups
 from qa.passages import Passage
 from qa.retrieve import Candidate, word_pairs
@@ -27,7 +28,10 @@ class Weights:
     """How a sentence's score is made (the values, and where they come from, in `config.tuning`).
 
     chunk: per unit of the chunk's fused score below the best chunk's (z units, so <= 0);
-    coverage: idf-weighted share of the query's terms in the sentence; bigrams: share of the
+    coverage: idf-weighted share of the query's terms in the sentence; passage: the same share in the
+    passage the sentence would be shown in (`qa.extent.passage_span`: the heading above a definition,
+    the sentence an explanation runs on to), so a sentence is read with what the reader sees beside it;
+    bigrams: share of the
     query's adjacent term pairs in the sentence; answer_shape: the sentence holds a span of the
     kind the question asks for (a date for "when", a number for "how many", ...); context: the
     idf-weighted share of the query's terms the sentence lacks but its document's file name, title
@@ -40,6 +44,7 @@ class Weights:
 
     chunk: float = TUNED.sentence_chunk
     coverage: float = TUNED.sentence_coverage
+    passage: float = TUNED.sentence_passage
     bigrams: float = TUNED.sentence_bigrams
     answer_shape: float = TUNED.sentence_answer_shape
     context: float = TUNED.sentence_context
@@ -66,6 +71,17 @@ class ScoredSentence:
     context: float = 0.0
     dense_gap: float = 0.0
     sentence_gap: float = 0.0
+    passage: float = 0.0
+
+    def features(self) -> tuple[float, ...]:
+        """The features its score is the weighted sum of, in the order of `FEATURES` (the bonuses aside)."""
+        return (self.chunk_gap, self.coverage, self.passage, self.bigrams, float(self.has_shape), self.context,
+                self.dense_gap, self.sentence_gap)
+
+
+# The weights (`Weights`) of a sentence's features, as `ScoredSentence.features` gives them: what the
+# tuning searches (evals/natural/tune.py, evals/squad_tune.py) vary.
+FEATURES = ("chunk", "coverage", "passage", "bigrams", "answer_shape", "context", "dense", "sentence")
 
 
 @dataclass(frozen=True)
@@ -86,16 +102,17 @@ class SentenceFeatures:
     similarity: float
     repeat: bool
     defines: bool = False
+    passage: float = 0.0  # the query's share in the passage the sentence would be shown in
 
     def scored(self, best_similarity: float, weights: Weights) -> ScoredSentence:
         """The sentence scored by `weights`, its similarity taken relative to the best sentence's."""
         sentence_gap = self.similarity - best_similarity
         score = sentence_score(weights, self.chunk_gap, self.coverage, self.bigrams, self.has_shape, self.context,
-                               self.dense_gap, sentence_gap)
+                               self.dense_gap, sentence_gap, self.passage)
         score += weights.defines * self.defines - weights.repeat * self.repeat
         return ScoredSentence(self.candidate, self.source, self.block, self.index, self.span,
                               score, self.coverage, self.has_shape, self.bigrams,
-                              self.chunk_gap, self.context, self.dense_gap, sentence_gap)
+                              self.chunk_gap, self.context, self.dense_gap, sentence_gap, self.passage)
 
 
 # "what is a closure?", "what are the ownership rules", "what does grep -v do?", "what does CFRP stand for?"
@@ -156,10 +173,12 @@ class Shown:
 
 
 def sentence_score(weights: Weights, chunk_gap: float, coverage: float, bigrams: float, has_shape: bool,
-                   context: float = 0.0, dense_gap: float = 0.0, sentence_gap: float = 0.0) -> float:
+                   context: float = 0.0, dense_gap: float = 0.0, sentence_gap: float = 0.0,
+                   passage: float = 0.0) -> float:
     """One sentence's score from its features (see `Weights`)."""
     return (
-        weights.chunk * chunk_gap + weights.coverage * coverage + weights.bigrams * bigrams
+        weights.chunk * chunk_gap + weights.coverage * coverage + weights.passage * passage
+        + weights.bigrams * bigrams
         + weights.answer_shape * has_shape + weights.context * context + weights.dense * dense_gap
         + weights.sentence * sentence_gap
     )
@@ -197,7 +216,8 @@ def chunk_sentences(asked: Asked, candidate: Candidate, source: SourceText, bloc
     """The features of each sentence of one chunk not already seen in another chunk."""
     chunk, terms, idf = candidate.chunk, lookups.terms, lookups.idf
     around = set(terms(context))
-    found = []
+    found: list[SentenceFeatures] = []
+    owned: list[set[str]] = []  # each sentence's terms
     for index, span in enumerate(source.sentences(block)):
         if span.end <= chunk.start or span.start >= chunk.end:
             continue
@@ -214,7 +234,12 @@ def chunk_sentences(asked: Asked, candidate: Candidate, source: SourceText, bloc
         coverage = _coverage(asked.terms, present, idf)
         bigrams = len(asked.pairs & word_pairs(sentence_terms)) / len(asked.pairs) if asked.pairs else 0.0
         people = lookups.people(source, span.start, span.end) if asked.kind is AnswerType.PERSON else None
-        has_shape = asked.kind is not AnswerType.OTHER and answer_span(asked.question, text, None, people) is not None
+        if asked.kind is AnswerType.OTHER:
+            has_shape = False
+        elif people is None:
+            has_shape = shaped(asked.question, text)
+        else:
+            has_shape = answer_span(asked.question, text, None, people) is not None
         # query terms the sentence lacks but its document states for all of it (its date, title)
         context_share = sum(idf(t) for t in asked.terms if t in around and t not in present) / asked.total_idf
         vector = asked.vector
@@ -225,7 +250,25 @@ def chunk_sentences(asked: Asked, candidate: Candidate, source: SourceText, bloc
         found.append(SentenceFeatures(candidate, source, block, index, span, coverage, has_shape, bigrams,
                                       candidate.score - asked.top, context_share, candidate.dense - asked.top_dense,
                                       similarity, repeat, defines))
-    return found
+        owned.append(present)
+    # each sentence's passage once every sentence's shape is known (the passage may take the next one in)
+    return [replace(f, passage=_coverage(asked.terms, _shown_terms(f, own, asked.question, terms), idf))
+            for f, own in zip(found, owned, strict=True)]
+
+
+def _shown_terms(sentence: SentenceFeatures, own: set[str], question: str,
+                 terms: Callable[[str], list[str]]) -> set[str]:
+    """The terms of the passage `sentence` would be shown in: its own and those of the sentences of its
+    paragraph the passage takes in (each a text the term cache has seen)."""
+    extent = passage_span(sentence, question)
+    if (extent.start, extent.end) == (sentence.span.start, sentence.span.end):
+        return own
+    text = sentence.source.text
+    shown = set(own)
+    for other in sentence.source.sentences(sentence.block):
+        if extent.start <= other.start and other.end <= extent.end and other.start != sentence.span.start:
+            shown.update(terms(text[other.start : other.end]))
+    return shown
 
 
 def _coverage(question_terms: list[str], sentence_terms: set[str], idf: Callable[[str], float]) -> float:

@@ -252,3 +252,35 @@ def test_a_name_said_only_in_a_line_left_out_is_not_called_unknown(tmp_path: Pat
     assert "January" not in answer.unknown and "no document mentions" not in lacks(answer.shortfall), answer.shortfall
     assert "January" not in lacks(answer.shortfall)  # the document's date line says it
     assert answer.passages and answer.passages[0].citation.date == "2004-01"
+
+
+LIMITS = (
+    "# Limits in the storage engine\n\n"
+    "## Maximum length of a string or BLOB\n\n"
+    "The maximum number of bytes in a string or BLOB is defined by the macro MAX_LENGTH. The default value of this "
+    "macro is 1 billion. It can be raised at compile time to at most 2147483647.\n\n"
+    "In security-sensitive applications it is best not to increase the maximum string and blob length. You might "
+    "do well to lower the maximum string and blob length to a few million.\n\n"
+    "The maximum string or BLOB length can be lowered at run-time using the set_limit interface.\n"
+)
+
+
+def test_a_sentence_is_weighed_with_the_passage_it_would_be_shown_in(tmp_path: Path, encoder: SentenceEncoder) -> None:
+    """A heading's passage brings the sentences under it: the question's words that only they hold count
+    for it, and it is shown first with the answer."""
+    from qa.extent import passage_span
+    from qa.sentences import rank_sentences
+
+    assistant, _ = assistant_over(tmp_path, encoder, {"limits.md": LIMITS})
+    question = "what is the default maximum length of a string or blob?"
+    sentences = rank_sentences(question, question, assistant.retriever.search(question, k=8), assistant.lookups)
+
+    def text(span) -> str:  # type: ignore[no-untyped-def]
+        return sentences[0].source.text[span.start : span.end]
+
+    heading = next(s for s in sentences if text(s.span) == "Maximum length of a string or BLOB")
+    shown = text(passage_span(heading, question))
+    assert "default" in shown and "default" not in text(heading.span)
+    assert heading.coverage < heading.passage <= 1.0
+    first = assistant.ask(question, top_k=3).passages[0]
+    assert first.text.startswith("Maximum length of a string or BLOB") and "1 billion" in first.text

@@ -2,17 +2,17 @@
 natural dev half and SQuAD's tune half together, without the reader, and print the best settings and the
 one in use.
 
-SQuAD's questions copy their paragraph's words, so weights chosen on it alone favour sentences that repeat
-the question (word coverage and word pairs) over those that mean it (the dense similarities); the natural
-dev half asks as people ask. Each question's sentences are ranked once; each setting is then scored by
-whether its best sentence's passage holds an answer, on each set, and ranked by their mean (each set counts
-the same, whatever its size). The seven weights of a sentence's features are searched with the bonus as
-it is (a sentence that opens with what a "what is X?" asks about), then the bonus with the seven as they
-are. The fusion and re-scoring weights only choose which eight chunks are read, which the first passage
-hardly depends on: re-scoring by coverage 1-2 and word pairs 1-3 (dense weight 0.6) gave the same first
-passages on both sets, question for question; the dense weight of fusion was not searched again (natural
-dev without the reader, fusion's dense weight 0.6 -> 0.8: first 0.540 -> 0.547, top3 0.784 either way).
-The test half is never asked.
+SQuAD's questions copy their paragraph's words, so weights chosen on it alone favour sentences that
+repeat the question (word coverage and word pairs) over those that mean it (the dense similarities); the
+natural dev half asks as people ask. Each question's sentences are ranked once; each setting is then
+scored by whether its best sentence's passage holds an answer, on each set, and ranked by their mean
+(each set counts the same, whatever its size). The weights of a sentence's features
+(`qa.sentences.FEATURES`) are searched with the bonus as it is (a sentence that opens with what a "what
+is X?" asks about), then the bonus with the weights as they are. The fusion and re-scoring weights only
+choose which eight chunks are read, which the first passage hardly depends on: re-scoring by coverage
+1-2 and word pairs 1-3 (dense weight 0.6) gave the same first passages on both sets, question for
+question; the dense weight of fusion was not searched again (natural dev without the reader, fusion's
+dense weight 0.6 -> 0.8: first 0.540 -> 0.547, top3 0.784 either way). The test half is never asked.
 
     python -m evals.natural.tune [--squad-sample N] [--root DIR] [--squad-cache DIR]
 """
@@ -34,6 +34,7 @@ from evals.known import KnownQuestion, load_set
 from evals.metrics import holds_answer
 from evals.natural.catalog import CATALOG, load_catalog, select
 from evals.natural.install import default_root, install_missing
+from qa.sentences import FEATURES
 
 if TYPE_CHECKING:
     from qa.engine import Assistant
@@ -80,7 +81,6 @@ def squad_tune(settings: Settings, sample: int, cache: Path | None = None) -> tu
     return Assistant.open(squad_settings), [Asked(q.question, tuple(q.answers)) for q in chosen]
 
 
-FEATURES = ("chunk", "coverage", "bigrams", "answer_shape", "context", "dense", "sentence")
 BONUSES = ("defines",)  # added to a sentence that opens with what "what is X?" asks about (qa.sentences.Weights)
 
 
@@ -89,7 +89,7 @@ def sentence_rows(assistant: Assistant, asked: list[Asked]) -> list[tuple[np.nda
     holds (nothing, for a question that follows up on none), and whether each sentence's passage holds an
     answer."""
     from config.tuning import TUNED
-    from qa.answer import passage_span
+    from qa.extent import passage_span
     from qa.sentences import Weights, rank_sentences
 
     weights = Weights(defines=1.0)
@@ -100,8 +100,7 @@ def sentence_rows(assistant: Assistant, asked: list[Asked]) -> list[tuple[np.nda
         candidates = assistant.retriever.search(item.question, k=TUNED.sentence_pool, vector=vector)
         sentences = rank_sentences(item.question, item.question, candidates, assistant.lookups, weights,
                                    vector=vector)
-        features = np.array([(s.chunk_gap, s.coverage, s.bigrams, float(s.has_shape), s.context, s.dense_gap,
-                              s.sentence_gap) for s in sentences]).reshape(-1, len(FEATURES))
+        features = np.array([s.features() for s in sentences]).reshape(-1, len(FEATURES))
         bonuses = np.round(np.array([s.score for s in sentences]) - features @ now).reshape(-1, len(BONUSES))
         hits = [holds_answer(s.source.text[(span := passage_span(s, item.question)).start : span.end], item.answers)
                 for s in sentences]
@@ -127,14 +126,14 @@ def in_use() -> tuple[float, ...]:
 
 
 def grids() -> np.ndarray:
-    """The settings searched: the seven weights of `FEATURES` with the bonuses as they are, then the
-    bonuses with the seven as they are."""
+    """The settings searched: the weights of `FEATURES` (the chunk's as it is) with the bonuses as they
+    are, then the bonuses with the weights as they are."""
     chunk, *_, defines = in_use()
-    weights = [(chunk, c, b, a, x, d, e, defines)
-               for c in (0.5, 1.0, 2.0) for b in (0.0, 0.25, 0.5) for a in (0.1, 0.2) for x in (0.5, 1.0)
-               for d in (0.5, 1.0, 2.0, 4.0) for e in (0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0)]
-    seven = in_use()[: len(FEATURES)]
-    bonuses = [(*seven, d) for d in (0.0, 0.1, 0.2, 0.4, 0.8)]
+    weights = [(chunk, c, p, b, a, x, d, e, defines)
+               for c in (0.25, 0.5, 1.0) for p in (0.0, 0.5, 1.0, 1.5) for b in (0.0, 0.25) for a in (0.1, 0.2)
+               for x in (0.5, 1.0) for d in (0.5, 1.0, 2.0) for e in (0.5, 1.0, 2.0, 3.0)]
+    features = in_use()[: len(FEATURES)]
+    bonuses = [(*features, d) for d in (0.0, 0.1, 0.2, 0.4, 0.8)]
     return np.array(weights + bonuses)
 
 
@@ -155,7 +154,7 @@ def _in_use(trial: dict) -> bool:  # type: ignore[type-arg]
     return all(abs(trial[name] - value) < 1e-9 for name, value in zip((*FEATURES, *BONUSES), in_use(), strict=True))
 
 
-def _seven_in_use(trial: dict) -> bool:  # type: ignore[type-arg]
+def _features_in_use(trial: dict) -> bool:  # type: ignore[type-arg]
     return all(abs(trial[name] - value) < 1e-9 for name, value in zip(FEATURES, in_use(), strict=False))
 
 
@@ -171,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     trials = search(natural, squad)
     print(json.dumps({"questions": {"natural_dev": sum(len(a) for _, a in natural), "squad_tune": len(squad[1])},
                       "best": trials[:15], "in_use": [t for t in trials if _in_use(t)][:1],
-                      "bonuses": [t for t in trials if _seven_in_use(t)][:8]}, indent=1))
+                      "bonuses": [t for t in trials if _features_in_use(t)][:8]}, indent=1))
     return 0
 
 
