@@ -57,7 +57,9 @@ def passage_span(best: Placed, question: str | None = None) -> Span:
     sentence = text[best.span.start : best.span.end]
     if first > 0:
         before = sentences[first - 1]
-        if REFERRING.match(sentence) or is_dateline(text[before.start : before.end]) or labels(text, before, best.span):
+        # (a label line is not labelled again: "OPTIONS" above "-c, --close" above what it does)
+        if (REFERRING.match(sentence) or is_dateline(text[before.start : before.end])
+                or (labels(text, before, best.span) and not is_heading_line(text, best.span))):
             first -= 1
     # an item of a list whose paragraph opens with a heading or a date line ('Tidewater 3.0 "Heron"
     # (2021-03-08)' above "- Dropped support for ...") is read from that heading: it says what the item is of

@@ -3,12 +3,14 @@ to abstain, with what the passage visibly lacks (`Judgement`; `qa.render` says i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from config.tuning import TUNED
+from index.documents.chunking import TITLE_SEPARATOR
 from index.lexical import LexicalIndex, function_terms
 from index.terms import normal_words, numbers_in, numbers_said
-from qa.answer_types import AnswerType, answer_type, without_type_words
+from qa.answer_types import AnswerType, answer_span, answer_type, without_type_words
 from qa.coverage import question_names, unknown_words
 from qa.evidence import QUESTION_WORD, Evidence
 from qa.lookups import Lookups
@@ -101,7 +103,8 @@ class Judge:
         absent_numbers = [n for n in numbers if n not in numbers_around]
         numbers_missing = len(absent_numbers) / len(numbers) if numbers else 0.0
         kind = answer_type(question or query)
-        no_answer = kind is not AnswerType.OTHER and passage is not None and passage.answer is None
+        no_answer = (kind is not AnswerType.OTHER and passage is not None and passage.answer is None
+                     and not section_answers(question or query, passage.title))
         asked = question or query
         read = list({id(s.source): s for s in sentences}.values())  # a sentence of each document read
         shared = shared_lines(s.source for s in read) if len(read) >= SITE_TITLE_DOCUMENTS else frozenset()
@@ -153,3 +156,16 @@ class Judge:
                    if word in evidence.absent_numbers or any(t in evidence.absent_terms for t in terms(word))]
         missing.sort(key=lambda word: -max((idf(t) for t in terms(word)), default=99.0))
         return tuple(missing)
+
+
+# A heading's own number ("3.1.1. Affinity Name Examples", "2 Installation"): where it stands, not what it says
+SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+(?=[^\W\d])")
+
+
+def section_answers(question: str, title: str) -> bool:
+    """Whether a heading the passage is under (its title less its document's, as the card shows it) holds
+    an answer of the kind `question` asks for: a changelog's "0.28.0 (28th November, 2024)" above "The
+    deprecated `proxies` argument has now been removed." answers "which version removed proxies?"; a
+    section's number ("3.5. The PRIMARY KEY") is no answer."""
+    return any(answer_span(question, SECTION_NUMBER.sub("", heading)) is not None
+               for heading in title.split(TITLE_SEPARATOR)[1:])

@@ -34,7 +34,7 @@ class Weights:
     bigrams: share of the
     query's adjacent term pairs in the sentence; answer_shape: the sentence holds a span of the
     kind the question asks for (a date for "when", a number for "how many", ...); context: the
-    idf-weighted share of the query's terms the sentence lacks but its document's file name, title
+    idf-weighted share of the query's terms the sentence's passage lacks but its document's file name, title
     or date line holds; dense: per unit of the chunk's cosine similarity below the best chunk's;
     sentence: per unit of the sentence's own cosine similarity (its stored vector) below the best
     sentence's; repeat: taken off, in a follow-up, a sentence of the passage just shown whose
@@ -240,20 +240,23 @@ def chunk_sentences(asked: Asked, candidate: Candidate, source: SourceText, bloc
             has_shape = shaped(asked.question, text)
         else:
             has_shape = answer_span(asked.question, text, None, people) is not None
-        # query terms the sentence lacks but its document states for all of it (its date, title)
-        context_share = sum(idf(t) for t in asked.terms if t in around and t not in present) / asked.total_idf
         vector = asked.vector
         stored = chunk.sentence_vector(span.start, len(vector)) if vector is not None else None
         similarity = float(stored.astype(np.float32) @ vector) if stored is not None else candidate.dense
         repeat = asked.before is not None and asked.before.repeats(chunk.source, span, asked.kind, text)
         defines = asked.defined is not None and opens_with(text, asked.defined[0], asked.defined[1], terms)
         found.append(SentenceFeatures(candidate, source, block, index, span, coverage, has_shape, bigrams,
-                                      candidate.score - asked.top, context_share, candidate.dense - asked.top_dense,
+                                      candidate.score - asked.top, 0.0, candidate.dense - asked.top_dense,
                                       similarity, repeat, defines))
         owned.append(present)
-    # each sentence's passage once every sentence's shape is known (the passage may take the next one in)
-    return [replace(f, passage=_coverage(asked.terms, _shown_terms(f, own, asked.question, terms), idf))
-            for f, own in zip(found, owned, strict=True)]
+    # each sentence's passage once every sentence's shape is known (the passage may take the next one in);
+    # the query terms it lacks but its document states for all of it (its date, title) count as context
+    weighed = []
+    for features, own in zip(found, owned, strict=True):
+        shown = _shown_terms(features, own, asked.question, terms)
+        context_share = sum(idf(t) for t in asked.terms if t in around and t not in shown) / asked.total_idf
+        weighed.append(replace(features, passage=_coverage(asked.terms, shown, idf), context=context_share))
+    return weighed
 
 
 def _shown_terms(sentence: SentenceFeatures, own: set[str], question: str,

@@ -169,3 +169,18 @@ def _spans(text: str, words: list[str]):  # type: ignore[no-untyped-def]
     from index.documents.lines import Span
 
     return [Span(text.index(w), text.index(w) + len(w)) for w in words]
+
+
+def test_a_version_in_the_heading_over_the_passage_answers_which_version() -> None:
+    """A changelog's item far below its version's heading shows the version in its card's title line
+    ("Changelog › 0.28.0 (28th November, 2024)"): the passage is not held to lack the answer. A section's
+    own number ("3.5. The PRIMARY KEY") answers nothing, nor does the document's title."""
+    from qa.judge import section_answers
+
+    question = "which version removed the proxies argument?"
+    assert section_answers(question, "Changelog › 0.28.0 (28th November, 2024)")
+    assert section_answers(question, "Changelog › [25.4.0](https://example.org/compare/25.3.0...25.4.0) - 2025-06-02")
+    assert section_answers("when was proxies deprecated?", "Changelog › 0.26.0 (20th December, 2023) › Deprecated")
+    assert not section_answers(question, "SQL As Understood By SQLite › 3. Column Definitions › 3.5. The PRIMARY KEY")
+    assert not section_answers(question, "Release notes 3.12")
+    assert not section_answers(question, "Changelog › Removed")

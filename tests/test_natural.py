@@ -19,7 +19,7 @@ from tests.made_files import make_report_pdf
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "natural" / "collections.toml"
-DEV = {"unix-manpages", "sqlite-docs", "r-manuals", "debian-reference"}
+DEV = {"unix-manpages", "sqlite-docs", "r-manuals", "debian-reference", "httpx-changelog", "structlog-changelog"}
 TEST = {"fhs-policy", "debian-history", "postgres-word", "attrs-changelog"}
 
 
