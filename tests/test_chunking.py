@@ -241,3 +241,18 @@ def test_a_paragraph_whose_first_line_alone_is_indented_is_read_whole() -> None:
                             "copies to others, so long as each copy keeps this notice and the name of the author "
                             "who first wrote it.")
     assert len(sentences) == 3
+
+
+def test_a_markdown_link_in_a_heading_is_its_text_in_the_titles_under_it(tmp_path: Path) -> None:
+    """A changelog's version headings link to their diffs: the card's title line says the version and
+    its date, not the address, and the address's words are no words of every chunk under it."""
+    from index.documents.chunking import TITLE_SEPARATOR, document_chunks
+
+    changelog = tmp_path / "CHANGELOG.md"
+    changelog.write_text("# Changelog\n\n"
+                         "## [25.4.0](https://github.com/hynek/structlog/compare/25.3.0...25.4.0) - 2025-06-02\n\n"
+                         "### Added\n\n- `structlog.tracebacks` now handles exception groups.\n", encoding="utf-8")
+    extracted = read_document(changelog, 10**7).extracted
+    titles = {title for _, title in document_chunks(extracted, "CHANGELOG")}
+    assert TITLE_SEPARATOR.join(["Changelog", "25.4.0 - 2025-06-02", "Added"]) in titles
+    assert not any("github" in title for title in titles)

@@ -299,6 +299,16 @@ def _with_text(blocks: list[Span], headings: tuple[Heading, ...]) -> list[Span]:
     return [block for block in blocks if (block.start, block.end) not in alone]
 
 
+# A Markdown link or image in a heading ("[25.4.0](https://github.com/.../compare/25.3.0...25.4.0)"): its text
+MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+
+
+def plain_heading(heading: str) -> str:
+    """A heading as a title line shows it: one space between words, a Markdown link as its text (the
+    address is no part of its name, and in every version's heading it would count as a word of each)."""
+    return " ".join(MARKDOWN_LINK.sub(r"\1", heading).split())
+
+
 def section_title(title: str, headings: tuple[Heading, ...], text: str, offset: int) -> str:
     """The title of a passage at `offset`: its document's title and the headings it is under
     ("releases.md › Version 1.0.0 (2015-05-15)")."""
@@ -309,7 +319,7 @@ def section_title(title: str, headings: tuple[Heading, ...], text: str, offset: 
         while chain and chain[-1].level >= heading.level:
             chain.pop()
         chain.append(heading)
-    names = [" ".join(text[h.start : h.end].split()) for h in chain]
+    names = [plain_heading(text[h.start : h.end]) for h in chain]
     names = [name for name in names if name and name != title]
     return TITLE_SEPARATOR.join([title, *names]) if title else TITLE_SEPARATOR.join(names)
 
