@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +20,7 @@ from qa.sources import SourceText, load_source
 
 if TYPE_CHECKING:
     from evals.misses import Miss
+    from qa.conversation import Conversation
     from qa.engine import Assistant
 
 EVALS = Path(__file__).resolve().parent
@@ -234,24 +235,27 @@ class Asked:
         )
 
 
-def ask_all(assistant: Assistant, cases: Sequence[Case], top_k: int) -> list[Asked]:
-    """Ask every question, each conversation through one Conversation, checking every citation."""
+def each_turn(cases: Sequence[Case]) -> Iterator[tuple[KnownQuestion, Conversation | None]]:
+    """Every question of `cases` in order, each with the Conversation it is asked in (one per known
+    conversation, its turns in order; None for a standalone question)."""
     from qa.conversation import Conversation
-
-    files = FileTexts()
-    asked: list[Asked] = []
-
-    def ask(known: KnownQuestion, conversation: Conversation | None) -> None:
-        answer = assistant.ask(known.question, conversation, top_k=top_k)
-        checked, problems = check_answer_citations(answer, files)
-        asked.append(Asked(known, answer, checked, problems, assistant.settings.abstain_threshold))
 
     for case in cases:
         if isinstance(case, KnownConversation):
             conversation = Conversation()
             for turn in case.turns:
-                ask(turn, conversation)
+                yield turn, conversation
         else:
-            ask(case, None)
+            yield case, None
+
+
+def ask_all(assistant: Assistant, cases: Sequence[Case], top_k: int) -> list[Asked]:
+    """Ask every question, each conversation through one Conversation, checking every citation."""
+    files = FileTexts()
+    asked: list[Asked] = []
+    for known, conversation in each_turn(cases):
+        answer = assistant.ask(known.question, conversation, top_k=top_k)
+        checked, problems = check_answer_citations(answer, files)
+        asked.append(Asked(known, answer, checked, problems, assistant.settings.abstain_threshold))
     return asked
 

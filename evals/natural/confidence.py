@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from config.settings import PROJECT_ROOT, Settings, load_settings
 from config.tuning import TUNED
 from evals import metrics
-from evals.known import DEFAULT_SETS, KnownConversation, KnownQuestion, load_set
+from evals.known import DEFAULT_SETS, KnownConversation, KnownQuestion, each_turn, load_set
 from evals.natural.catalog import CATALOG, load_catalog, select
 from evals.natural.install import default_root, install_missing
 
@@ -106,27 +106,17 @@ def recording(assistant: Assistant) -> Iterator[tuple[list[Evidence], list[float
 
 def ask_set(name: str, assistant: Assistant, cases: Sequence[KnownQuestion | KnownConversation]) -> list[Row]:
     """Ask every case (a conversation's turns through one Conversation) and keep each question's signals."""
-    from qa.conversation import Conversation
-
     rows: list[Row] = []
-
-    def ask(known: KnownQuestion, conversation: Conversation | None) -> None:
-        evidences.clear()
-        readings.clear()
-        answer = assistant.ask(known.question, conversation, top_k=3)
-        withheld = answer.abstained and not metrics.abstains_at(answer.confidence, assistant.settings.abstain_threshold)
-        rows.append(Row(name, known.answerable, conversation is not None, withheld or not evidences,
-                        answer.confidence, tuple(signals_of(e) for e in evidences[:2]),
-                        readings[0] if readings else None))
-
     with recording(assistant) as (evidences, readings):
-        for case in cases:
-            if isinstance(case, KnownConversation):
-                conversation = Conversation()
-                for turn in case.turns:
-                    ask(turn, conversation)
-            else:
-                ask(case, None)
+        for known, conversation in each_turn(cases):
+            evidences.clear()
+            readings.clear()
+            answer = assistant.ask(known.question, conversation, top_k=3)
+            withheld = answer.abstained and not metrics.abstains_at(answer.confidence,
+                                                                     assistant.settings.abstain_threshold)
+            rows.append(Row(name, known.answerable, conversation is not None, withheld or not evidences,
+                            answer.confidence, tuple(signals_of(e) for e in evidences[:2]),
+                            readings[0] if readings else None))
     return rows
 
 
