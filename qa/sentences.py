@@ -27,19 +27,18 @@ from qa.verify import Verified, verify
 class Weights:
     """How a sentence's score is made (the values, and where they come from, in `config.tuning`).
 
-    chunk: per unit of the chunk's fused score below the best chunk's (z units, so <= 0);
-    coverage: idf-weighted share of the query's terms in the sentence; passage: the same share in the
-    passage the sentence would be shown in (`qa.extent.passage_span`: the heading above a definition,
-    the sentence an explanation runs on to), so a sentence is read with what the reader sees beside it;
-    bigrams: share of the
-    query's adjacent term pairs in the sentence; answer_shape: the sentence holds a span of the
-    kind the question asks for (a date for "when", a number for "how many", ...); context: the
-    idf-weighted share of the query's terms the sentence's passage lacks but its document's file name, title
-    or date line holds; dense: per unit of the chunk's cosine similarity below the best chunk's;
-    sentence: per unit of the sentence's own cosine similarity (its stored vector) below the best
-    sentence's; repeat: taken off, in a follow-up, a sentence of the passage just shown whose
-    only answer of the wanted kind is the one just given; defines: added to a sentence that opens with
-    what a "what is X?" or "what does X do?" question asks about (`defined_subject`).
+    chunk: per unit of the chunk's fused score below the best chunk's (z units, so <= 0); coverage:
+    idf-weighted share of the query's terms in the sentence; passage: the same share in the passage the
+    sentence would be shown in (`qa.extent.passage_span`: the heading above a definition, the sentence an
+    explanation runs on to), so a sentence is read with what the reader sees beside it; bigrams: share of
+    the query's adjacent term pairs in the sentence; answer_shape: the sentence holds a span of the kind the
+    question asks for (a date for "when", a number for "how many", ...); context: the idf-weighted share of
+    the query's terms the sentence's passage lacks but its document's file name, title or date line holds;
+    dense: per unit of the chunk's cosine similarity below the best chunk's; sentence: per unit of the
+    sentence's own cosine similarity (its stored vector) below the best sentence's; repeat: taken off, in a
+    follow-up, a sentence of the passage just shown whose only answer of the wanted kind is the one just
+    given; defines: added to a sentence that opens with what a "what is X?" or "what does X do?" question
+    asks about (`defined_subject`).
     """
 
     chunk: float = TUNED.sentence_chunk
