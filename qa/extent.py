@@ -55,11 +55,12 @@ def passage_span(best: Placed, question: str | None = None) -> Span:
     first = last = best.index
     text = best.source.text
     sentence = text[best.span.start : best.span.end]
+    heading = is_heading_line(text, best.span)
     if first > 0:
         before = sentences[first - 1]
         # (a label line is not labelled again: "OPTIONS" above "-c, --close" above what it does)
         if (REFERRING.match(sentence) or is_dateline(text[before.start : before.end])
-                or (labels(text, before, best.span) and not is_heading_line(text, best.span))):
+                or (labels(text, before, best.span) and not heading)):
             first -= 1
     # an item of a list whose paragraph opens with a heading or a date line ('Tidewater 3.0 "Heron"
     # (2021-03-08)' above "- Dropped support for ...") is read from that heading: it says what the item is of
@@ -67,7 +68,6 @@ def passage_span(best: Placed, question: str | None = None) -> Span:
             and (is_heading_line(text, sentences[0]) or is_dateline(text[sentences[0].start : sentences[0].end]))):
         first = 0
     # a heading ("Ownership Rules") says what follows: its first sentence comes with it, beyond the count
-    heading = is_heading_line(text, best.span)
     budget = TUNED.passage_sentences + (1 if heading else 0)
     if heading and last + 1 < len(sentences):
         last += 1
