@@ -227,6 +227,7 @@ class Asked:
             # date without a year ("said Wednesday" · "dated April 20, 2022")
             passages=tuple(p.text if p.dated is None else f"{p.text} · dated {p.dated.text}" for p in answer.passages),
             cited=tuple((p.citation.path, *(c.path for c in p.also_in)) for p in answer.passages),
+            titles=tuple(p.title for p in answer.passages),
             abstained=self.abstains(threshold),
             confidence=answer.confidence,
             seconds=answer.seconds,

@@ -24,7 +24,8 @@ class Outcome:
     """What the assistant returned for one known question, with the question's gold answers and sources.
 
     `answers` empty means the corpus cannot answer the question. `cited` holds, for each returned
-    passage, the sources it cites (its own first, then the agreeing sources in `also_in`).
+    passage, the sources it cites (its own first, then the agreeing sources in `also_in`); `titles`, the
+    title line its card shows above it (the document's title and the headings the passage is under).
     """
 
     answers: tuple[str, ...]
@@ -36,6 +37,7 @@ class Outcome:
     seconds: float = 0.0
     citations_checked: int = 0
     citations_valid: int = 0
+    titles: tuple[str, ...] = ()
 
     @property
     def answerable(self) -> bool:
@@ -59,6 +61,20 @@ def answer_rank(outcome: Outcome, k: int | None = None) -> int | None:
         if holds_answer(text, outcome.answers):
             return rank
     return None
+
+
+def card_holds_answer(outcome: Outcome) -> bool:
+    """Whether the first card holds a gold answer: its passage, or the title line above it (a changelog's
+    "2.1.0 (2021-03-08) › Removed" over "Dropped support for Python 3.5")."""
+    if not outcome.passages:
+        return False
+    title = outcome.titles[0] if outcome.titles else ""
+    return holds_answer(f"{title}\n{outcome.passages[0]}", outcome.answers)
+
+
+def card_at_1(outcomes: Sequence[Outcome]) -> float | None:
+    """The share of answerable questions whose first card holds a gold answer (`card_holds_answer`)."""
+    return _mean([card_holds_answer(o) for o in outcomes if o.answerable])
 
 
 def source_recall(outcome: Outcome, k: int | None = None) -> float:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 FIGURES: dict[str, str] = {
     "answer_at_1": "answer in first passage",
     "answer_at_k": "answer in top {k}",
+    "card_at_1": "answer on the first card (its title line too)",
     "source_recall_at_k": "source recall@{k}",
     "mrr_at_k": "MRR@{k}",
     "citation_validity": "citations verified against files",
@@ -58,6 +59,7 @@ def figures(asked: Sequence[Asked], threshold: float, k: int) -> dict[str, float
     return {
         "answer_at_1": metrics.answer_at(standalone, 1),
         "answer_at_k": metrics.answer_at(standalone, k),
+        "card_at_1": metrics.card_at_1(standalone),
         "source_recall_at_k": metrics.mean_source_recall(standalone, k),
         "mrr_at_k": metrics.mean_reciprocal_rank(standalone, k),
         "citation_validity": metrics.citation_validity(everything),

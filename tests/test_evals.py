@@ -52,6 +52,20 @@ def test_answer_figures_match_hand_computed_values() -> None:
     assert metrics.citation_validity(got) == pytest.approx(10 / 11)
 
 
+def test_the_first_card_counts_the_title_line_its_passage_is_shown_under() -> None:
+    # A changelog item says what changed; the version it changed in is the heading above it, which the
+    # card's title line shows: the card holds "2.1.0", the passage alone does not.
+    item = Outcome(answers=("2.1.0",), sources=("CHANGES.md",), passages=("Dropped support for Python 3.5.",),
+                   cited=(("CHANGES.md",),), abstained=False, confidence=0.3,
+                   titles=("Changelog › 2.1.0 (2021-03-08) › Removed",))
+    elsewhere = Outcome(answers=("2.1.0",), sources=("CHANGES.md",), passages=("Dropped support for Python 3.5.",
+                        "2.1.0 (2021-03-08)"), cited=(("CHANGES.md",), ("CHANGES.md",)), abstained=False,
+                        confidence=0.3, titles=("Changelog › 2.0.0 (2020-11-02) › Removed", "Changelog"))
+    assert (metrics.answer_at([item], 1), metrics.card_at_1([item])) == (0.0, 1.0)
+    assert (metrics.answer_at([elsewhere], 3), metrics.card_at_1([elsewhere])) == (1.0, 0.0)  # only the first card
+    assert metrics.card_at_1(outcomes()) == pytest.approx(1 / 3)  # no titles: the first passage alone
+
+
 def test_abstention_and_latency_match_hand_computed_values() -> None:
     got = outcomes()
     held = metrics.abstention([o.abstained for o in got], [not o.answerable for o in got])

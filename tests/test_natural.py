@@ -90,9 +90,11 @@ def test_the_fixture_collection_scores_as_worked_out_by_hand(tmp_path: Path, enc
     # passage holds it: first 4/5, top 3 4/5. Unanswerable: 006 names a company no document
     # mentions and is abstained on; 007 asks of a lighthouse on the island and is answered: 1/2.
     # No answerable question or turn is abstained on: 0/7. Seven standalone questions.
-    assert out.splitlines()[-1] == "first 0.800 top3 0.800 abstain 0.500 false_abstain 0.000 questions 7 collections 1"
+    assert out.splitlines()[-1] == ("first 0.800 top3 0.800 card 0.800 abstain 0.500 false_abstain 0.000 "
+                                    "questions 7 collections 1")
     row = next(line.split() for line in out.splitlines() if line.startswith("harbour-notes"))
-    assert row[:10] == ["harbour-notes", "test", "5+2", "2", "0.800", "0.800", "0.500", "0.000", "1.000", "1.000"]
+    assert row[:11] == ["harbour-notes", "test", "5+2", "2", "0.800", "0.800", "0.800", "0.500", "0.000", "1.000",
+                        "1.000"]
     assert "harbour-notes: 3 files in" in err and "harbour-notes: indexed: 3 added" in err
 
     report = (tmp_path / "reports" / "natural-test.md").read_text()
@@ -107,7 +109,7 @@ def test_the_fixture_collection_scores_as_worked_out_by_hand(tmp_path: Path, enc
 
     assert run(args, encoder) == 0  # again: nothing laid out or embedded again, the same figures
     out, err = capsys.readouterr()
-    assert out.splitlines()[-1].startswith("first 0.800 top3 0.800 abstain 0.500")
+    assert out.splitlines()[-1].startswith("first 0.800 top3 0.800 card 0.800 abstain 0.500")
     assert "files in" not in err and "indexed:" not in err
 
 

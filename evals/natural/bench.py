@@ -6,12 +6,13 @@
 It lays out the collections that are missing (evals/natural/install.py), ingests each into its own
 cached index (only what changed is embedded again), asks every question of the chosen collections
 in one run (a conversation's turns through one conversation), and scores each collection as
-`qa eval` scores its set (evals/report.py `figures`): the answer in the first passage and in the
-top 3 (answerable standalone questions), abstention recall (unanswerable questions abstained on),
+`qa eval` scores its set (evals/report.py `figures`): the answer in the first passage, in the top 3,
+and on the first card (its passage or the title line above it: a changelog's version heading) for
+answerable standalone questions, abstention recall (unanswerable questions abstained on),
 false abstentions (answerable questions abstained on), citations verified against the files'
 canonical text, and latency. Every miss is explained as `qa eval` explains it (evals/misses.py) in
 the report. The last line pools every question of the run:
-`first F top3 T abstain A false_abstain X questions N collections C`.
+`first F top3 T card D abstain A false_abstain X questions N collections C`.
 """
 
 from __future__ import annotations

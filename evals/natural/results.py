@@ -12,7 +12,7 @@ from evals.natural.catalog import Collection
 from evals.report import by_kind
 
 # (figure of evals.report.figures, column heading)
-COLUMNS = (("answer_at_1", "first"), ("answer_at_k", "top3"), ("abstain_recall", "abstain"),
+COLUMNS = (("answer_at_1", "first"), ("answer_at_k", "top3"), ("card_at_1", "card"), ("abstain_recall", "abstain"),
            ("wrongly_abstained", "false_abstain"), ("followup_answer_at_1", "follow-ups"),
            ("citation_validity", "citations"), ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"))
 
@@ -77,7 +77,7 @@ class Results:
     def closing_line(self) -> str:
         """The one line every run ends with."""
         p = self.pooled
-        return (f"first {share(p['answer_at_1'])} top3 {share(p['answer_at_k'])} "
+        return (f"first {share(p['answer_at_1'])} top3 {share(p['answer_at_k'])} card {share(p['card_at_1'])} "
                 f"abstain {share(p['abstain_recall'])} false_abstain {share(p['wrongly_abstained'])} "
                 f"questions {self.questions} collections {len(self.runs)}")
 
@@ -105,8 +105,9 @@ class Results:
         lines = [f"qa bench natural: {self.heading()}", ""]
         lines += ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
                             enumerate(zip(row, widths, strict=True))) for row in rows]
-        lines += ["", "questions: answerable+unanswerable; first, top3: answerable standalone questions; "
-                      "abstain, false_abstain, citations, latency: every question and turn asked"]
+        lines += ["", "questions: answerable+unanswerable; first, top3, card (the first passage with its title line): "
+                      "answerable standalone questions; abstain, false_abstain, citations, latency: every question and "
+                      "turn asked"]
         if report is not None:
             lines.append(f"every miss explained in {report}")
         lines.append(self.closing_line())
@@ -119,6 +120,7 @@ class Results:
         lines += ["| " + " | ".join(row) + " |" for row in self.rows()]
         lines += ["", f"`{self.closing_line()}`", "",
                   "questions: answerable+unanswerable standalone questions; first, top3: the answerable ones; "
+                  "card: the first passage with the title line its card shows above it; "
                   "follow-ups: conversation turns after the first, answer in the first passage; abstain, "
                   "false_abstain, citations and latency: every question and turn asked.", ""]
         for run in self.runs:
