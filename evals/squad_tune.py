@@ -158,7 +158,6 @@ def tune_sentences(settings: Settings, questions: list[SquadQuestion], log: Call
     """Grid-search the answering-sentence weights (`qa.sentences.Weights`) for answer@1."""
     from config.tuning import TUNED
     from qa.engine import Assistant
-    from qa.extent import passage_span
     from qa.sentences import FEATURES, rank_sentences
 
     assistant = Assistant.open(settings)
@@ -169,10 +168,7 @@ def tune_sentences(settings: Settings, questions: list[SquadQuestion], log: Call
         candidates = assistant.retriever.search(question.question, k=TUNED.sentence_pool, vector=vector)
         sentences = rank_sentences(question.question, question.question, candidates, assistant.lookups,
                                    vector=vector)
-        hits = []
-        for sentence in sentences:
-            span = passage_span(sentence, question.question)
-            hits.append(answer_found(sentence.source.text[span.start : span.end], question.answers))
+        hits = [answer_found(s.source.text[s.shown.start : s.shown.end], question.answers) for s in sentences]
         features = np.array([s.features() for s in sentences]).reshape(-1, len(FEATURES))
         rows.append((features, np.array(hits, dtype=bool)))
     grid = np.array([(c, v, p, b, a, x, d, e) for c in (0.0, 0.25, 0.5, 1.0) for v in (0.5, 1.0, 2.0)

@@ -10,7 +10,6 @@ from config.tuning import TUNED
 from index.documents.lines import Span
 from index.terms import TermCache, normal_words, numbers_in, numbers_said
 from qa.answer_types import AnswerType, answer_span, answer_type
-from qa.extent import passage_span
 from qa.lookups import Lookups, document_date
 from qa.passages import Citation, Dated, Passage
 from qa.sentences import ScoredSentence, Shown
@@ -198,7 +197,7 @@ def build_passages(question: str, query: str, sentences: list[ScoredSentence], l
     terms.prime(words)
     asked_numbers = set(numbers_in(query))
     for sentence in considered:
-        span = passage_span(sentence, question)
+        span = sentence.shown
         chunk = sentence.candidate.chunk
         if any(source == chunk.source and start < span.end and span.start < end for source, start, end in used):
             continue  # two passages never show the same words

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from config.tuning import TUNED
 from index.documents.lines import Span
 from qa.answer_types import AnswerType, answer_type, candidate_spans
-from qa.extent import passage_span
 from qa.passages import Citation, Passage
 from qa.reader import Reader, Reading, answering_sentence, read_passages
 from qa.sentences import ScoredSentence, Shown
@@ -57,7 +56,7 @@ def reread_first(pool: list[Passage], sentences: list[ScoredSentence], reader: R
     source, chunk = held.source, held.candidate.chunk
 
     def sentence_at(offset: int) -> Span | None:  # the passage the sentence there would make, if ranked
-        return next((passage_span(s, question) for s in sentences
+        return next((s.shown for s in sentences
                      if s.source is source and s.span.start <= offset < s.span.end), None)
 
     def cite(start: int, end: int) -> Citation:

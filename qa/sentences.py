@@ -71,6 +71,12 @@ class ScoredSentence:
     dense_gap: float = 0.0
     sentence_gap: float = 0.0
     passage: float = 0.0
+    extent: Span | None = None  # the passage it would be shown in (`qa.extent.passage_span`), measured once
+
+    @property
+    def shown(self) -> Span:
+        """The passage the sentence is shown in: what is measured, built and read."""
+        return self.extent if self.extent is not None else self.span
 
     def features(self) -> tuple[float, ...]:
         """The features its score is the weighted sum of, in the order of `FEATURES` (the bonuses aside)."""
@@ -102,6 +108,7 @@ class SentenceFeatures:
     repeat: bool
     defines: bool = False
     passage: float = 0.0  # the query's share in the passage the sentence would be shown in
+    extent: Span | None = None  # that passage (`qa.extent.passage_span`)
 
     def scored(self, best_similarity: float, weights: Weights) -> ScoredSentence:
         """The sentence scored by `weights`, its similarity taken relative to the best sentence's."""
@@ -111,7 +118,8 @@ class SentenceFeatures:
         score += weights.defines * self.defines - weights.repeat * self.repeat
         return ScoredSentence(self.candidate, self.source, self.block, self.index, self.span,
                               score, self.coverage, self.has_shape, self.bigrams,
-                              self.chunk_gap, self.context, self.dense_gap, sentence_gap, self.passage)
+                              self.chunk_gap, self.context, self.dense_gap, sentence_gap, self.passage,
+                              self.extent)
 
 
 # "what is a closure?", "what are the ownership rules", "what does grep -v do?", "what does CFRP stand for?"
@@ -252,17 +260,18 @@ def chunk_sentences(asked: Asked, candidate: Candidate, source: SourceText, bloc
     # the query terms it lacks but its document states for all of it (its date, title) count as context
     weighed = []
     for features, own in zip(found, owned, strict=True):
-        shown = _shown_terms(features, own, asked.question, terms)
+        extent = passage_span(features, asked.question)
+        shown = _shown_terms(features, extent, own, terms)
         context_share = sum(idf(t) for t in asked.terms if t in around and t not in shown) / asked.total_idf
-        weighed.append(replace(features, passage=_coverage(asked.terms, shown, idf), context=context_share))
+        weighed.append(replace(features, passage=_coverage(asked.terms, shown, idf), context=context_share,
+                               extent=extent))
     return weighed
 
 
-def _shown_terms(sentence: SentenceFeatures, own: set[str], question: str,
+def _shown_terms(sentence: SentenceFeatures, extent: Span, own: set[str],
                  terms: Callable[[str], list[str]]) -> set[str]:
-    """The terms of the passage `sentence` would be shown in: its own and those of the sentences of its
-    paragraph the passage takes in (each a text the term cache has seen)."""
-    extent = passage_span(sentence, question)
+    """The terms of the passage `sentence` would be shown in (`extent`): its own and those of the sentences
+    of its paragraph the passage takes in (each a text the term cache has seen)."""
     if (extent.start, extent.end) == (sentence.span.start, sentence.span.end):
         return own
     text = sentence.source.text

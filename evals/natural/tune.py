@@ -89,7 +89,6 @@ def sentence_rows(assistant: Assistant, asked: list[Asked]) -> list[tuple[np.nda
     holds (nothing, for a question that follows up on none), and whether each sentence's passage holds an
     answer."""
     from config.tuning import TUNED
-    from qa.extent import passage_span
     from qa.sentences import Weights, rank_sentences
 
     weights = Weights(defines=1.0)
@@ -102,7 +101,7 @@ def sentence_rows(assistant: Assistant, asked: list[Asked]) -> list[tuple[np.nda
                                    vector=vector)
         features = np.array([s.features() for s in sentences]).reshape(-1, len(FEATURES))
         bonuses = np.round(np.array([s.score for s in sentences]) - features @ now).reshape(-1, len(BONUSES))
-        hits = [holds_answer(s.source.text[(span := passage_span(s, item.question)).start : span.end], item.answers)
+        hits = [holds_answer(s.source.text[s.shown.start : s.shown.end], item.answers)
                 for s in sentences]
         rows.append((np.hstack([features, bonuses]), np.zeros(len(sentences)), np.array(hits, dtype=bool)))
     return rows
