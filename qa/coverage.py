@@ -36,10 +36,13 @@ def unknown_words(question: str, vocabulary: Container[str], terms: Callable[[st
     words: list[str] = []
     for position, match in enumerate(QUESTION_WORD.finditer(question)):
         word = match.group(0)
-        content = [t for t in terms(word) if t not in function_terms]
+        number = NUMBER_TOKEN.fullmatch(word)
+        # a number is known only as itself, or as a release a document's number is of: "0.19.1" is not said
+        # by "0.19.0", though both are of "0.19" (the term the index keeps for each)
+        content = [number.group(1)] if number else [t for t in terms(word) if t not in function_terms]
         if not content or any(t in vocabulary for t in content):
             continue
-        named = NUMBER_TOKEN.fullmatch(word) is not None or is_name_word(word, position)  # "3.12", "2018"
+        named = number is not None or is_name_word(word, position)  # "3.12", "2018"
         (names if named else words).append(word)
     return Unknown(tuple(dict.fromkeys(names)), tuple(dict.fromkeys(words)))
 

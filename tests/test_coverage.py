@@ -83,6 +83,10 @@ def test_a_version_matches_only_itself_3_12_is_not_in_3_8_12(tmp_path, encoder) 
     assert answer.abstained and "3.12" in answer.unknown  # before: answered from "Python 3.8.12", "12" matched
     assert abstain_line(answer).startswith("The documents do not answer this: no document mentions “3.12”")
     assert not assistant.ask("What changed about f-strings in 3.8?").abstained
+    # a release no document says, of a version one does: "3.8.11" is not said by "3.8.12", though both are of 3.8
+    answer = assistant.ask("What changed about f-strings in 3.8.11?")
+    assert answer.abstained and abstain_line(answer).startswith("The documents do not answer this: no document "
+                                                                "mentions “3.8.11”")
 
 
 def _site_pages(folder, versions: list[str]) -> None:  # type: ignore[no-untyped-def]
