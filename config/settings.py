@@ -35,8 +35,9 @@ class Settings:
     # be a wrap's break does not count toward the width a text is wrapped at (a list of names); 6: a list item
     # of two or three words that ends as a sentence does ("- First public release."); 7: a table's row is text
     # however few letters it has ("imap2 | 143 | imaps | 993"); 8: a Markdown link in a heading is its text in the
-    # titles of the chunks under it ("[25.4.0](https://...) - 2025-06-02" -> "25.4.0 - 2025-06-02")
-    chunker_version: int = 8
+    # titles of the chunks under it ("[25.4.0](https://...) - 2025-06-02" -> "25.4.0 - 2025-06-02"); 9: a heading
+    # alone that dates or numbers a release is a passage ("24.1.0 - 2024-01-08" above "Fixed")
+    chunker_version: int = 9
     max_file_mb: float = 5.0
     top_k: int = 3
     reader: bool = True  # the reading model marks the first passages' answers and weighs in on abstaining (qa.reader)

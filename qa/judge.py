@@ -3,11 +3,10 @@ to abstain, with what the passage visibly lacks (`Judgement`; `qa.render` says i
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from config.tuning import TUNED
-from index.documents.chunking import TITLE_SEPARATOR
+from index.documents.chunking import SECTION_NUMBER, TITLE_SEPARATOR
 from index.lexical import LexicalIndex, function_terms
 from index.terms import normal_words, numbers_in, numbers_said
 from qa.answer_types import AnswerType, answer_span, answer_type, without_type_words
@@ -156,10 +155,6 @@ class Judge:
                    if word in evidence.absent_numbers or any(t in evidence.absent_terms for t in terms(word))]
         missing.sort(key=lambda word: -max((idf(t) for t in terms(word)), default=99.0))
         return tuple(missing)
-
-
-# A heading's own number ("3.1.1. Affinity Name Examples", "2 Installation"): where it stands, not what it says
-SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+(?=[^\W\d])")
 
 
 def section_answers(question: str, title: str) -> bool:

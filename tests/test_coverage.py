@@ -89,6 +89,24 @@ def test_a_version_matches_only_itself_3_12_is_not_in_3_8_12(tmp_path, encoder) 
                                                                 "mentions “3.8.11”")
 
 
+CHANGES = ("# Changes\n\n"
+           "## 2.2.0 - 2022-06-14\n\n### Added\n\n- A ruler that measures in inches as well as centimetres.\n\n"
+           "### Fixed\n\n- The level no longer tilts when the bubble is warm.\n\n"
+           "## 2.1.0 - 2021-03-08\n\n### Fixed\n\n- Saving a drawing twice no longer loses the second copy.\n\n"
+           "## 2.0.0 - 2020-11-02\n\n### Removed\n\n- The old pencil tool, replaced by the pen.\n")
+
+
+def test_a_release_date_in_a_changelog_heading_is_the_first_passage(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+    # each release's date is said once, in its heading, with no text of its own under it
+    folder = tmp_path / "changes"
+    folder.mkdir()
+    (folder / "CHANGES.md").write_text(CHANGES, encoding="utf-8")
+    assistant = _assistant_over(folder, tmp_path, encoder)
+    for question, date in (("when was 2.1.0 released?", "2021-03-08"), ("release date of 2.0.0", "2020-11-02")):
+        answer = assistant.ask(question)
+        assert not answer.abstained and date in answer.passages[0].text, question
+
+
 def _site_pages(folder, versions: list[str]) -> None:  # type: ignore[no-untyped-def]
     """A documentation site's pages as Markdown: the site's name after each page's title, a footer on each."""
     folder.mkdir()

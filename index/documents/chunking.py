@@ -292,11 +292,26 @@ def structured_blocks(text: str, headings: tuple[Heading, ...], title: str = "")
     return blocks
 
 
-def _with_text(blocks: list[Span], headings: tuple[Heading, ...]) -> list[Span]:
+def _with_text(blocks: list[Span], headings: tuple[Heading, ...], text: str) -> list[Span]:
     """The blocks less those that are a heading alone, with no text of its own under it ("CAT" above
-    "NAME"): it is no passage, and the titles of the sections under it carry its words."""
+    "NAME"): it is no passage, and the titles of the sections under it carry its words. A heading that
+    dates or numbers a release ("24.1.0 - 2024-01-08" above "Fixed") stays: it says when the release
+    came out, which no line under it repeats."""
     alone = {(h.start, h.end) for h in headings}
-    return [block for block in blocks if (block.start, block.end) not in alone]
+    return [block for block in blocks
+            if (block.start, block.end) not in alone or dates_a_release(text[block.start : block.end])]
+
+
+# A heading's own number ("3.1.1. Affinity Name Examples", "2 Installation"): where it stands, not what it says
+SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+(?=[^\W\d])")
+VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+(?![.\d]*\w)")  # "24.1.0", "v2.1", not "3.5." of a section
+YEAR = re.compile(r"(?<![\w.])(?:1[6-9]|20)\d\d(?![\w.]\w)")
+
+
+def dates_a_release(heading: str) -> bool:
+    """Whether a heading, less its section number, holds a date, a year or a version number."""
+    words = SECTION_NUMBER.sub("", plain_heading(heading).lstrip("# "))
+    return bool(DATE.search(words) or VERSION.search(words) or YEAR.search(words))
 
 
 # A Markdown link or image in a heading ("[25.4.0](https://github.com/.../compare/25.3.0...25.4.0)"): its text
@@ -328,7 +343,8 @@ def document_blocks(extracted: Extracted) -> list[Span]:
     """The blocks of a document that chunks and passages come from: prose for plain text,
     sections of text lines for structured formats."""
     if extracted.structured:
-        return _with_text(structured_blocks(extracted.text, extracted.headings, extracted.title), extracted.headings)
+        return _with_text(structured_blocks(extracted.text, extracted.headings, extracted.title), extracted.headings,
+                          extracted.text)
     return prose_blocks(extracted.text)
 
 
