@@ -295,11 +295,21 @@ def structured_blocks(text: str, headings: tuple[Heading, ...], title: str = "")
 def _with_text(blocks: list[Span], headings: tuple[Heading, ...], text: str) -> list[Span]:
     """The blocks less those that are a heading alone, with no text of its own under it ("CAT" above
     "NAME"): it is no passage, and the titles of the sections under it carry its words. A heading that
-    dates or numbers a release ("24.1.0 - 2024-01-08" above "Fixed") stays: it says when the release
-    came out, which no line under it repeats."""
+    dates or numbers a release ("24.1.0 - 2024-01-08" above "### Fixed") opens the block after it
+    instead: it says when the release came out, which no line under it repeats, and a passage from it
+    shows what the release did."""
     alone = {(h.start, h.end) for h in headings}
-    return [block for block in blocks
-            if (block.start, block.end) not in alone or dates_a_release(text[block.start : block.end])]
+    kept: list[Span] = []
+    opening: Span | None = None
+    for block in blocks:
+        if (block.start, block.end) in alone:
+            opening = block if dates_a_release(text[block.start : block.end]) else None
+            continue
+        kept.append(block if opening is None else Span(opening.start, block.end))
+        opening = None
+    if opening is not None:  # the last block of the document: the heading is all there is of its release
+        kept.append(opening)
+    return kept
 
 
 # A heading's own number ("3.1.1. Affinity Name Examples", "2 Installation"): where it stands, not what it says
