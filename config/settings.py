@@ -37,8 +37,9 @@ class Settings:
     # however few letters it has ("imap2 | 143 | imaps | 993"); 8: a Markdown link in a heading is its text in the
     # titles of the chunks under it ("[25.4.0](https://...) - 2025-06-02" -> "25.4.0 - 2025-06-02"); 9: a heading
     # alone that dates or numbers a release is a chunk of its own ("24.1.0 - 2024-01-08" above "### Fixed"); 10:
-    # it opens the section under it instead, so a passage from it shows what the release did
-    chunker_version: int = 10
+    # it opens the section under it instead, so a passage from it shows what the release did; 11: a section's
+    # number ("3.5. /boot : Static files") is no release's
+    chunker_version: int = 11
     max_file_mb: float = 5.0
     top_k: int = 3
     reader: bool = True  # the reading model marks the first passages' answers and weighs in on abstaining (qa.reader)

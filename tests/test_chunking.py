@@ -261,16 +261,19 @@ def test_a_markdown_link_in_a_heading_is_its_text_in_the_titles_under_it(tmp_pat
 def test_a_heading_that_dates_a_release_opens_its_section_but_a_bare_heading_is_only_a_title(tmp_path: Path) -> None:
     """A changelog says when a release came out in its heading alone ("2.1.0 - 2021-03-08" above "Fixed"):
     that line opens the chunk of the section under it, so "when was 2.1.0 released?" can be answered with
-    it. A heading with no text of its own and no date or version ("Tools" above "Hammers") is only a title."""
+    it. A heading with no text of its own and no date or version ("Tools" above "Hammers", a numbered
+    section's "3.5. /shed") is only a title."""
     from index.documents.chunking import document_chunks
 
     changelog = tmp_path / "CHANGES.md"
     changelog.write_text("# Changes\n\n## 2.1.0 - 2021-03-08\n\n### Fixed\n\n- Saving a file twice no longer "
                          "loses the second copy.\n\n## Tools\n\n### Hammers\n\nA hammer drives nails into "
-                         "the boards of the shed.\n", encoding="utf-8")
+                         "the boards of the shed.\n\n## 3.5. /shed : Where the tools are kept\n\n### 3.5.1. Purpose\n\n"
+                         "The shed holds every tool that is not in use.\n", encoding="utf-8")
     extracted = read_document(changelog, 10**7).extracted
     chunks = [extracted.text[span.start : span.end] for span, _ in document_chunks(extracted, "CHANGES")]
     release = next(chunk for chunk in chunks if "2.1.0 - 2021-03-08" in chunk)
     assert "Saving a file twice" in release  # the section under it comes with it
     assert not any("Tools" in chunk for chunk in chunks)
+    assert not any("/shed" in chunk for chunk in chunks)  # a section's number is no release's
     assert any("Saving a file twice" in chunk for chunk in chunks) and any("hammer drives" in chunk for chunk in chunks)

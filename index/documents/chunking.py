@@ -312,8 +312,9 @@ def _with_text(blocks: list[Span], headings: tuple[Heading, ...], text: str) -> 
     return kept
 
 
-# A heading's own number ("3.1.1. Affinity Name Examples", "2 Installation"): where it stands, not what it says
-SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+(?=[^\W\d])")
+# A heading's own number ("3.1.1. Affinity Name Examples", "3.5. /boot : Static files", "2 Installation"):
+# where it stands, not what it says; a release's number ends in no full stop ("24.1.0 - 2024-01-08")
+SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*(?:\.\s+|\s+(?=[^\W\d]))")
 VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+(?![.\d]*\w)")  # "24.1.0", "v2.1", not "3.5." of a section
 YEAR = re.compile(r"(?<![\w.])(?:1[6-9]|20)\d\d(?![\w.]\w)")
 
