@@ -106,6 +106,15 @@ def test_answer_span_marks_the_answer(question: str, sentence: str, answer: str)
     assert span is not None and sentence[span.start : span.end] == answer
 
 
+def test_a_manual_section_after_a_name_is_no_number_to_answer_with() -> None:
+    # "zstd(1)" points to a manual page: "which version added --zstd?" has no answer in it
+    question = "in which tar version was --zstd added?"
+    assert answer_span(question, "--zstd  Filter the archive through zstd(1).") is None
+    sentence = "The --zstd option was added in tar 1.31; see zstd(1)."
+    span = answer_span(question, sentence)
+    assert span is not None and sentence[span.start : span.end] == "1.31"
+
+
 def test_a_weekday_abbreviation_alone_is_no_date() -> None:
     # "Sun" of Sun Microsystems, "Sat" of a satellite, "Wed" of a verb: only inside a whole date
     for sentence in ("It was the first release to provide free versions of Sun's Java technology.",

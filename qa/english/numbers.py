@@ -12,7 +12,8 @@ NUMBER_WORDS = (
 )
 NUMBER = re.compile(
     rf"\b(?:(?:tens|hundreds) of thousands|(?:a|one) (?:few )?(?:dozen|hundred|thousand|million)|"
-    rf"v?\d[\d,]*(?:\.\d+)*(?:\s*(?:%|percent|per cent|million|billion|thousand))?|"  # a version: 1.52.0, v1.2.3
+    # a version: 1.52.0, v1.2.3; not a manual's section or a function's argument ("zstd(1)", "printf(3)")
+    rf"(?<![^\W\d_]\()v?\d[\d,]*(?:\.\d+)*(?:\s*(?:%|percent|per cent|million|billion|thousand))?|"
     rf"{NUMBER_WORDS}(?:[- ]{NUMBER_WORDS})*|twice|thrice)\b",
     re.IGNORECASE,
 )
