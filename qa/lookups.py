@@ -44,13 +44,14 @@ def _document_context(path: str, title: str, text: str, limit: int) -> str:
 
 
 def _date_of(path: str, title: str, head: str, recorded: str | None) -> str | None:
-    """A passage's date: its section heading's ("Releases › 1.0.0 (2015-05-15)"), else its document's as
-    the ingest recorded it (`recorded`: ISO, "" undated), else, for an index that did not record it,
-    found now."""
-    _, _, section = title.rpartition(TITLE_SEPARATOR)
-    found = date_in_title(section) if section else None
-    if found:
-        return found.iso
+    """A passage's date: that of the nearest heading above it that has one ("Releases › 1.0.0 (2015-05-15)
+    › Fixed"), else its document's as the ingest recorded it (`recorded`: ISO, "" undated), else, for an
+    index that did not record it, found now."""
+    parts = title.split(TITLE_SEPARATOR)
+    for section in reversed(parts[1:] or parts):  # (a title with no section: the title, as the ingest reads it)
+        found = date_in_title(section)
+        if found:
+            return found.iso
     if recorded is None:  # an index that did not record it
         recorded = dated(head, Path(path).name, title)
     return recorded or None

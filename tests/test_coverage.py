@@ -92,7 +92,8 @@ def test_a_version_matches_only_itself_3_12_is_not_in_3_8_12(tmp_path, encoder) 
 CHANGES = ("# Changes\n\n"
            "## 2.2.0 - 2022-06-14\n\n### Added\n\n- A ruler that measures in inches as well as centimetres.\n\n"
            "### Fixed\n\n- The level no longer tilts when the bubble is warm.\n\n"
-           "## 2.1.0 - 2021-03-08\n\n### Fixed\n\n- Saving a drawing twice no longer loses the second copy.\n\n"
+           "## 2.1.0 - 2021-03-08\n\n### Added\n\n- A pen that draws dotted lines.\n\n"
+           "### Fixed\n\n- Saving a drawing twice no longer loses the second copy.\n\n"
            "## 2.0.0 - 2020-11-02\n\n### Removed\n\n- The old pencil tool, replaced by the pen.\n")
 
 
@@ -105,6 +106,11 @@ def test_a_release_date_in_a_changelog_heading_is_the_first_passage(tmp_path, en
     for question, date in (("when was 2.1.0 released?", "2021-03-08"), ("release date of 2.0.0", "2020-11-02")):
         answer = assistant.ask(question)
         assert not answer.abstained and date in answer.passages[0].text, question
+    # an item under a release's second section is dated by the release, the nearest heading with a date
+    # (the document's own date is its newest release's, 2022-06-14)
+    saving = next(p for p in assistant.ask("does saving a drawing twice still lose a copy?").passages
+                  if "Saving a drawing twice" in p.text)
+    assert saving.title.endswith("2.1.0 - 2021-03-08 › Fixed") and saving.citation.date == "2021-03-08"
 
 
 def _site_pages(folder, versions: list[str]) -> None:  # type: ignore[no-untyped-def]
