@@ -118,9 +118,23 @@ def _without_opening_words(text: str, run: Span) -> Span:
 _OPTION = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*(?<!-)")
 
 
+_WEB_ADDRESS = re.compile(r"\bhttps?://[^\s<>\"'()]+")
+
+
 def candidate_spans(kind: AnswerType, text: str, people: list[Span] | None = None) -> list[Span]:
     """Every span of `text` with the shape of a `kind` answer, longest first at each place; `people`: the
-    people the English model named in `text` at ingest (`index.parses`), which answer "who" when given."""
+    people the English model named in `text` at ingest (`index.parses`), which answer "who" when given.
+    Nothing inside a web address answers but a place: "23.2.0" of ".../compare/23.1.0...23.2.0" is part of
+    where a page is, not what the text says."""
+    found = _shaped_spans(kind, text, people)
+    if kind is AnswerType.PLACE or "://" not in text:
+        return found
+    addresses = [m.span() for m in _WEB_ADDRESS.finditer(text)]
+    return [s for s in found if not any(start < s.end and s.start < end for start, end in addresses)]
+
+
+def _shaped_spans(kind: AnswerType, text: str, people: list[Span] | None = None) -> list[Span]:
+    """`candidate_spans` before web addresses are left out."""
     if kind is AnswerType.DATE:
         return [Span(m.start(), m.end()) for m in DATE.finditer(text)]
     if kind is AnswerType.NUMBER:

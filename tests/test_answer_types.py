@@ -115,6 +115,16 @@ def test_a_manual_section_after_a_name_is_no_number_to_answer_with() -> None:
     assert span is not None and sentence[span.start : span.end] == "1.31"
 
 
+def test_nothing_inside_a_web_address_is_marked_as_the_answer() -> None:
+    # a changelog's release heading links to its diff: the version marked is the link's text, not the
+    # address's last number
+    text = ("[2.1.0](https://example.org/tools/compare/2.0.0...2.1.0) - 2021-03-08 ### Removed\n"
+            "- Support for Python 3.7.")
+    span = answer_span("which version dropped support for python 3.7?", text)
+    assert span is not None and (span.start, text[span.start : span.end]) == (1, "2.1.0")
+    assert answer_span("how many tools are there?", "See https://example.org/tools/42 for the list.") is None
+
+
 def test_a_weekday_abbreviation_alone_is_no_date() -> None:
     # "Sun" of Sun Microsystems, "Sat" of a satellite, "Wed" of a verb: only inside a whole date
     for sentence in ("It was the first release to provide free versions of Sun's Java technology.",
