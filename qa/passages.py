@@ -11,6 +11,7 @@ from qa.answer_types import AnswerType
 
 # White space as laid out, and a word hyphenated by a typesetter at a line end (U+2010, a soft hyphen)
 LAYOUT = re.compile(r"(?<=\w)([\u2010\u00ad][ \t]*(?:\r\n|\r|\n)\s*)(?=\w)|\s+")
+MARKDOWN_HEADING = re.compile(r"#{1,6}[ \t]+\S")  # "### Fixed", at the start of a line
 
 if TYPE_CHECKING:
     from qa.timeline import Timeline
@@ -69,17 +70,18 @@ class Passage:
 
     def readable(self) -> tuple[str, tuple[int, int] | None]:
         """The passage as a person reads it, and its answer span in that text: each run of white space
-        one space (a wrapped line's break and indent too), but a list item on a line of its own ("• allow",
-        "2. warn"), and a word that a typesetter hyphenated at a line end ("informa‐\n   tion") whole
-        again. The cited text is not changed."""
+        one space (a wrapped line's break and indent too), but a list item or a Markdown heading on a line of
+        its own ("• allow", "2. warn", "### Fixed"; the text under the heading on the next), and a word that a
+        typesetter hyphenated at a line end ("informa‐\n   tion") whole again. The cited text is not changed."""
         offsets = self.answer_offsets
         pieces: list[str] = []
         moved = list(offsets) if offsets else []
         cursor = 0
         for found in LAYOUT.finditer(self.text):
             pieces.append(self.text[cursor : found.start()])
-            joined = "" if found.group(1) else "\n" if "\n" in found.group() and ITEM.match(
-                self.text, found.end()) else " "
+            joined = "" if found.group(1) else "\n" if "\n" in found.group() and (
+                ITEM.match(self.text, found.end()) or MARKDOWN_HEADING.match(self.text, found.end())
+                or MARKDOWN_HEADING.match(self.text, self.text.rfind("\n", 0, found.start()) + 1)) else " "
             for i, offset in enumerate(offsets or ()):
                 if offset >= found.end():
                     moved[i] -= len(found.group()) - len(joined)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from index.lexical import function_terms
 from qa.coverage import Unknown, unknown_words
+from qa.passages import Passage
 from qa.render import abstain_line, caution_line
 
 
@@ -107,6 +108,11 @@ def test_a_release_date_in_a_changelog_heading_is_the_first_passage(tmp_path, en
         answer = assistant.ask(question)
         assert not answer.abstained and date in answer.passages[0].text, question
     # an item under a release's second section is dated by the release, the nearest heading with a date
+    # as a person reads it (the terminal, the app): the section's heading and each item on a line of its own
+    release = assistant.ask("when was 2.1.0 released?").passages[0]
+    assert release.readable()[0] == "2.1.0 - 2021-03-08\n### Added\n- A pen that draws dotted lines."
+    assert Passage("1.0\n\n### Highlights\n\nIt is fast.", release.citation, 0.0).readable()[0] == (
+        "1.0\n### Highlights\nIt is fast.")  # prose under a heading too
     # (the document's own date is its newest release's, 2022-06-14)
     saving = next(p for p in assistant.ask("does saving a drawing twice still lose a copy?").passages
                   if "Saving a drawing twice" in p.text)
