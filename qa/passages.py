@@ -6,12 +6,11 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from index.documents.lines import ITEM, Span
+from index.documents.lines import ITEM, MARKDOWN_HEADING, Span
 from qa.answer_types import AnswerType
 
 # White space as laid out, and a word hyphenated by a typesetter at a line end (U+2010, a soft hyphen)
 LAYOUT = re.compile(r"(?<=\w)([\u2010\u00ad][ \t]*(?:\r\n|\r|\n)\s*)(?=\w)|\s+")
-MARKDOWN_HEADING = re.compile(r"#{1,6}[ \t]+\S")  # "### Fixed", at the start of a line
 
 if TYPE_CHECKING:
     from qa.timeline import Timeline

@@ -321,7 +321,7 @@ YEAR = re.compile(r"(?<![\w.])(?:1[6-9]|20)\d\d(?![\w.]\w)")
 
 def dates_a_release(heading: str) -> bool:
     """Whether a heading, less its section number, holds a date, a year or a version number."""
-    words = SECTION_NUMBER.sub("", plain_heading(heading).lstrip("# "))
+    words = SECTION_NUMBER.sub("", plain_heading(heading))
     return bool(DATE.search(words) or VERSION.search(words) or YEAR.search(words))
 
 

@@ -41,6 +41,7 @@ def line_bounds(text: str) -> list[tuple[int, int]]:
 BULLETS = "-*+•"  # the marks of an unnumbered list item
 LIST_MARK = rf"(?:[{BULLETS}]|\d{{1,3}}[.)])"  # a list item's marker: a bullet or a number
 ITEM = re.compile(rf"[ \t]*{LIST_MARK}[ \t]+")  # a list item's marker, at the start of a line
+MARKDOWN_HEADING = re.compile(r"#{1,6}[ \t]+\S")  # "### Fixed": a Markdown heading, at the start of a line
 # a heading, a code fence, a table row, a quote, a rule or an underline: never the run of a sentence
 STRUCTURE = re.compile(r"[ \t]*(?:#{1,6}(?:[ \t]|$)|```|~~~|\||>|([=*_-])[ \t]*(?:\1[ \t]*){2,}$)")
 WRAP_LIMITS = (40, 120)  # the widths text is wrapped at (columns)
