@@ -10,7 +10,7 @@ from typing import Protocol
 
 from config.tuning import TUNED
 from index.documents.chunking import is_dateline
-from index.documents.lines import LIST_MARK, Span, indentation
+from index.documents.lines import ITEM, LIST_MARK, Span, indentation
 from qa.answer_types import AnswerType, answer_span, answer_type
 from qa.sources import SourceText
 
@@ -40,8 +40,8 @@ REFERRING = re.compile(
 
 
 def passage_span(best: Placed, question: str | None = None) -> Span:
-    """The best sentence with just enough context (at most `TUNED.passage_sentences`, never beyond
-    its paragraph).
+    """The best sentence with just enough context (at most `TUNED.passage_sentences`, within its
+    paragraph but for a sentence that a line break cut, and a last one that ends in a colon or a comma).
 
     Before it: the sentence before, when it opens by referring back ("It ...", "However ...") or
     follows a date line. After it: the next sentence, when the sentence is very short; for a
@@ -86,7 +86,36 @@ def passage_span(best: Placed, question: str | None = None) -> Span:
     while last + 1 < len(sentences) and sentences[last + 1].end - sentences[first].start <= LIST_CHARS and (
             opens_list(text, sentences[last]) or introduced(text, sentences, first, last)):
         last += 1
-    return Span(sentences[first].start, sentences[last].end)
+    # nor does it stop or start inside a sentence that a line break cut ("To differentiate these," above
+    # "is.nan(xx) is only TRUE for NaNs.": a PDF's lines, a wrapped text's)
+    while (last + 1 < len(sentences) and sentences[last + 1].end - sentences[first].start <= LIST_CHARS
+           and runs_on_to(text, sentences[last], sentences[last + 1])):
+        last += 1
+    while (first > 0 and sentences[last].end - sentences[first - 1].start <= LIST_CHARS
+           and runs_on_to(text, sentences[first - 1], sentences[first])):
+        first -= 1
+    return Span(sentences[first].start, _past_paragraph(best, sentences[first], sentences[last]))
+
+
+def _past_paragraph(best: Placed, first: Span, last: Span) -> int:
+    """Where a passage ends: at its last sentence, or, when that sentence ends its paragraph in a colon or a
+    comma ("Examples:", "To differentiate these,"), past what it introduces, as far as `LIST_CHARS`: the
+    text before the next paragraph that is no paragraph's (examples, code), else the next paragraph's first
+    sentence or list item (not a heading)."""
+    text, blocks = best.source.text, best.source.blocks
+    ending = text[last.start : last.end].rstrip()
+    if not ending.endswith((":", ",")) or last != best.source.sentences(best.block)[-1]:
+        return last.end
+    following = blocks[best.block + 1].start if best.block + 1 < len(blocks) else len(text)
+    between = text[last.end : following].rstrip()
+    if between.strip():
+        end = last.end + len(between)
+        return end if ending.endswith(":") and end - first.start <= LIST_CHARS else last.end
+    opening = best.source.sentences(best.block + 1)[0] if best.block + 1 < len(blocks) else None
+    if (opening and opening.end - first.start <= LIST_CHARS
+            and (not is_heading_line(text, opening) or ITEM.match(text, text.rfind("\n", 0, opening.start) + 1))):
+        return opening.end
+    return last.end
 
 
 @lru_cache(maxsize=4096)
@@ -117,6 +146,14 @@ def introduced(text: str, sentences: list[Span], first: int, last: int) -> bool:
 def opens_list(text: str, sentence: Span) -> bool:
     """Whether a sentence ends in a colon: it introduces what follows."""
     return text[sentence.start : sentence.end].rstrip().endswith(":")
+
+
+def runs_on_to(text: str, sentence: Span, following: Span) -> bool:
+    """Whether `sentence` breaks off where `following` goes on: it ends in a comma or a word, not as a
+    heading does, and `following` opens in lower case (the splitter took a line break for its end)."""
+    words = text[sentence.start : sentence.end].rstrip()
+    return (words.endswith(",") or words[-1:].isalnum()) and text[following.start : following.start + 1].islower() \
+        and not is_heading_line(text, sentence)
 
 
 def labels(text: str, label: Span, sentence: Span) -> bool:

@@ -51,6 +51,35 @@ def make_report_pdf(path: Path) -> None:
     pdf.save()
 
 
+GAPS_LINES = (  # a paragraph whose sentence breaks over a wider gap between two lines, as a PDF's often does
+    "A reading that the logger could not take is stored as a gap, and one it took but could",
+    "not store is stored as a void. Any sum or mean over a series with a gap in it is a gap.",
+    "In summary, isgap(x) is true both for gaps and for voids. To tell the two kinds apart,",
+    "isvoid(x) is only true for voids. Missing readings are printed as <GAP> when a series",
+    "is printed without its units.",
+)
+
+
+def make_gaps_pdf(path: Path) -> None:
+    """A one-page PDF drawn with reportlab: a heading, and a paragraph with a wider gap above its fourth
+    line (the text extracted breaks the sentence "To tell the two kinds apart, / isvoid(x) is ..." there)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    y = A4[1] - 100
+    pdf.setFont("Helvetica-Bold", 16)
+    pdf.drawString(60, y, "Missing readings")
+    y -= 35
+    pdf.setFont("Helvetica", 11)
+    for number, line in enumerate(GAPS_LINES):
+        y -= 8 if number == 3 else 0
+        pdf.drawString(60, y, line)
+        y -= 14.3
+    pdf.showPage()
+    pdf.save()
+
+
 def make_drawing_pdf(path: Path) -> None:
     """A PDF with no text layer and no image to read by OCR: lines drawn by reportlab (a scan is read
     by OCR: tests/test_ocr.py)."""

@@ -26,6 +26,7 @@ from tests.made_files import (
     PAGE_THREE_SENTENCE,
     make_drawing_pdf,
     make_encrypted_pdf,
+    make_gaps_pdf,
     make_memo_docx,
     make_report_pdf,
 )
@@ -148,6 +149,47 @@ def test_bad_documents_are_one_line_each_and_named_in_the_summary(
     for part in ("1 .pptx (unsupported format)", "1 .png (not text)", "1 .pdf (no text layer)",
                  "1 .pdf (encrypted)", "1 .pdf (truncated)", "1 .docx (corrupt)"):
         assert part in summary
+
+
+def test_a_pdf_sentence_broken_at_a_wide_line_gap_is_shown_whole(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    """A passage does not stop where the text extracted from a PDF breaks a sentence ("To tell the two kinds
+    apart," / "isvoid(x) is only true for voids."): it shows the sentence to its end."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    make_gaps_pdf(folder / "gaps.pdf")
+    settings = Settings(index=str(tmp_path / "index"))
+    ingest([folder], settings, encoder)
+    first = Assistant.open(settings, encoder=encoder).ask("what does isgap(x) tell me?", top_k=3).passages[0]
+    shown = " ".join(first.text.split())
+    assert shown.startswith("In summary, isgap(x) is true both for gaps and for voids.")
+    assert "To tell the two kinds apart, isvoid(x) is only true for voids." in shown
+
+
+SERIES_HTML = """<html><head><title>Series functions</title></head><body>
+<h1>Series functions</h1>
+<h2>Appending</h2>
+<p>A series can grow at either end. To add a reading at the end of a series, call append_reading() with the
+position "#". Examples:
+<ul>
+<li><span class='ex'>append_reading('[1,2,3]','#',9)</span>
+<span class='ans'>&rarr; '[1,2,3,9]'</span></li>
+<li><span class='ex'>append_reading('[1,[2,3]]','1#',9)</span>
+<span class='ans'>&rarr; '[1,[2,3,9]]'</span></li>
+</ul>
+<h2>Trimming</h2>
+<p>The trim function drops readings from the start of a series.</p>
+</body></html>
+"""
+
+
+def test_a_sentence_that_ends_in_a_colon_brings_the_examples_after_it(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    """"Examples:" closing a paragraph brings the examples that follow it, though they are code, not prose."""
+    assistant, _ = assistant_over(tmp_path, encoder, {"series.html": SERIES_HTML})
+    first = assistant.ask("how do I add a reading to the end of a series?", top_k=3).passages[0]
+    shown = " ".join(first.text.split())
+    assert shown.startswith("To add a reading at the end of a series")
+    assert shown.endswith("Examples: • append_reading('[1,2,3]','#',9) → '[1,2,3,9]' "
+                          "• append_reading('[1,[2,3]]','1#',9) → '[1,[2,3,9]]'")
 
 
 def test_extracted_text_over_the_limit_is_refused_whatever_the_size_on_disk(report_pdf: Path) -> None:
