@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 
 from config.tuning import TUNED
+from index.documents.chunking import URL
 from index.documents.lines import Span
 from index.documents.sentences import split_sentences
 from qa.english.dates import CALENDAR, DATE, FREQUENCY, HOW_LONG, HOW_OFTEN, SINCE
@@ -118,18 +119,15 @@ def _without_opening_words(text: str, run: Span) -> Span:
 _OPTION = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*(?<!-)")
 
 
-_WEB_ADDRESS = re.compile(r"\bhttps?://[^\s<>\"'()]+")
-
-
 def candidate_spans(kind: AnswerType, text: str, people: list[Span] | None = None) -> list[Span]:
     """Every span of `text` with the shape of a `kind` answer, longest first at each place; `people`: the
     people the English model named in `text` at ingest (`index.parses`), which answer "who" when given.
     Nothing inside a web address answers but a place: "23.2.0" of ".../compare/23.1.0...23.2.0" is part of
     where a page is, not what the text says."""
     found = _shaped_spans(kind, text, people)
-    if kind is AnswerType.PLACE or "://" not in text:
+    if kind is AnswerType.PLACE or not found or ("://" not in text and "www." not in text):
         return found
-    addresses = [m.span() for m in _WEB_ADDRESS.finditer(text)]
+    addresses = [m.span() for m in URL.finditer(text)]
     return [s for s in found if not any(start < s.end and s.start < end for start, end in addresses)]
 
 
