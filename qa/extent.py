@@ -94,23 +94,23 @@ def passage_span(best: Placed, question: str | None = None) -> Span:
     while (first > 0 and sentences[last].end - sentences[first - 1].start <= LIST_CHARS
            and runs_on_to(text, sentences[first - 1], sentences[first])):
         first -= 1
-    return Span(sentences[first].start, _past_paragraph(best, sentences[first], sentences[last]))
+    return Span(sentences[first].start, _past_paragraph(best, sentences, sentences[first], sentences[last]))
 
 
-def _past_paragraph(best: Placed, first: Span, last: Span) -> int:
+def _past_paragraph(best: Placed, sentences: list[Span], first: Span, last: Span) -> int:
     """Where a passage ends: at its last sentence, or, when that sentence ends its paragraph in a colon or a
     comma ("Examples:", "To differentiate these,"), past what it introduces, as far as `LIST_CHARS`: the
     text before the next paragraph that is no paragraph's (examples, code), else the next paragraph's first
     sentence or list item (not a heading)."""
     text, blocks = best.source.text, best.source.blocks
-    ending = text[last.start : last.end].rstrip()
-    if not ending.endswith((":", ",")) or last != best.source.sentences(best.block)[-1]:
+    colon = opens_list(text, last)
+    if last != sentences[-1] or not (colon or text[last.start : last.end].rstrip().endswith(",")):
         return last.end
     following = blocks[best.block + 1].start if best.block + 1 < len(blocks) else len(text)
     between = text[last.end : following].rstrip()
     if between.strip():
         end = last.end + len(between)
-        return end if ending.endswith(":") and end - first.start <= LIST_CHARS else last.end
+        return end if colon and end - first.start <= LIST_CHARS else last.end
     opening = best.source.sentences(best.block + 1)[0] if best.block + 1 < len(blocks) else None
     if (opening and opening.end - first.start <= LIST_CHARS
             and (not is_heading_line(text, opening) or ITEM.match(text, text.rfind("\n", 0, opening.start) + 1))):
